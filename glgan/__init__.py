@@ -5,3 +5,7 @@ Sub-packages have one owner each: ``compute`` (the GAN engine), ``render`` (Open
 """
 
 __version__ = "0.1.0"
+
+from .compute.modelio import load_ganlab_model  # noqa: E402
+
+__all__ = ["load_ganlab_model", "__version__"]

@@ -1,0 +1,51 @@
+"""Benchmarks behind ``glgan bench``: one JSON-able dict per measurement.
+
+Owns what is measured and how: training epochs/s for GAN Lab's gaussians preset and for the
+largest GAN Lab model (6 ReLU hidden layers of 100 neurons for G and D, i.e. GAN Lab's
+"5 layers"), batch 150, SGD; optionally the renderer and video recording. Every line has the
+form {"backend", "case", "metric", "value", "unit"}. Timings are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from .compute.config import GanConfig, preset
+
+TRAIN_CASES = {
+    "gaussians": (preset("gaussians"), 4000),
+    "large_5x100": (GanConfig(g_hidden_layers=6, g_neurons=100, d_hidden_layers=6,
+                              d_neurons=100), 300),
+}
+
+
+def bench_train(backend: str, case: str, config: GanConfig, epochs: int,
+                repeats: int = 3) -> dict:
+    """Best of ``repeats`` timed runs of ``epochs`` epochs, after a warm-up."""
+    from .compute.engine import Engine
+
+    engine = Engine(config, backend=backend)
+    engine.train(max(10, epochs // 20))
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        engine.train(epochs)
+        best = min(best, time.perf_counter() - t0)
+    return {"backend": engine.backend.name, "case": case, "metric": "epochs_per_s",
+            "value": round(epochs / best, 1), "unit": "epochs/s"}
+
+
+def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = False,
+                   quick: bool = False) -> Iterator[dict]:
+    for case, (config, epochs) in TRAIN_CASES.items():
+        yield bench_train(backend, case, config, max(20, epochs // 20) if quick else epochs,
+                          repeats=1 if quick else 3)
+    if render:
+        from .render.bench import bench_render
+
+        yield from bench_render(frames=10 if quick else 120)
+    if record:
+        from .record import bench_record
+
+        yield from bench_record(quick=quick)

@@ -1,0 +1,228 @@
+"""Command line: ``glgan [run|train|bench|snapshot|record]``.
+
+Owns argument parsing and turning user errors (bad config values, unreadable files, missing
+GPU or display) into one clear message and exit status 2, never a traceback. The commands
+themselves live with their owners: training in ``compute``, benchmarks in ``bench``,
+snapshots in ``render``, recording in ``capture``, the window in ``app``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+
+from .compute.backend import BACKENDS, BackendError
+from .compute.config import DATASETS, PRESETS, ConfigError, GanConfig, apply_overrides, preset
+from .compute.data import DataError
+from .compute.modelio import ModelFileError
+
+USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, OSError)
+TRAIN_DATASETS = [d for d in DATASETS if d != "drawn"]
+
+
+def build_config(args) -> GanConfig:
+    """Preset of --preset (else of --dataset), then --seed, then every --set KEY=VALUE."""
+    name = args.preset or args.dataset or "gaussians"
+    cfg = preset(name)
+    if args.dataset:
+        cfg = cfg.replace(dataset=args.dataset)
+    if getattr(args, "seed", None) is not None:
+        cfg = cfg.replace(seed=args.seed)
+    return apply_overrides(cfg, args.set or [])
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", choices=TRAIN_DATASETS,
+                   help="target distribution; loads its GAN Lab preset (default gaussians)")
+    p.add_argument("--preset", choices=[n for n in PRESETS if n != "drawn"],
+                   help="hyperparameter preset (default: the dataset's own)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a setting, e.g. --set d_lr=0.03 --set g_optimizer=adam "
+                        f"(keys: {', '.join(GanConfig.__dataclass_fields__)})")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+
+
+def _progress(done: int, total: int, t0: float, stream) -> None:
+    width = 30
+    frac = done / total if total else 1.0
+    rate = done / max(time.perf_counter() - t0, 1e-9)
+    bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+    stream.write(f"\r[{bar}] {done}/{total} epochs  {rate:,.0f} epochs/s")
+    stream.flush()
+
+
+def cmd_train(args) -> int:
+    from .compute.engine import Engine
+    from .compute.modelio import load_model, save_model
+
+    if args.epochs < 0:
+        raise ConfigError(f"--epochs={args.epochs} must be >= 0")
+    if args.load:
+        engine = load_model(args.load)
+    else:
+        engine = Engine(build_config(args), backend=args.backend)
+    show = sys.stderr.isatty() and not args.quiet
+    chunk = max(1, min(500, args.epochs // 100 or 1))
+    t0 = time.perf_counter()
+    done = 0
+    while done < args.epochs:
+        n = min(chunk, args.epochs - done)
+        stats = engine.train(n)
+        done += stats.epochs
+        if show:
+            _progress(done, args.epochs, t0, sys.stderr)
+        if stats.diverged:
+            break
+    seconds = time.perf_counter() - t0
+    if show:
+        sys.stderr.write("\n")
+    if engine.diverged:
+        print(f"glgan: {engine.diverged}", file=sys.stderr)
+    kl, js = engine.divergences()
+    result = {"epochs": done, "seconds": round(seconds, 4),
+              "epochs_per_s": round(done / seconds, 2) if seconds > 0 else 0.0,
+              "kl": kl, "js": js, "d_loss": engine.d_loss, "g_loss": engine.g_loss,
+              "epoch": engine.epoch, "diverged": engine.diverged,
+              "backend": engine.backend.name, "dataset": engine.config.dataset,
+              "seed": engine.config.seed}
+    if args.save:
+        paths = save_model(engine, args.save)
+        result["saved"] = [str(p) for p in paths]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{done} epochs in {seconds:.2f} s ({result['epochs_per_s']:,.0f} epochs/s); "
+              f"D loss {engine.d_loss:.4f}, G loss {engine.g_loss:.4f}, "
+              f"KL {kl:.4f}, JS {js:.4f} bits")
+        if args.save:
+            print("saved " + ", ".join(result["saved"]))
+    return 1 if engine.diverged else 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_benchmarks
+
+    for line in run_benchmarks(args.backend, render=args.render, record=args.record,
+                               quick=args.quick):
+        print(json.dumps(line) if args.json else
+              f"{line['backend']:>6} {line['case']:<28} {line['value']:>12,.1f} {line['unit']}")
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_snapshot(args) -> int:
+    from .snapshot import snapshot
+
+    snapshot(build_config(args), epochs=args.epochs, size=args.size, out=args.out,
+             layers=args.layers, field_res=args.field_res)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_record(args) -> int:
+    from .record import record
+
+    summary = record(build_config(args), seconds=args.seconds, fps=args.fps, size=args.size,
+                     epochs_per_frame=args.epochs_per_frame, out=args.out, layers=args.layers,
+                     with_ui=args.with_ui, progress=sys.stderr.isatty())
+    print(f"wrote {summary}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .app import run_app
+
+    return run_app(args)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r}: expected WxH, e.g. 1280x720") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size {text!r}: width and height must be 16..7680 "
+                                         "and 16..4320")
+    return w, h
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="glgan", description=(
+        "GAN Lab, native and fast: watch a GAN learn a 2-D distribution. "
+        "With no command, opens the interactive window."))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("run", help="open the interactive window (the default)")
+    _add_config_args(p)
+    p.add_argument("--window", default=None, help="moderngl-window backend: glfw, pyglet, headless")
+    p.add_argument("--size", type=parse_size, default=(1600, 900), help="window size WxH")
+    p.add_argument("--fullscreen", action="store_true")
+    p.add_argument("--frames", type=int, help="close after N frames (automation)")
+    p.add_argument("--screenshot", help="save the last frame to this PNG (with --frames)")
+    p.add_argument("--play", action="store_true", help="start training immediately")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("train", help="train headless and print the result")
+    _add_config_args(p)
+    p.add_argument("--epochs", type=int, default=1000)
+    p.add_argument("--backend", choices=BACKENDS, default="auto")
+    p.add_argument("--save", help="write the trained model to FILE.json + FILE.npz")
+    p.add_argument("--load", help="continue training a saved glgan model (FILE.json)")
+    p.add_argument("--json", action="store_true", help="last stdout line is one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench", help="measure epochs/s (and frames/s); JSON lines with --json")
+    p.add_argument("--backend", choices=BACKENDS, default="numpy")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--render", action="store_true", help="also measure the renderer")
+    p.add_argument("--record", action="store_true", help="also measure video recording")
+    p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("snapshot", help="train, then render the view to a PNG (no display)")
+    _add_config_args(p)
+    p.add_argument("--epochs", type=int, default=1000)
+    p.add_argument("--size", type=parse_size, default=(800, 800))
+    p.add_argument("--out", required=True, help="output .png")
+    p.add_argument("--layers", default="heatmap,real,fake,gradients",
+                   help="comma list of heatmap,contour,manifold,real,fake,gradients")
+    p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
+    p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("record", help="render training offscreen to MP4 (or a PNG folder)")
+    _add_config_args(p)
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--fps", type=int, default=60)
+    p.add_argument("--size", type=parse_size, default=(1280, 720))
+    p.add_argument("--epochs-per-frame", type=int, default=10)
+    p.add_argument("--with-ui", action="store_true", help="include the ImGui overlay")
+    p.add_argument("--layers", default="heatmap,real,fake,gradients")
+    p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
+    p.set_defaults(func=cmd_record)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="glgan: %(message)s")
+    if args.command is None:
+        args = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return args.func(args)
+    except USER_ERRORS as e:
+        print(f"glgan: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("glgan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

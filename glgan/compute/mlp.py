@@ -1,0 +1,194 @@
+"""MLP: GAN Lab's fully connected networks with manual backprop over preallocated buffers.
+
+Owns the network maths only: Dense layers with ReLU hidden activations and an optional tanh
+output (the generator) or raw logits (the discriminator: the sigmoid lives in the losses, so
+everything is computed from logits and stays finite). All parameters live in one flat vector
+``theta`` (and gradients in ``grad``) with per-layer views, so an optimiser updates a whole
+network with a few array operations. Forward activations are cached for one backward pass.
+
+Shapes: x (n, sizes[0]) -> out (n, sizes[-1]); W_i (sizes[i], sizes[i+1]); b_i (sizes[i+1],).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def layer_sizes(n_in: int, hidden_layers: int, neurons: int, n_out: int) -> list[int]:
+    """[n_in, neurons x hidden_layers, n_out]: GAN Lab's L extra layers = L + 1 hidden layers."""
+    return [n_in] + [neurons] * hidden_layers + [n_out]
+
+
+def init_params(sizes: list[int], rng: np.random.Generator) -> list[np.ndarray]:
+    """GAN Lab's initialisation, as [W0, b0, W1, b1, ...] in float64.
+
+    First layer W ~ N(0, (1/sqrt 2)^2) (also for 1-D noise, as GAN Lab does), later layers
+    W ~ N(0, (1/sqrt N)^2) with N the neurons of a hidden layer, biases zero.
+    """
+    params = []
+    hidden = sizes[1]
+    for i in range(len(sizes) - 1):
+        std = 1.0 / np.sqrt(2.0) if i == 0 else 1.0 / np.sqrt(hidden)
+        params.append(rng.normal(0.0, std, size=(sizes[i], sizes[i + 1])))
+        params.append(np.zeros(sizes[i + 1]))
+    return params
+
+
+class MLP:
+    """A Dense+ReLU stack with an optional tanh output, trained by manual backprop.
+
+    Args:
+        sizes: layer widths, e.g. [2, 8, 8, 2].
+        tanh_output: apply tanh to the last layer (the generator) or not (discriminator logits).
+        capacity: the largest batch ``forward`` will see; buffers are allocated once for it.
+        dtype: float32 for speed, float64 for gradient checks.
+    """
+
+    def __init__(self, sizes: list[int], *, tanh_output: bool, capacity: int, dtype=np.float32):
+        self.sizes = list(sizes)
+        self.tanh_output = tanh_output
+        self.dtype = np.dtype(dtype)
+        self.capacity = capacity
+        shapes = []
+        for i in range(len(sizes) - 1):
+            shapes += [(sizes[i], sizes[i + 1]), (sizes[i + 1],)]
+        self.shapes = shapes
+        total = sum(int(np.prod(s)) for s in shapes)
+        self.theta = np.zeros(total, self.dtype)
+        self.grad = np.zeros(total, self.dtype)
+        self.params = self._views(self.theta)
+        self.grads = self._views(self.grad)
+        self.W, self.b = self.params[0::2], self.params[1::2]
+        self.dW, self.db = self.grads[0::2], self.grads[1::2]
+        # acts[0] is the input (a reference, not a copy); acts[i+1] the output of layer i.
+        self._acts: list[np.ndarray] = [np.zeros((capacity, sizes[0]), self.dtype)]
+        self._acts += [np.zeros((capacity, s), self.dtype) for s in sizes[1:]]
+        self._deltas = [np.zeros((capacity, s), self.dtype) for s in sizes]
+        self._mask = [np.zeros((capacity, s), bool) for s in sizes]
+        self._n = 0
+
+    def _views(self, flat: np.ndarray) -> list[np.ndarray]:
+        views, offset = [], 0
+        for s in self.shapes:
+            size = int(np.prod(s))
+            views.append(flat[offset:offset + size].reshape(s))
+            offset += size
+        return views
+
+    @property
+    def num_params(self) -> int:
+        return self.theta.size
+
+    def set_params(self, params: list[np.ndarray]) -> None:
+        """Copy [W0, b0, ...] (any float dtype) into theta, checking shapes."""
+        if len(params) != len(self.shapes):
+            raise ValueError(f"expected {len(self.shapes)} arrays, got {len(params)}")
+        for i, (dst, src) in enumerate(zip(self.params, params)):
+            src = np.asarray(src)
+            if src.shape != dst.shape:
+                raise ValueError(f"parameter {i}: shape {src.shape} does not match {dst.shape}")
+            dst[...] = src
+
+    def get_params(self) -> list[np.ndarray]:
+        return [p.copy() for p in self.params]
+
+    # -- forward / backward -------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x (n, sizes[0]) -> output (n, sizes[-1]), a view into a reused buffer.
+
+        Caches activations for the next ``backward``; n must not exceed ``capacity``.
+        """
+        n = x.shape[0]
+        self._n = n
+        acts = self._acts
+        acts[0] = x
+        h = x
+        last = len(self.W) - 1
+        for i, (W, b) in enumerate(zip(self.W, self.b)):
+            out = acts[i + 1][:n]
+            np.matmul(h, W, out=out)
+            out += b
+            if i < last:
+                np.maximum(out, 0.0, out=out)  # ReLU
+            elif self.tanh_output:
+                np.tanh(out, out=out)
+            h = out
+        return h
+
+    def backward(self, d_out: np.ndarray, *, param_grads: bool = True,
+                 input_grad: bool = False) -> np.ndarray | None:
+        """Backprop d(loss)/d(output) (n, sizes[-1]) through the cached forward pass.
+
+        ``d_out`` is the gradient w.r.t. the network output: after tanh for the generator,
+        w.r.t. the logits for the discriminator. Overwrites ``grad`` (no accumulation) when
+        ``param_grads``; returns d(loss)/d(input) (n, sizes[0]) when ``input_grad``.
+        """
+        n = self._n
+        acts, deltas = self._acts, self._deltas
+        last = len(self.W) - 1
+        delta = deltas[-1][:n]
+        if self.tanh_output:
+            # 1) tanh'(a) = 1 - tanh(a)^2, from the cached output y: delta = d_out * (1 - y^2)
+            y = acts[-1][:n]
+            np.multiply(y, y, out=delta)
+            np.subtract(1.0, delta, out=delta)
+            delta *= d_out
+        else:
+            delta = d_out
+        for i in range(last, -1, -1):
+            h_in = acts[i][:n]
+            if param_grads:
+                # 2) dW = h_in^T delta, db = sum over the batch
+                np.matmul(h_in.T, delta, out=self.dW[i])
+                np.add.reduce(delta, axis=0, out=self.db[i])
+            if i == 0 and not input_grad:
+                return None
+            d_in = deltas[i][:n]
+            # 3) d h_in = delta W^T, then through the ReLU that produced h_in (if any)
+            np.matmul(delta, self.W[i].T, out=d_in)
+            if i > 0:
+                mask = self._mask[i][:n]
+                np.greater(h_in, 0.0, out=mask)
+                d_in *= mask
+            delta = d_in
+        return delta
+
+    def predict(self, x: np.ndarray, chunk: int = 65536) -> np.ndarray:
+        """Forward pass for any number of rows, allocating (for visuals, not training)."""
+        x = np.asarray(x, self.dtype)
+        out = np.empty((x.shape[0], self.sizes[-1]), self.dtype)
+        last = len(self.W) - 1
+        for s in range(0, x.shape[0], chunk):
+            h = x[s:s + chunk]
+            for i, (W, b) in enumerate(zip(self.W, self.b)):
+                h = h @ W + b
+                if i < last:
+                    np.maximum(h, 0.0, out=h)
+                elif self.tanh_output:
+                    np.tanh(h, out=h)
+            out[s:s + chunk] = h
+        return out
+
+    def input_gradient(self, x: np.ndarray, d_out_fn) -> tuple[np.ndarray, np.ndarray]:
+        """(output, d/dx) for any number of rows, allocating; ``d_out_fn(output) -> d_out``.
+
+        Used for visuals (gradient arrows); leaves ``grad`` and the training caches untouched.
+        """
+        acts = [np.asarray(x, self.dtype)]
+        last = len(self.W) - 1
+        for i, (W, b) in enumerate(zip(self.W, self.b)):
+            h = acts[-1] @ W + b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+            elif self.tanh_output:
+                np.tanh(h, out=h)
+            acts.append(h)
+        out = acts[-1]
+        delta = d_out_fn(out)
+        if self.tanh_output:
+            delta = delta * (1.0 - out * out)
+        for i in range(last, -1, -1):
+            delta = delta @ self.W[i].T
+            if i > 0:
+                delta = delta * (acts[i] > 0)
+        return out, delta

@@ -1,0 +1,280 @@
+"""Model files: GAN Lab's saved models (import) and glgan's own JSON + .npz files.
+
+Owns reading GAN Lab's tfjs ``ModelArtifacts`` (reference ganlab.md §7: a JSON manifest and a
+little-endian float32 ``.weights.bin``) and glgan's format: ``NAME.json`` (format, version,
+config, epoch) beside ``NAME.npz`` (weights and optimiser state; loaded with
+``allow_pickle=False``). Writes go to a temporary file that is then renamed, so a crash never
+leaves a half-written model. Loading never executes code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import ConfigError, GanConfig, preset
+from .engine import Engine
+from .losses import sigmoid
+from .mlp import MLP, layer_sizes
+
+FORMAT = "glgan-model"
+VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, corrupt or does not match its config."""
+
+
+# -- GAN Lab import ----------------------------------------------------------------------
+_NOISE = {"1D Uniform": ("uniform", 1), "1D Gaussian": ("gaussian", 1),
+          "2D Uniform": ("uniform", 2), "2D Gaussian": ("gaussian", 2)}
+_LOSS = {"Log loss": "log", "LeastSq loss": "leastsq"}
+_OPT = {"SGD": "sgd", "Adam": "adam"}
+_SHAPES = {"line": "line", "gaussians": "gaussians", "ring": "ring", "disjoint": "disjoint"}
+
+
+@dataclass
+class GanLabModel:
+    """A GAN Lab model imported into glgan networks (float32, NumPy in and out)."""
+
+    config: GanConfig
+    epoch: int
+    g_params: list[np.ndarray]
+    d_params: list[np.ndarray]
+
+    def __post_init__(self):
+        c = self.config
+        self._G = MLP(layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2),
+                      tanh_output=True, capacity=1)
+        self._D = MLP(layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1),
+                      tanh_output=False, capacity=1)
+        self._G.set_params(self.g_params)
+        self._D.set_params(self.d_params)
+
+    def generator(self, z: np.ndarray) -> np.ndarray:
+        """G(z): (n, noise_dim) -> (n, 2)."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.config.noise_dim:
+            raise ValueError(f"z: expected shape (n, {self.config.noise_dim}), got {z.shape}")
+        return self._G.predict(z)
+
+    def discriminator(self, x: np.ndarray) -> np.ndarray:
+        """D(x) as probabilities: (n, 2) -> (n,)."""
+        x = np.asarray(x, np.float32)
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise ValueError(f"x: expected shape (n, 2), got {x.shape}")
+        return sigmoid(self._D.predict(x)[:, 0])
+
+    def to_engine(self, base: GanConfig | None = None) -> Engine:
+        """A training engine starting from these weights at GAN Lab's stored epoch."""
+        cfg = self.config if base is None else base.replace(**_arch(self.config))
+        engine = Engine(cfg)
+        engine.G.set_params(self.g_params)
+        engine.D.set_params(self.d_params)
+        engine.epoch = self.epoch
+        return engine
+
+
+def _arch(c: GanConfig) -> dict:
+    keys = ("dataset", "noise_dist", "noise_dim", "g_hidden_layers", "g_neurons",
+            "d_hidden_layers", "d_neurons")
+    return {k: getattr(c, k) for k in keys}
+
+
+def _get(obj: dict, key: str, where: str):
+    if not isinstance(obj, dict) or key not in obj:
+        raise ModelFileError(f"{where}: missing field {key!r}")
+    return obj[key]
+
+
+def _ganlab_config(topology: dict, path: Path) -> GanConfig:
+    where = f"{path}: modelTopology.config"
+    cfg = _get(topology, "config", f"{path}: modelTopology")
+    shape = str(topology.get("shape_name", "gaussians")).lower()
+    dataset = _SHAPES.get(shape, "gaussians")
+    noise = _get(cfg, "selectedNoiseType", where)
+    if noise not in _NOISE:
+        raise ModelFileError(f"{where}.selectedNoiseType={noise!r}; allowed {list(_NOISE)}")
+    loss = _get(cfg, "lossType", where)
+    if loss not in _LOSS:
+        raise ModelFileError(f"{where}.lossType={loss!r}; allowed {list(_LOSS)}")
+    opts = []
+    for key in ("dOptimizerType", "gOptimizerType"):
+        value = _get(cfg, key, where)
+        if value not in _OPT:
+            raise ModelFileError(f"{where}.{key}={value!r}; allowed {list(_OPT)}")
+        opts.append(_OPT[value])
+    try:
+        return preset(dataset).replace(
+            dataset=dataset, noise_dist=_NOISE[noise][0], noise_dim=_NOISE[noise][1],
+            g_hidden_layers=int(_get(cfg, "numGeneratorLayers", where)) + 1,
+            d_hidden_layers=int(_get(cfg, "numDiscriminatorLayers", where)) + 1,
+            g_neurons=int(_get(cfg, "numGeneratorNeurons", where)),
+            d_neurons=int(_get(cfg, "numDiscriminatorNeurons", where)),
+            d_lr=float(_get(cfg, "dLearningRate", where)),
+            g_lr=float(_get(cfg, "gLearningRate", where)),
+            d_optimizer=opts[0], g_optimizer=opts[1], loss=_LOSS[loss],
+            k_d=int(_get(cfg, "kDSteps", where)), k_g=int(_get(cfg, "kGSteps", where)),
+        )
+    except (ConfigError, TypeError, ValueError) as e:
+        raise ModelFileError(f"{where}: {e}") from None
+
+
+def _find_weights(json_path: Path, manifest_path: str) -> Path:
+    """The manifest path relative to the JSON, else the same file name beside the JSON."""
+    candidates = [json_path.parent / manifest_path, json_path.parent / Path(manifest_path).name]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise ModelFileError(
+        f"{json_path}: weights file {manifest_path!r} not found (looked at "
+        f"{', '.join(str(c) for c in candidates)})")
+
+
+def load_ganlab_model(json_path) -> GanLabModel:
+    """Import a GAN Lab saved model (``pretrained_<shape>.json`` + ``.weights.bin``)."""
+    path = Path(json_path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{path}: not valid JSON ({e})") from None
+    topology = _get(doc, "modelTopology", str(path))
+    config = _ganlab_config(topology, path)
+    manifest = _get(doc, "weightsManifest", str(path))
+    if not isinstance(manifest, list) or not manifest:
+        raise ModelFileError(f"{path}: weightsManifest must be a non-empty list")
+    tensors: dict[str, np.ndarray] = {}
+    for group_no, group in enumerate(manifest):
+        where = f"{path}: weightsManifest[{group_no}]"
+        paths, specs = _get(group, "paths", where), _get(group, "weights", where)
+        blob = b"".join(_find_weights(path, str(p)).read_bytes() for p in paths)
+        offset = 0
+        for spec in specs:
+            name, shape = _get(spec, "name", where), _get(spec, "shape", where)
+            if spec.get("dtype", "float32") != "float32":
+                raise ModelFileError(f"{where}: weight {name} has dtype {spec.get('dtype')!r}; "
+                                     "only float32 is supported")
+            count = int(np.prod(shape)) if shape else 1
+            end = offset + 4 * count
+            if end > len(blob):
+                raise ModelFileError(f"{where}: weights file too short ({len(blob)} bytes) for "
+                                     f"{name} {shape}")
+            tensors[name] = np.frombuffer(blob, "<f4", count, offset).reshape(shape).copy()
+            offset = end
+        if offset != len(blob):
+            raise ModelFileError(f"{where}: weights file has {len(blob) - offset} extra bytes")
+    g_params = _collect(tensors, "g", config, path)
+    d_params = _collect(tensors, "d", config, path)
+    for arr in g_params + d_params:
+        if not np.isfinite(arr).all():
+            raise ModelFileError(f"{path}: weights contain NaN or Inf")
+    epoch = int(topology.get("iter_count", 0))
+    return GanLabModel(config, epoch, g_params, d_params)
+
+
+def _collect(tensors: dict, prefix: str, c: GanConfig, path: Path) -> list[np.ndarray]:
+    if prefix == "g":
+        sizes = layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2)
+    else:
+        sizes = layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1)
+    out = []
+    for i in range(2 * (len(sizes) - 1)):
+        name = f"{prefix}-{i}"
+        layer = i // 2
+        want = (sizes[layer], sizes[layer + 1]) if i % 2 == 0 else (sizes[layer + 1],)
+        if name not in tensors:
+            raise ModelFileError(f"{path}: weight {name} missing from the manifest")
+        if tensors[name].shape != want:
+            raise ModelFileError(f"{path}: weight {name} has shape {tensors[name].shape}, the "
+                                 f"config needs {want}")
+        out.append(tensors[name])
+    return out
+
+
+# -- glgan's own files -------------------------------------------------------------------
+def _paths(path) -> tuple[Path, Path]:
+    p = Path(path)
+    stem = p.with_suffix("") if p.suffix in (".json", ".npz") else p
+    return stem.with_suffix(".json"), stem.with_suffix(".npz")
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_model(engine: Engine, path) -> tuple[Path, Path]:
+    """Write ``NAME.json`` + ``NAME.npz`` (atomically); returns both paths."""
+    json_path, npz_path = _paths(path)
+    arrays = engine.state()
+    meta = {"format": FORMAT, "version": VERSION, "epoch": engine.epoch,
+            "config": engine.config.to_dict(), "weights": npz_path.name,
+            "arrays": {k: list(v.shape) for k, v in arrays.items()}}
+    if engine.drawn is not None:
+        arrays["drawn"] = engine.drawn
+    _atomic_write(npz_path, lambda f: np.savez(f, **arrays))
+    _atomic_write(json_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+    return json_path, npz_path
+
+
+def load_model(path) -> Engine:
+    """Load a glgan model file pair into a new Engine (weights, optimiser state, epoch)."""
+    json_path, npz_path = _paths(path)
+    try:
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"{json_path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{json_path}: not valid JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{json_path}: not a glgan model file (format != {FORMAT!r})")
+    if meta.get("version") != VERSION:
+        raise ModelFileError(f"{json_path}: version {meta.get('version')!r} is not supported "
+                             f"(this glgan reads version {VERSION})")
+    try:
+        config = GanConfig.from_dict(_get(meta, "config", str(json_path)),
+                                     where=f"{json_path}: config")
+    except ConfigError as e:
+        raise ModelFileError(str(e)) from None
+    npz_path = json_path.parent / Path(str(meta.get("weights", npz_path.name))).name
+    try:
+        with np.load(npz_path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except FileNotFoundError:
+        raise ModelFileError(f"{npz_path}: weights file not found") from None
+    except (ValueError, OSError, EOFError) as e:
+        raise ModelFileError(f"{npz_path}: corrupt weights file ({e})") from None
+    drawn = arrays.pop("drawn", None)
+    try:
+        engine = Engine(config, drawn=drawn)
+        engine.load_state(arrays, epoch=int(meta.get("epoch", 0)))
+    except ValueError as e:
+        raise ModelFileError(f"{npz_path}: {e}") from None
+    for name in ("g_theta", "d_theta"):
+        if not np.isfinite(arrays[name]).all():
+            raise ModelFileError(f"{npz_path}: {name} contains NaN or Inf")
+    return engine
+
+
+def pretrained_path(dataset: str) -> Path | None:
+    """The GAN Lab pretrained model shipped for ``dataset`` (line, gaussians), else None."""
+    path = Path(__file__).resolve().parent.parent / "assets" / "pretrained" / \
+        f"pretrained_{dataset}.json"
+    return path if path.is_file() else None

@@ -1,0 +1,73 @@
+"""The command line: train --json, errors as messages, bench JSON lines, python -m glgan."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from glgan.cli import main
+
+
+def test_train_json_last_line(capsys):
+    rc = main(["train", "--dataset", "ring", "--epochs", "40", "--seed", "3",
+               "--backend", "numpy", "--json"])
+    assert rc == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    for key in ("epochs", "seconds", "epochs_per_s", "kl", "js", "d_loss", "g_loss"):
+        assert key in result
+    assert result["epochs"] == 40 and result["dataset"] == "ring" and result["seed"] == 3
+
+
+def test_same_seed_same_numbers(capsys):
+    runs = []
+    for _ in range(2):
+        main(["train", "--epochs", "30", "--seed", "9", "--backend", "numpy", "--json",
+              "--set", "d_optimizer=adam"])
+        runs.append(json.loads(capsys.readouterr().out.strip().splitlines()[-1]))
+    for key in ("kl", "js", "d_loss", "g_loss"):
+        assert runs[0][key] == runs[1][key]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--set", "g_neurons=0"], "g_neurons=0 is out of range"),
+    (["--set", "loss=hinge"], "loss='hinge' is not allowed"),
+    (["--set", "nonsense=1"], "nonsense: unknown setting"),
+    (["--epochs", "-5"], "--epochs=-5"),
+    (["--backend", "cupy"], "backend=cupy cannot be used"),
+])
+def test_bad_input_is_a_clear_message_not_a_traceback(capsys, args, needle):
+    pytest.importorskip("numpy")
+    from glgan.compute.backend import cupy_status
+    if "cupy" in args and cupy_status()[0] is not None:
+        pytest.skip("a GPU is present")
+    rc = main(["train", "--epochs", "2", *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and needle in err and "Traceback" not in err
+
+
+def test_save_then_load_continues(tmp_path, capsys):
+    path = tmp_path / "model"
+    assert main(["train", "--epochs", "20", "--save", str(path), "--json"]) == 0
+    assert (tmp_path / "model.json").is_file() and (tmp_path / "model.npz").is_file()
+    assert main(["train", "--epochs", "10", "--load", str(path) + ".json", "--json"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["epoch"] == 30
+
+
+def test_bench_json_lines(capsys):
+    assert main(["bench", "--json", "--quick"]) == 0
+    lines = [json.loads(s) for s in capsys.readouterr().out.strip().splitlines()]
+    cases = {line["case"] for line in lines}
+    assert {"gaussians", "large_5x100"} <= cases
+    for line in lines:
+        assert set(line) == {"backend", "case", "metric", "value", "unit"}
+        assert line["value"] > 0
+
+
+def test_python_dash_m_glgan_works():
+    out = subprocess.run([sys.executable, "-m", "glgan", "train", "--epochs", "5", "--json",
+                          "--quiet"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1])["epochs"] == 5
