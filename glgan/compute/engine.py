@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glgan.frame import FrameData
+
 from . import losses, metrics
 from .backend import select_backend
 from .config import GanConfig
@@ -97,7 +98,6 @@ class Engine:
         self.real_shown = self.real_atlas.first[:NUM_REAL_SHOWN].copy()
         self.fixed_noise = self.noise_atlas.first[:NUM_FAKE_SHOWN].copy()
         self._init_metric_sets(rng_real, draw_real, draw_noise)
-        self._d_buf = np.empty((2 * c.batch_size, 2), self.dtype)
         self._d_grad = losses.DLossGrad(c.batch_size, c.batch_size, self.dtype)
         self._g_grad = losses.GLossGrad(c.batch_size, self.dtype)
         self.opt_d = self.opt_g = None
@@ -142,10 +142,11 @@ class Engine:
 
     # -- training -----------------------------------------------------------------------
     def _d_step(self, want_loss: bool) -> None:
-        c, B, buf = self.config, self.config.batch_size, self._d_buf
+        c, B = self.config, self.config.batch_size
+        buf = self.D.input_buffer(2 * B)
         buf[:B] = self.real_atlas.next()
         buf[B:] = self.G.forward(self.noise_atlas.next())
-        logits = self.D.forward(buf)
+        logits = self.D.forward_input(2 * B)
         self.D.backward(self._d_grad(c.loss, logits, c.real_weight))
         if want_loss:
             self.d_loss = losses.d_loss_value(c.loss, logits[:B], logits[B:], c.real_weight)

@@ -60,12 +60,26 @@ class MLP:
         self.grads = self._views(self.grad)
         self.W, self.b = self.params[0::2], self.params[1::2]
         self.dW, self.db = self.grads[0::2], self.grads[1::2]
-        # acts[0] is the input (a reference, not a copy); acts[i+1] the output of layer i.
-        self._acts: list[np.ndarray] = [np.zeros((capacity, sizes[0]), self.dtype)]
-        self._acts += [np.zeros((capacity, s), self.dtype) for s in sizes[1:]]
+        # W_i followed by b_i in the flat vector is the augmented matrix [W_i; b_i] of shape
+        # (n_in + 1, n_out): with a column of ones appended to the layer input, one matmul
+        # computes x W + b, and one matmul computes both dW and db.
+        self._Wa = self._augmented(self.theta)
+        self._dWa = self._augmented(self.grad)
+        # acts[i]: input of layer i with a ones column (capacity, sizes[i] + 1); the last
+        # entry is the network output (capacity, sizes[-1]).
+        self._acts = [np.ones((capacity, s + 1), self.dtype) for s in sizes[:-1]]
+        self._acts.append(np.zeros((capacity, sizes[-1]), self.dtype))
         self._deltas = [np.zeros((capacity, s), self.dtype) for s in sizes]
         self._mask = [np.zeros((capacity, s), bool) for s in sizes]
         self._n = 0
+
+    def _augmented(self, flat: np.ndarray) -> list[np.ndarray]:
+        out, offset = [], 0
+        for i in range(len(self.sizes) - 1):
+            rows, cols = self.sizes[i] + 1, self.sizes[i + 1]
+            out.append(flat[offset:offset + rows * cols].reshape(rows, cols))
+            offset += rows * cols
+        return out
 
     def _views(self, flat: np.ndarray) -> list[np.ndarray]:
         views, offset = [], 0
@@ -93,27 +107,35 @@ class MLP:
         return [p.copy() for p in self.params]
 
     # -- forward / backward -------------------------------------------------------------
+    def input_buffer(self, n: int) -> np.ndarray:
+        """A writable (n, sizes[0]) view to fill before ``forward_input(n)`` (saves a copy)."""
+        return self._acts[0][:n, :-1]
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x (n, sizes[0]) -> output (n, sizes[-1]), a view into a reused buffer.
 
         Caches activations for the next ``backward``; n must not exceed ``capacity``.
         """
         n = x.shape[0]
+        self._acts[0][:n, :-1] = x
+        return self.forward_input(n)
+
+    def forward_input(self, n: int) -> np.ndarray:
+        """Forward pass of the n rows already written into ``input_buffer(n)``."""
         self._n = n
         acts = self._acts
-        acts[0] = x
-        h = x
-        last = len(self.W) - 1
-        for i, (W, b) in enumerate(zip(self.W, self.b)):
-            out = acts[i + 1][:n]
-            np.matmul(h, W, out=out)
-            out += b
+        last = len(self._Wa) - 1
+        for i, Wa in enumerate(self._Wa):
             if i < last:
+                out = acts[i + 1][:n, :-1]
+                np.matmul(acts[i][:n], Wa, out=out)  # [h, 1] [W; b] = h W + b
                 np.maximum(out, 0.0, out=out)  # ReLU
-            elif self.tanh_output:
-                np.tanh(out, out=out)
-            h = out
-        return h
+            else:
+                out = acts[i + 1][:n]
+                np.matmul(acts[i][:n], Wa, out=out)
+                if self.tanh_output:
+                    np.tanh(out, out=out)
+        return out
 
     def backward(self, d_out: np.ndarray, *, param_grads: bool = True,
                  input_grad: bool = False) -> np.ndarray | None:
@@ -125,10 +147,10 @@ class MLP:
         """
         n = self._n
         acts, deltas = self._acts, self._deltas
-        last = len(self.W) - 1
-        delta = deltas[-1][:n]
+        last = len(self._Wa) - 1
         if self.tanh_output:
             # 1) tanh'(a) = 1 - tanh(a)^2, from the cached output y: delta = d_out * (1 - y^2)
+            delta = deltas[-1][:n]
             y = acts[-1][:n]
             np.multiply(y, y, out=delta)
             np.subtract(1.0, delta, out=delta)
@@ -136,11 +158,9 @@ class MLP:
         else:
             delta = d_out
         for i in range(last, -1, -1):
-            h_in = acts[i][:n]
             if param_grads:
-                # 2) dW = h_in^T delta, db = sum over the batch
-                np.matmul(h_in.T, delta, out=self.dW[i])
-                np.add.reduce(delta, axis=0, out=self.db[i])
+                # 2) [dW; db] = [h_in, 1]^T delta
+                np.matmul(acts[i][:n].T, delta, out=self._dWa[i])
             if i == 0 and not input_grad:
                 return None
             d_in = deltas[i][:n]
@@ -148,7 +168,7 @@ class MLP:
             np.matmul(delta, self.W[i].T, out=d_in)
             if i > 0:
                 mask = self._mask[i][:n]
-                np.greater(h_in, 0.0, out=mask)
+                np.greater(acts[i][:n, :-1], 0.0, out=mask)
                 d_in *= mask
             delta = d_in
         return delta
