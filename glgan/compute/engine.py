@@ -13,6 +13,7 @@ A CuPy engine can sit behind the same public methods (``reset``, ``set_config``,
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -21,13 +22,14 @@ import numpy as np
 from glgan.frame import FrameData
 
 from . import losses, metrics
-from .backend import select_backend
+from .backend import BackendError, select_backend
 from .config import GanConfig
 from .data import Atlas, DataError, sample_noise, sample_real, validate_drawn
 from .history import History
 from .mlp import MLP, init_params, layer_sizes
 from .optim import make_optimizer
 
+log = logging.getLogger(__name__)
 STEP_KINDS = ("both", "d", "g")
 NUM_FAKE_SHOWN = 150
 NUM_REAL_SHOWN = 450
@@ -57,10 +59,15 @@ class Engine:
 
     def __init__(self, config: GanConfig | None = None, *, backend: str = "numpy",
                  drawn: np.ndarray | None = None, dtype=np.float32):
-        self.backend = select_backend(backend if backend != "cupy" else "cupy")
-        if self.backend.name != "numpy":
-            # the fused CUDA engine is a separate class; this one is the NumPy reference
-            self.backend = select_backend("numpy")
+        # This class is the NumPy reference. "auto" uses it (with one log line when no GPU
+        # is usable); "cupy" is refused with the reason until the fused CUDA engine exists.
+        selected = select_backend(backend)
+        if selected.name == "cupy":
+            if backend == "cupy":
+                raise BackendError("backend=cupy: the fused CUDA engine is not part of this "
+                                   "build yet; use --backend numpy")
+            log.warning("backend auto: using numpy because the CUDA engine is not built yet")
+        self.backend = select_backend("numpy")
         self.dtype = np.dtype(dtype)
         self.config = config if config is not None else GanConfig()
         self.drawn = validate_drawn(drawn) if drawn is not None else None

@@ -1,0 +1,28 @@
+#version 330 core
+// # Contour: an anti-aliased iso-line of the discriminator field (D = u_level, 0.5 by default).
+// The distance to the line in pixels is |D - level| / fwidth(D), so the line keeps a constant
+// screen width at any zoom. Inputs: u_field (R32F, sampled LINEAR), u_level, u_width_px, u_color.
+#include common/view.glsl
+
+#if defined VERTEX_SHADER
+// ---- vertex shader ----
+#include common/field_quad.glsl
+
+#elif defined FRAGMENT_SHADER
+// ---- fragment shader ----
+#include common/coverage.glsl
+uniform sampler2D u_field;
+uniform float u_level;
+uniform float u_width_px;
+uniform vec4 u_color;
+in vec2 v_uv;
+out vec4 f_color;
+
+void main() {
+    float v = texture(u_field, v_uv).r - u_level;
+    float dist_px = abs(v) / max(fwidth(v), 1e-7);
+    float cov = band_coverage(dist_px, 0.5 * u_width_px);
+    if (cov <= 0.0) discard;
+    f_color = vec4(u_color.rgb, u_color.a * cov);
+}
+#endif
