@@ -131,3 +131,21 @@ def test_history_decimates_but_keeps_first_and_last():
     epochs = h.column("epoch")
     assert len(h) <= 16 and epochs[0] == 0 and epochs[-1] == 999
     assert (np.diff(epochs) > 0).all()
+
+
+def test_slow_motion_phases_make_one_epoch():
+    eng = Engine(GanConfig(k_d=2, k_g=1))
+    g0, d0 = eng.G.theta.copy(), eng.D.theta.copy()
+    eng.train_phase("d")
+    assert eng.epoch == 0 and eng.real_atlas.counter == 2
+    np.testing.assert_array_equal(eng.G.theta, g0)
+    assert not np.array_equal(eng.D.theta, d0)
+    d1 = eng.D.theta.copy()
+    eng.train_phase("g")
+    assert eng.epoch == 1
+    np.testing.assert_array_equal(eng.D.theta, d1)
+    ref = Engine(GanConfig(k_d=2, k_g=1))
+    ref.train(1)  # the two phases are exactly one epoch
+    np.testing.assert_array_equal(ref.G.theta, eng.G.theta)
+    with pytest.raises(ValueError, match="net='x'"):
+        eng.train_phase("x")

@@ -176,12 +176,24 @@ class Engine:
             raise ValueError(f"kind={kind!r} is not allowed; choose one of {', '.join(STEP_KINDS)}")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs={epochs!r} must be a non-negative integer")
-        t0 = time.perf_counter()
-        if self.diverged is not None or epochs == 0:
-            return TrainStats(0, 0.0, self.d_loss, self.g_loss, self.diverged)
         c = self.config
         k_d = c.k_d if kind == "both" else int(kind == "d")
         k_g = c.k_g if kind == "both" else int(kind == "g")
+        return self._run(int(epochs), k_d, k_g, count=True)
+
+    def train_phase(self, net: str) -> TrainStats:
+        """Slow motion: this epoch's D phase (k_D D steps, the epoch is not finished) or its
+        G phase (k_G G steps, then the epoch counter advances)."""
+        if net not in ("d", "g"):
+            raise ValueError(f"net={net!r} is not allowed; choose d or g")
+        if net == "d":
+            return self._run(1, self.config.k_d, 0, count=False)
+        return self._run(1, 0, self.config.k_g, count=True)
+
+    def _run(self, epochs: int, k_d: int, k_g: int, count: bool) -> TrainStats:
+        t0 = time.perf_counter()
+        if self.diverged is not None or epochs == 0:
+            return TrainStats(0, 0.0, self.d_loss, self.g_loss, self.diverged)
         backup = self._snapshot()
         g_theta, d_theta = self.G.theta, self.D.theta
         isfinite = np.isfinite
@@ -200,9 +212,10 @@ class Engine:
         if done < epochs or not losses_ok:
             self._diverge(backup, self.epoch + done + 1)
             done = 0
-        self.epoch += done
-        if done:
-            self._record_history()
+        if count:
+            self.epoch += done
+            if done:
+                self._record_history()
         return TrainStats(done, time.perf_counter() - t0, self.d_loss, self.g_loss,
                           self.diverged)
 
