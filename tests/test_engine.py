@@ -149,3 +149,13 @@ def test_slow_motion_phases_make_one_epoch():
     np.testing.assert_array_equal(ref.G.theta, eng.G.theta)
     with pytest.raises(ValueError, match="net='x'"):
         eng.train_phase("x")
+
+
+def test_field_resolution_up_to_1024_and_bad_values_refused():
+    eng = Engine()
+    assert eng.field(1024).shape == (1024, 1024)
+    for bad in (0, 1025, 2.5):
+        with pytest.raises(ValueError, match="field_res"):
+            eng.field(bad)
+    with pytest.raises(ValueError, match="bounds"):
+        eng.field(8, bounds=(1, 0, 0, 1))

@@ -23,7 +23,7 @@ from glgan.frame import FrameData
 
 from . import losses, metrics
 from .backend import BackendError, select_backend
-from .config import GanConfig
+from .config import MAX_FIELD_RES, GanConfig
 from .data import Atlas, DataError, sample_noise, sample_real, validate_drawn
 from .history import History
 from .mlp import MLP, init_params, layer_sizes
@@ -114,6 +114,11 @@ class Engine:
         self.g_loss = float("nan")
         self.diverged: str | None = None
         self.history.clear()
+        self._touch()
+
+    def _touch(self) -> None:
+        """Weights changed: cached evaluations (KL/JS) are stale."""
+        self._divergence_cache: dict[bool, tuple[float, float]] = {}
 
     def _init_metric_sets(self, rng, draw_real, draw_noise) -> None:
         n = METRIC_SAMPLES
@@ -212,6 +217,7 @@ class Engine:
         if done < epochs or not losses_ok:
             self._diverge(backup, self.epoch + done + 1)
             done = 0
+        self._touch()
         if count:
             self.epoch += done
             if done:
@@ -260,7 +266,14 @@ class Engine:
             return losses.sigmoid(self.D.predict(x)[:, 0])
 
     def divergences(self, ganlab_compat: bool = False) -> tuple[float, float]:
-        """Grid (KL, JS) in bits between real and generated samples (see metrics)."""
+        """Grid (KL, JS) in bits between real and generated samples (see metrics); cached
+        until the weights change."""
+        cached = self._divergence_cache.get(ganlab_compat)
+        if cached is None:
+            cached = self._divergence_cache[ganlab_compat] = self._divergences(ganlab_compat)
+        return cached
+
+    def _divergences(self, ganlab_compat: bool) -> tuple[float, float]:
         if ganlab_compat:
             if self._ganlab_true_hist is None:
                 self._ganlab_true_hist = metrics.ganlab_true_histogram(
@@ -272,7 +285,12 @@ class Engine:
 
     def field(self, res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0)) -> np.ndarray:
         """D(x) on the centres of a res x res grid over bounds; row 0 = smallest y."""
-        x0, y0, x1, y1 = bounds
+        if isinstance(res, bool) or not isinstance(res, (int, np.integer)) or \
+                not 1 <= res <= MAX_FIELD_RES:
+            raise ValueError(f"field_res={res!r} is out of range; allowed [1, {MAX_FIELD_RES}]")
+        x0, y0, x1, y1 = (float(b) for b in bounds)
+        if not (np.isfinite([x0, y0, x1, y1]).all() and x1 > x0 and y1 > y0):
+            raise ValueError(f"bounds={tuple(bounds)!r} must be finite with x1 > x0, y1 > y0")
         xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
         ys = y0 + (np.arange(res) + 0.5) * (y1 - y0) / res
         gx, gy = np.meshgrid(xs, ys)
@@ -351,6 +369,18 @@ class Engine:
                 int(v) for v in arrays["atlas_counters"])
         self.epoch = int(epoch)
         self.diverged = None
+        self._touch()
+
+    def set_weights(self, g_params: list[np.ndarray], d_params: list[np.ndarray],
+                    epoch: int = 0) -> None:
+        """Use these [W0, b0, ...] weights (e.g. GAN Lab's pretrained ones) at ``epoch``."""
+        self.G.set_params(g_params)
+        self.D.set_params(d_params)
+        self._make_optimizers(force=True)
+        self.epoch = int(epoch)
+        self.diverged = None
+        self.history.clear()
+        self._touch()
 
 
 def manifold_opacity(mesh: np.ndarray, noise_dist: str) -> np.ndarray:

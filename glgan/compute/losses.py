@@ -64,7 +64,9 @@ class DLossGrad:
         self.n_real, self.n_fake = n_real, n_fake
         self.target = np.zeros((n, 1), dtype)
         self.target[:n_real] = 1.0
-        self.scale = np.empty((n, 1), dtype)
+        self.scale = np.empty((n, 1), dtype)  # per-row weight / batch (x2 for leastsq)
+        self.half_scale = np.empty((n, 1), dtype)
+        self.offset = np.empty((n, 1), dtype)  # scale * (0.5 - target)
         self.s = np.empty((n, 1), dtype)
         self.tmp = np.empty((n, 1), dtype)
         self.out = np.empty((n, 1), dtype)
@@ -78,19 +80,27 @@ class DLossGrad:
             self.scale[self.n_real:] = 1.0 / self.n_fake
             if leastsq:
                 self.scale *= 2.0
+            self.half_scale[...] = 0.5 * self.scale
+            self.offset[...] = self.scale * (0.5 - self.target)
             self._weight = key
 
     def __call__(self, loss: str, logits: np.ndarray, real_weight: float) -> np.ndarray:
         leastsq = loss == "leastsq"
         self._set_weight(real_weight, leastsq)
-        s, out = sigmoid(logits, out=self.s), self.out
-        # log loss: dL/dl = scale * (sigmoid(l) - target)
+        out = self.out
+        if not leastsq:
+            # log loss: dL/dl = scale (sigmoid(l) - target), sigmoid(l) = 0.5 tanh(l/2) + 0.5
+            np.multiply(logits, 0.5, out=out)
+            np.tanh(out, out=out)
+            out *= self.half_scale
+            out += self.offset
+            return out
+        # leastsq: dL/ds = 2 (s - target) / B, ds/dl = s (1 - s)
+        s = sigmoid(logits, out=self.s)
         np.subtract(s, self.target, out=out)
-        if leastsq:
-            # leastsq: dL/ds = 2 (s - target) / B, ds/dl = s (1 - s)
-            np.subtract(1.0, s, out=self.tmp)
-            self.tmp *= s
-            out *= self.tmp
+        np.subtract(1.0, s, out=self.tmp)
+        self.tmp *= s
+        out *= self.tmp
         out *= self.scale
         return out
 
@@ -104,20 +114,24 @@ class GLossGrad:
         self.tmp = np.empty((n, 1), dtype)
         self.out = np.empty((n, 1), dtype)
 
-    def __call__(self, loss: str, logits: np.ndarray, per_sample: bool = False) -> np.ndarray:
+    def __call__(self, loss: str, logits: np.ndarray) -> np.ndarray:
         n = logits.shape[0]
-        s, out = sigmoid(logits, out=self.s[:n]), self.out[:n]
-        scale = 1.0 if per_sample else 1.0 / n
+        out = self.out[:n]
         if loss == "log":
-            np.subtract(s, 1.0, out=out)  # d/dl softplus(-l) = s - 1
-            out *= scale
-        elif loss == "minimax":
-            np.multiply(s, -scale, out=out)  # d/dl -softplus(l) = -s
-        else:
-            tmp = self.tmp[:n]
-            np.subtract(1.0, s, out=tmp)
-            tmp *= s
-            np.subtract(s, 1.0, out=out)
-            out *= tmp
-            out *= 2.0 * scale
+            # d/dl softplus(-l) / n = (s - 1) / n = (0.5 tanh(l/2) - 0.5) / n
+            np.multiply(logits, 0.5, out=out)
+            np.tanh(out, out=out)
+            out -= 1.0
+            out *= 0.5 / n
+            return out
+        s = sigmoid(logits, out=self.s[:n])
+        if loss == "minimax":
+            np.multiply(s, -1.0 / n, out=out)  # d/dl -softplus(l) = -s
+            return out
+        tmp = self.tmp[:n]
+        np.subtract(1.0, s, out=tmp)
+        tmp *= s
+        np.subtract(s, 1.0, out=out)
+        out *= tmp
+        out *= 2.0 / n
         return out

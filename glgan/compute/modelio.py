@@ -74,9 +74,7 @@ class GanLabModel:
         """A training engine starting from these weights at GAN Lab's stored epoch."""
         cfg = self.config if base is None else base.replace(**_arch(self.config))
         engine = Engine(cfg)
-        engine.G.set_params(self.g_params)
-        engine.D.set_params(self.d_params)
-        engine.epoch = self.epoch
+        engine.set_weights(self.g_params, self.d_params, self.epoch)
         return engine
 
 
