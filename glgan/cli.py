@@ -164,6 +164,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, help="close after N frames (automation)")
     p.add_argument("--screenshot", help="save the last frame to this PNG (with --frames)")
     p.add_argument("--play", action="store_true", help="start training immediately")
+    p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),
+                   help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("train", help="train headless and print the result")

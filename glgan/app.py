@@ -1,0 +1,503 @@
+"""The interactive program: glue between engine, renderer, overlay and capture.
+
+``App`` owns one frame's flow and nothing else: apply the overlay's commands to the engine
+(live edits keep the weights, architecture edits reset), train within a time budget so the UI
+never stalls, ask the engine for a ``FrameData``, draw the layered view into the overlay's
+free rectangle, draw the overlay, and feed an active recording. ``App`` works on any moderngl
+context and framebuffer, so tests drive it headless; ``GlganWindow`` puts it in a
+moderngl-window window and ``run_app`` starts that window from the command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import moderngl
+import numpy as np
+
+from glgan.compute.config import ConfigError, GanConfig, preset
+from glgan.compute.data import DataError, sample_real
+from glgan.compute.engine import Engine
+from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
+from glgan.frame import FrameData
+from glgan.render import LayeredView, Layers, View
+from glgan.ui import commands as cmd
+from glgan.ui.overlay import Overlay
+
+log = logging.getLogger(__name__)
+
+WINDOW_BG = (0.93, 0.93, 0.93)
+TRAIN_BUDGET_S = 0.010  # training time per frame while playing (keeps the UI fluid)
+FIELD_BUDGET_S = 0.004  # time allowed for D's field per frame; sets the field resolution
+FIELD_RES_CHOICES = (24, 32, 48, 64, 96, 128, 192, 256)
+RECORD_FPS = 60
+
+
+class App:
+    """One glgan session on a GL context.
+
+    Args:
+        ctx: the moderngl context to draw with.
+        size: window size in logical pixels (w, h).
+        config: the starting experiment (GAN Lab starts on the gaussians preset).
+        fb_scale: framebuffer pixels per logical pixel (HiDPI).
+        keys, mouse: the window's key and mouse-button constants (None when headless).
+        pretrained: start from GAN Lab's pretrained weights when the dataset has them.
+        play: start training at once.
+        out_dir: where screenshots and recordings go.
+    """
+
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
+                 config: GanConfig | None = None, *, fb_scale: float = 1.0, keys: Any = None,
+                 mouse: Any = None, pretrained: bool = True, play: bool = False,
+                 out_dir: str | os.PathLike = ".") -> None:
+        self.ctx = ctx
+        self.size = (int(size[0]), int(size[1]))
+        self.fb_scale = float(fb_scale)
+        self.out_dir = Path(out_dir)
+        self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse)
+        self.ui = self.overlay.ui
+        self.scene = LayeredView(ctx, transition_s=0.25)
+        self.view = View()
+        self.engine = Engine(config if config is not None else GanConfig())
+        self.ui.use_pretrained = False
+        if pretrained:
+            self._load_pretrained()
+        self.ui.playing = play
+        self.frame_data: FrameData | None = None
+        self._frame_key: tuple | None = None
+        self.clock = 0.0  # animation time (wall clock, or fixed steps while recording)
+        self.sec_per_epoch = 1e-4
+        self.epochs_per_s = 0.0
+        self.fps = 0.0
+        self.field_res = 64
+        self.timings_ms: dict[str, float] = {}
+        self.recording = None
+        self.recording_with_overlay = True
+        self.fullscreen_requested = False
+        self.dataset_samples = {
+            name: sample_real(name, 200, np.random.default_rng(7))
+            for name in ("line", "gaussians", "ring", "disjoint")
+        }
+
+    # -- commands -------------------------------------------------------------------------
+    def _load_pretrained(self) -> bool:
+        path = pretrained_path(self.engine.config.dataset)
+        if path is None:
+            return False
+        try:
+            model = load_ganlab_model(path)
+        except ModelFileError as e:
+            self.ui.error = f"could not load the pretrained model: {e}"
+            return False
+        cfg = self.engine.config.replace(**preset(model.config.dataset).to_dict())
+        self.engine.set_config(cfg)
+        self.engine.reset()
+        # GAN Lab trains one extra epoch "for visualisation" after loading; glgan does not.
+        self.engine.set_weights(model.g_params, model.d_params, model.epoch)
+        self.ui.use_pretrained = True
+        return True
+
+    def _set_config(self, config: GanConfig) -> None:
+        try:
+            self.engine.set_config(config)
+        except (ConfigError, DataError) as e:
+            self.ui.config_error = str(e)
+
+    def apply(self, commands: list) -> None:
+        """Apply the overlay's commands in order; a bad one becomes a message, not a crash."""
+        for c in commands:
+            try:
+                self._apply_one(c)
+            except (ConfigError, DataError, ModelFileError, ValueError, OSError) as e:
+                self.ui.error = str(e)
+                log.warning("%s failed: %s", type(c).__name__, e)
+
+    def _apply_one(self, c) -> None:
+        eng, ui = self.engine, self.ui
+        if isinstance(c, cmd.Play):
+            ui.playing = True
+            if eng.diverged:
+                ui.playing = False
+                ui.error = eng.diverged
+        elif isinstance(c, cmd.Pause):
+            ui.playing = False  # no extra epoch on pause (GAN Lab trains one)
+        elif isinstance(c, cmd.Step):
+            eng.train(1, kind=c.kind)
+        elif isinstance(c, cmd.TrainPhase):
+            eng.train_phase(c.net)
+        elif isinstance(c, cmd.Reset):
+            eng.reset()  # keeps the user's edits (GAN Lab reloads the preset)
+            ui.error = ""
+        elif isinstance(c, cmd.RestorePreset):
+            eng.reset(preset(eng.config.dataset, base=eng.config))
+            ui.error = ""
+        elif isinstance(c, cmd.SelectDataset):
+            if c.name == "drawn" and eng.drawn is None:
+                ui.drawing.open = True
+                return
+            eng.reset(preset(c.name, base=eng.config.replace(seed=eng.config.seed)))
+            ui.error = ""
+        elif isinstance(c, cmd.SetConfig):
+            self._set_config(c.config)
+        elif isinstance(c, cmd.UsePretrained):
+            if c.on:
+                ui.use_pretrained = self._load_pretrained()
+            else:
+                ui.use_pretrained = False
+                eng.reset(preset(eng.config.dataset, base=eng.config))
+        elif isinstance(c, cmd.SetEpochsPerFrame):
+            ui.epochs_per_frame = int(c.n)
+        elif isinstance(c, cmd.SetSlowMotion):
+            ui.slow_motion, ui.slow_speed = c.on, c.speed
+        elif isinstance(c, cmd.SetLayers):
+            ui.layers = c.layers
+        elif isinstance(c, cmd.ApplyDrawing):
+            eng.set_drawn(c.points)
+            eng.reset(preset("drawn", base=eng.config))
+            ui.error = ""
+        elif isinstance(c, cmd.Screenshot):
+            self.screenshot_requested = True
+        elif isinstance(c, cmd.ToggleRecord):
+            self.toggle_recording()
+        elif isinstance(c, cmd.ToggleFullscreen):
+            self.fullscreen_requested = True
+        elif isinstance(c, cmd.ReloadShaders):
+            errors = self.scene.reload_shaders()
+            ui.status = ("shaders reloaded" if not errors else
+                         f"shader error (kept the last good program): {errors[0]}")
+
+    # -- per frame ------------------------------------------------------------------------
+    def _train(self) -> None:
+        ui, eng = self.ui, self.engine
+        if not ui.playing or ui.slow_motion or eng.diverged:
+            return
+        budget = TRAIN_BUDGET_S
+        n = max(1, min(ui.epochs_per_frame, int(budget / max(self.sec_per_epoch, 1e-7))))
+        stats = eng.train(n)
+        if stats.epochs:
+            per = stats.seconds / stats.epochs
+            self.sec_per_epoch = 0.8 * self.sec_per_epoch + 0.2 * per
+        if stats.diverged:
+            ui.playing = False
+            ui.error = stats.diverged
+
+    def _frame(self, viewport: tuple[int, int]) -> FrameData:
+        """The engine's visual state for this view; recomputed only when something changed."""
+        bounds = self.view.effective_bounds(viewport)
+        key = (self.engine.epoch, id(self.engine.G), self.engine.G.theta.sum(),
+               tuple(round(b, 9) for b in bounds), self.field_res)
+        if key != self._frame_key or self.frame_data is None:
+            t0 = time.perf_counter()
+            self.frame_data = self.engine.frame(field_res=self.field_res, bounds=bounds)
+            spent = time.perf_counter() - t0
+            self._adapt_field_res(spent)
+            self.scene.update(self.frame_data)
+            self._frame_key = key
+        return self.frame_data
+
+    def _adapt_field_res(self, spent: float) -> None:
+        i = FIELD_RES_CHOICES.index(self.field_res)
+        if spent > 2 * FIELD_BUDGET_S and i > 0:
+            self.field_res = FIELD_RES_CHOICES[i - 1]
+        elif spent < 0.5 * FIELD_BUDGET_S and i + 1 < len(FIELD_RES_CHOICES):
+            self.field_res = FIELD_RES_CHOICES[i + 1]
+
+    def view_rect_px(self) -> tuple[int, int, int, int]:
+        """The main view's square as (x, y, w, h) in window pixels, top-left origin."""
+        x, y, w, h = self.overlay.layout().view_square()
+        s = self.fb_scale
+        return int(round(x * s)), int(round(y * s)), int(round(w * s)), int(round(h * s))
+
+    def mouse_data(self, mouse_px: tuple[float, float] | None) -> tuple[float, float] | None:
+        """Data coordinates under the pointer (logical pixels), None outside the view."""
+        if mouse_px is None:
+            return None
+        x, y, w, h = self.overlay.layout().view_square()
+        mx, my = mouse_px
+        if not (x <= mx < x + w and y <= my < y + h) or self.overlay.wants_mouse:
+            return None
+        d = self.view.px_to_data(np.array([mx - x, my - y], float), (w, h))
+        return float(d[0]), float(d[1])
+
+    def render(self, fbo: moderngl.Framebuffer, dt: float,
+               mouse_px: tuple[float, float] | None = None) -> None:
+        """Run one frame: UI -> commands -> train -> view -> overlay, into ``fbo``."""
+        t0 = time.perf_counter()
+        self.clock += (1.0 / RECORD_FPS) if self.recording is not None else dt
+        self.fps = 0.9 * self.fps + 0.1 * (1.0 / max(dt, 1e-6))
+        vx, vy, vw, vh = self.view_rect_px()
+        frame = self._frame((vw, vh)) if vw > 0 and vh > 0 else self.frame_data
+        info = {
+            "dataset_samples": self.dataset_samples,
+            "mouse_data": self.mouse_data(mouse_px),
+            "pick_radius": self.view.data_per_px((max(vw, 1), max(vh, 1))) * 6 * self.fb_scale,
+            "recording": self.recording is not None,
+            "fps": self.fps, "epochs_per_s": self.epochs_per_s,
+            "timings_ms": self.timings_ms, "backend": self.engine.backend.name,
+        }
+        if self.engine.diverged and not self.ui.error:
+            self.ui.error = self.engine.diverged
+        commands = self.overlay.frame(self.engine.config, frame, info, dt)
+        t_ui = time.perf_counter()
+        epoch_before = self.engine.epoch
+        self.apply(commands)
+        self._train()
+        t_train = time.perf_counter()
+        trained = self.engine.epoch - epoch_before
+        self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
+        vx, vy, vw, vh = self.view_rect_px()
+        fbo.use()
+        fb_w, fb_h = fbo.size
+        self.ctx.viewport = (0, 0, fb_w, fb_h)
+        fbo.clear(*WINDOW_BG, 1.0)
+        if vw > 0 and vh > 0:
+            self._frame((vw, vh))
+            layers = Layers(**asdict(self.ui.layers), dpi_scale=self.fb_scale)
+            self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)
+        t_view = time.perf_counter()
+        if self.recording is not None and not self.recording_with_overlay:
+            self._record(fbo)
+        fbo.use()
+        self.ctx.viewport = (0, 0, fb_w, fb_h)
+        self.overlay.render()
+        t_end = time.perf_counter()
+        self.timings_ms = {"ui": (t_ui - t0) * 1e3, "train": (t_train - t_ui) * 1e3,
+                           "view": (t_view - t_train) * 1e3, "overlay": (t_end - t_view) * 1e3}
+        if self.recording is not None and self.recording_with_overlay:
+            self._record(fbo)
+        if getattr(self, "screenshot_requested", False):
+            self.screenshot_requested = False
+            self.save_screenshot(fbo)
+
+    # -- view navigation -----------------------------------------------------------------
+    def zoom(self, factor: float, mouse_px: tuple[float, float] | None = None) -> None:
+        about = self.mouse_data(mouse_px) if mouse_px is not None else None
+        self.view = self.view.zoomed(factor, about)
+
+    def pan_px(self, dx: float, dy: float) -> None:
+        _, _, w, h = self.overlay.layout().view_square()
+        self.view = self.view.panned_px(dx, dy, (max(int(w), 1), max(int(h), 1)))
+
+    def fit_view(self) -> None:
+        """Show every sample (tanh lets them leave [0,1]^2), at least the unit square."""
+        f = self.frame_data
+        self.view = View.fit_points(f.real, f.fake) if f is not None else View()
+
+    # -- capture --------------------------------------------------------------------------
+    def save_screenshot(self, fbo: moderngl.Framebuffer, path: str | os.PathLike | None = None
+                        ) -> Path:
+        """Write what ``fbo`` shows to a PNG (default: a time-stamped file in out_dir)."""
+        from glgan.capture import screenshot
+
+        path = Path(path) if path is not None else \
+            self.out_dir / time.strftime("glgan-%Y%m%d-%H%M%S.png")
+        plain = resolved(self.ctx, fbo)
+        try:
+            screenshot(plain, path)
+        finally:
+            if plain is not fbo:
+                plain.release()
+        self.ui.status = f"saved {path}"
+        return path
+
+    def toggle_recording(self) -> None:
+        from glgan.capture import CaptureError
+
+        if self.recording is not None:
+            try:
+                summary = self.recording.stop()
+                self.ui.status = f"recorded {summary.frames_written} frames to {summary.path}"
+            except CaptureError as e:
+                self.ui.error = f"recording stopped: {e}"
+            self.recording = None
+            return
+        w, h = (int(self.size[0] * self.fb_scale), int(self.size[1] * self.fb_scale))
+        path = self.out_dir / time.strftime("glgan-%Y%m%d-%H%M%S.mp4")
+        try:
+            self.recording = _WindowRecording(self.ctx, path, (w - w % 2, h - h % 2))
+            self.ui.status = f"recording to {path}"
+        except CaptureError as e:
+            self.ui.error = f"cannot record: {e}"
+
+    def _record(self, fbo: moderngl.Framebuffer) -> None:
+        from glgan.capture import CaptureError
+
+        try:
+            self.recording.add(fbo)
+            if self.recording.lagging:
+                self.ui.status = "recording: the encoder cannot keep up, frames are dropped"
+        except CaptureError as e:
+            self.ui.error = f"recording stopped: {e}"
+            self.recording.abort()
+            self.recording = None
+
+    def resize(self, width: int, height: int, fb_scale: float | None = None) -> None:
+        self.size = (int(width), int(height))
+        if fb_scale is not None:
+            self.fb_scale = float(fb_scale)
+        self.overlay.resize(width, height, (self.fb_scale, self.fb_scale))
+        if self.recording is not None:  # the video size is fixed: stop cleanly
+            self.toggle_recording()
+
+    def close(self) -> None:
+        if self.recording is not None:
+            self.toggle_recording()
+        self.scene.release()
+        self.overlay.shutdown()
+
+
+def resolved(ctx: moderngl.Context, fbo: moderngl.Framebuffer) -> moderngl.Framebuffer:
+    """``fbo`` itself, or a single-sample copy of it when it is multisampled (readable)."""
+    attachment = fbo.color_attachments[0] if fbo.color_attachments else None
+    if attachment is None or getattr(attachment, "samples", 0) == 0:
+        return fbo
+    plain = ctx.simple_framebuffer(fbo.size, components=4)
+    ctx.copy_framebuffer(plain, fbo)
+    return plain
+
+
+class _WindowRecording:
+    """Records a window framebuffer of any size into an even-sized video (live mode)."""
+
+    def __init__(self, ctx: moderngl.Context, path: Path, size: tuple[int, int]) -> None:
+        from glgan.capture import Recording
+
+        self.ctx = ctx
+        self.size = size
+        self.fbo = ctx.simple_framebuffer(size, components=4)
+        self.rec = Recording.start(path, size, RECORD_FPS, live=True)
+
+    @property
+    def lagging(self) -> bool:
+        return bool(self.rec.lagging)
+
+    def add(self, src: moderngl.Framebuffer) -> None:
+        self.ctx.copy_framebuffer(self.fbo, src)
+        self.rec.add_framebuffer(self.fbo)
+
+    def stop(self):
+        try:
+            return self.rec.stop()
+        finally:
+            self.fbo.release()
+
+    def abort(self) -> None:
+        try:
+            self.rec.stop()
+        except Exception:  # the error was already reported; release what is left
+            pass
+        self.fbo.release()
+
+
+# -- the window -----------------------------------------------------------------------------
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+NO_DISPLAY = ("glgan: no display found (DISPLAY is not set), so the window cannot open.\n"
+              "  Headless use: glgan snapshot --dataset ring --out view.png   (a PNG of the view)\n"
+              "                glgan record --dataset ring --out run.mp4      (a video)\n"
+              "                glgan train --dataset ring --epochs 5000       (numbers only)\n"
+              "  Or run under a virtual display: xvfb-run -a glgan")
+
+
+def make_window_class(args):
+    """A moderngl-window WindowConfig class configured from the command line ``args``."""
+    import moderngl_window as mglw
+
+    from glgan.cli import build_config
+    from glgan.ui.input import OverlayEventsMixin
+
+    config = build_config(args)
+    pretrained = not (args.dataset or args.preset or args.set or args.seed is not None) or \
+        getattr(args, "pretrained", False)
+
+    class GlganWindow(OverlayEventsMixin, mglw.WindowConfig):
+        gl_version = (3, 3)
+        title = "glgan - GAN Lab, native"
+        window_size = tuple(args.size)
+        aspect_ratio = None
+        resizable = True
+        vsync = True
+        samples = int(getattr(args, "msaa", 0))  # shaders anti-alias; MSAA is optional
+        fullscreen = bool(args.fullscreen)
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.app = App(self.ctx, self.wnd.size, config, fb_scale=self.wnd.pixel_ratio,
+                           keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
+                           pretrained=pretrained, play=args.play)
+            self.overlay = self.app.overlay
+            self.mouse_px: tuple[float, float] | None = None
+            self.frames = 0
+            self.max_frames = args.frames
+            self.screenshot_path = args.screenshot
+
+        def on_render(self, time_s: float, frame_time: float) -> None:
+            dt = frame_time if frame_time > 0 else 1 / 60
+            self.app.render(self.wnd.fbo, dt, self.mouse_px)
+            if self.app.fullscreen_requested:
+                self.app.fullscreen_requested = False
+                self.wnd.fullscreen = not self.wnd.fullscreen
+            self.frames += 1
+            if self.max_frames is not None and self.frames >= self.max_frames:
+                if self.screenshot_path:
+                    self.app.save_screenshot(self.wnd.fbo, self.screenshot_path)
+                self.wnd.close()
+
+        def on_resize(self, width: int, height: int) -> None:
+            self.app.resize(width, height, self.wnd.pixel_ratio)
+
+        def on_mouse_position_event(self, x, y, dx, dy):
+            self.mouse_px = (float(x), float(y))
+            super().on_mouse_position_event(x, y, dx, dy)
+
+        def on_mouse_drag_event(self, x, y, dx, dy):
+            self.mouse_px = (float(x), float(y))
+            super().on_mouse_drag_event(x, y, dx, dy)
+            if not self.app.overlay.wants_mouse and not self.app.ui.drawing.open:
+                self.app.pan_px(dx, dy)
+
+        def on_mouse_scroll_event(self, x_offset, y_offset):
+            super().on_mouse_scroll_event(x_offset, y_offset)
+            if not self.app.overlay.wants_mouse and self.app.mouse_data(self.mouse_px):
+                self.app.zoom(1.15 ** y_offset, self.mouse_px)
+
+        def on_key_event(self, key, action, modifiers):
+            super().on_key_event(key, action, modifiers)
+            keys = self.wnd.keys
+            if action == keys.ACTION_PRESS and not self.app.overlay.input.wants_keyboard:
+                if key == keys.V:  # fit the view to every sample
+                    self.app.fit_view()
+                elif key == keys.NUMBER_0:
+                    self.app.view = View()
+
+        def on_close(self) -> None:
+            self.app.close()
+
+    return GlganWindow
+
+
+def run_app(args) -> int:
+    """Open the window (``glgan run``); returns the exit status."""
+    import moderngl_window as mglw
+
+    window = args.window or ("headless" if os.environ.get("GLGAN_HEADLESS") else "glfw")
+    if window != "headless" and not _has_display():
+        print(NO_DISPLAY)
+        return 1
+    cls = make_window_class(args)
+    argv = ["--window", window]
+    if window == "headless":
+        argv += ["--backend", "egl"]
+        if args.frames is None:
+            print("glgan: --window headless needs --frames N (it has no screen to close)")
+            return 2
+    mglw.run_window_config(cls, args=argv)
+    return 0

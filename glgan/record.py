@@ -1,0 +1,485 @@
+"""``glgan record``: render training offscreen, frame by frame, into an H.264 video or PNGs.
+
+Owns the offline recording loop that ties the engine, the renderer and the capture module:
+
+* Everything (output path, fps 1..240, size even and <= 3840x2160 for video, layers, seconds,
+  epochs per frame) is validated before the engine is built or a file is created.
+* Frame ``i`` (``i = 0 .. round(seconds * fps) - 1``) shows the state after ``i * K`` epochs
+  (``K = epochs_per_frame``; frame 0 is the untrained network) at video time ``t = i / fps``.
+  Time is the video's fixed step, never the wall clock, so the same seed and options give the
+  same frames.
+* Motion: each frame is a new training state. ``smooth_frames = 0`` (the default) draws every
+  state exactly; ``smooth_frames = s > 0`` lets the renderer's fake-sample interpolation glide
+  towards each new state over ``s`` video frames (driven by ``t``), which calms large ``K``.
+* If training diverges mid-way the recording is finished properly (a playable file with the
+  frames so far) and ``DivergedError`` is raised, carrying the summary.
+* ``with_ui`` records the app's look: from 1280x720 up the full GAN Lab overlay of the
+  interactive app (``glgan.ui.overlay.Overlay``) with the view in its square, below that a
+  compact ImGui panel (epoch, losses, KL/JS, a loss chart) over the whole view.
+
+``bench_record(quick)`` is the end-to-end benchmark behind ``glgan bench --record``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+
+from .capture.errors import CaptureError
+from .capture.recording import Recording, RecordingSummary
+from .capture.validate import check_fps, check_size, check_target
+from .compute.config import ConfigError, GanConfig
+from .compute.config import preset as config_preset
+from .snapshot import (
+    DivergedError,
+    check_epochs,
+    check_field_res,
+    check_layers,
+    framing,
+)
+
+if TYPE_CHECKING:
+    import moderngl
+
+    from .frame import FrameData
+    from .render import Layers
+
+DEFAULT_RECORD_FIELD_RES = 128   # D's field per frame: 128^2 costs ~7 ms, 256^2 ~40 ms
+MAX_FRAMES = 216_000             # one hour at 60 fps
+UI_BACKGROUND = (1.0, 1.0, 1.0, 1.0)
+
+
+class RecordError(CaptureError, OSError):
+    """A recording could not be started, continued or finished (bad path, size, fps, disk)."""
+
+
+@dataclass(frozen=True)
+class RecordSummary(RecordingSummary):
+    """A RecordingSummary plus what was recorded; ``str()`` is one readable line."""
+
+    size: tuple[int, int] = (0, 0)
+    frames_planned: int = 0
+    first_epoch: int = 0
+    last_epoch: int = 0
+
+    def __str__(self) -> str:
+        rate = self.frames_written / self.wall_seconds if self.wall_seconds > 0 else 0.0
+        where = (f"{self.path}/ ({self.frames_written} PNG frames" if self.path.is_dir()
+                 else f"{self.path} ({self.frames_written} frames")
+        text = (f"{where}, {self.size[0]}x{self.size[1]} at {self.fps} fps = "
+                f"{self.seconds:.2f} s of video, epochs {self.first_epoch}..{self.last_epoch}; "
+                f"{self.wall_seconds:.1f} s wall, {rate:.1f} frames/s)")
+        if self.error:
+            text += f"; stopped early: {self.error}"
+        return text
+
+
+# ---------------------------------------------------------------------------- checks
+def _capture(fn, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except RecordError:
+        raise
+    except CaptureError as exc:
+        text = str(exc)
+        for api, cli in (("path=", "--out "), ("size=", "--size="), ("fps=", "--fps=")):
+            if text.startswith(api):
+                text = cli + text[len(api):]
+        raise RecordError(text) from None
+
+
+def check_record_args(out: str | os.PathLike[str], seconds: float, fps: int,
+                      size: tuple[int, int], epochs_per_frame: int) -> tuple[str, int, int]:
+    """Validate a recording request before anything is trained or created.
+
+    Returns (kind "video"|"png", fps, frame count)."""
+    target = _capture(check_target, out)
+    fps = _capture(check_fps, fps)
+    _capture(check_size, tuple(size), target.kind)
+    check_epochs(epochs_per_frame, "--epochs-per-frame")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+            math.isfinite(seconds) and seconds > 0):
+        raise ConfigError(f"--seconds={seconds!r} must be a number > 0")
+    frames = round(seconds * fps)
+    if frames < 1:
+        raise ConfigError(f"--seconds={seconds} at --fps={fps} is less than one frame")
+    if frames > MAX_FRAMES:
+        raise ConfigError(f"--seconds={seconds} at --fps={fps} is {frames} frames; "
+                          f"the limit is {MAX_FRAMES} (one hour at 60 fps)")
+    return target.kind, fps, frames
+
+
+# ---------------------------------------------------------------------------- progress
+class _Progress:
+    def __init__(self, total: int, stream: TextIO, every_s: float = 0.1) -> None:
+        self.total, self.stream, self.every_s = total, stream, every_s
+        self.t0 = time.perf_counter()
+        self._last = -1.0
+
+    def __call__(self, done: int, epoch: int, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last < self.every_s and done < self.total:
+            return
+        self._last = now
+        width = 30
+        frac = done / self.total if self.total else 1.0
+        rate = done / max(now - self.t0, 1e-9)
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        self.stream.write(f"\r[{bar}] {done}/{self.total} frames  epoch {epoch:,}  "
+                          f"{rate:5.1f} frames/s  ETA {eta:4.0f} s ")
+        self.stream.flush()
+
+    def end(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+# ---------------------------------------------------------------------------- overlay
+FULL_UI_MIN_SIZE = (1280, 720)  # below this the full GAN Lab layout is too cramped
+
+
+class MinimalOverlay:
+    """A compact ImGui panel over the whole view: epoch, losses, KL/JS and a loss chart.
+
+    Used for ``--with-ui`` below ``FULL_UI_MIN_SIZE``. Has its own ImGui context (the previous
+    one is restored after each call) and draws with the UI's moderngl ``ImguiRenderer``; input
+    is ignored and ``delta_time`` is the video's frame step, so it is deterministic. The GL
+    context must be current for every call.
+    """
+
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], fps: int,
+                 cfg: GanConfig, history: int = 600) -> None:
+        from imgui_bundle import imgui
+
+        from .ui.imgui_renderer import ImguiRenderer
+
+        self._imgui = imgui
+        self._prev = imgui.get_current_context()
+        self._im = imgui.create_context()
+        imgui.set_current_context(self._im)
+        io = imgui.get_io()
+        io.set_ini_filename("")
+        io.config_flags |= imgui.ConfigFlags_.no_mouse
+        io.delta_time = 1.0 / fps
+        self.scale = max(1.0, min(size) / 720.0)
+        self.size, self.cfg = size, cfg
+        self.renderer = ImguiRenderer(ctx, display_size=size)
+        imgui.get_style().scale_all_sizes(self.scale)
+        self._d: list[float] = []
+        self._g: list[float] = []
+        self._history = history
+        self._restore()
+
+    def view_rect(self) -> tuple[int, int, int, int]:
+        """Where the layered view goes, (x, y, w, h) in pixels from the top-left."""
+        return (0, 0, self.size[0], self.size[1])
+
+    def _restore(self) -> None:
+        if self._prev is not None:
+            self._imgui.set_current_context(self._prev)
+
+    def build(self, frame: FrameData, t: float) -> None:
+        """Lay out this frame's panel (before the view is drawn)."""
+        imgui = self._imgui
+        imgui.set_current_context(self._im)
+        try:
+            for buf, v in ((self._d, frame.d_loss), (self._g, frame.g_loss)):
+                buf.append(float(v) if math.isfinite(v) else 0.0)
+                del buf[:-self._history]
+            imgui.new_frame()
+            imgui.get_style().font_scale_main = self.scale
+            s = self.scale
+            imgui.set_next_window_pos(imgui.ImVec2(10 * s, 10 * s))
+            imgui.set_next_window_bg_alpha(0.82)
+            flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.always_auto_resize
+                     | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_saved_settings
+                     | imgui.WindowFlags_.no_focus_on_appearing | imgui.WindowFlags_.no_nav)
+            imgui.begin("glgan-record", None, flags)
+            c = self.cfg
+            imgui.text(f"glgan  {c.dataset}  seed {c.seed}")
+            imgui.text(f"epoch {frame.epoch:07,d}   t {t:6.2f} s")
+            imgui.text_colored(imgui.ImVec4(*_D_RGB, 1.0), f"D loss {_fmt(frame.d_loss)}")
+            imgui.same_line()
+            imgui.text_colored(imgui.ImVec4(*_G_RGB, 1.0), f"  G loss {_fmt(frame.g_loss)}")
+            imgui.text(f"KL {_fmt(frame.kl)}  JS {_fmt(frame.js)} bits")
+            chart = imgui.ImVec2(220 * s, 40 * s)
+            if len(self._d) > 1:
+                top = max(max(self._d), max(self._g), 1e-3)
+                for label, buf, rgb in (("##d", self._d, _D_RGB), ("##g", self._g, _G_RGB)):
+                    imgui.push_style_color(imgui.Col_.plot_lines, imgui.ImVec4(*rgb, 1.0))
+                    imgui.plot_lines(label, np.asarray(buf, np.float32), scale_min=0.0,
+                                     scale_max=top, graph_size=chart)
+                    imgui.pop_style_color()
+            imgui.end()
+            imgui.render()
+        finally:
+            self._restore()
+
+    def render(self) -> None:
+        """Draw the panel built by ``build`` into the bound framebuffer."""
+        self._imgui.set_current_context(self._im)
+        try:
+            self.renderer.render(self._imgui.get_draw_data())
+        finally:
+            self._restore()
+
+    def close(self) -> None:
+        imgui = self._imgui
+        imgui.set_current_context(self._im)
+        try:
+            self.renderer.shutdown()
+        finally:
+            imgui.destroy_context(self._im)
+            if self._prev is not None:
+                imgui.set_current_context(self._prev)
+
+
+class FullOverlay:
+    """The interactive app's whole GAN Lab overlay (``glgan.ui.overlay.Overlay``: top bar,
+    model graph, hyperparameters, charts, status line) with the view in its square.
+
+    Driven like the app with training "playing", no mouse and ``dt = 1 / fps``."""
+
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], fps: int,
+                 cfg: GanConfig, epochs_per_frame: int, layers: Layers | None = None,
+                 backend: str = "numpy") -> None:
+        from dataclasses import fields
+
+        from imgui_bundle import imgui
+
+        from .ui.commands import Layers as UiLayers
+        from .ui.overlay import Overlay
+
+        self._imgui = imgui
+        self._prev = imgui.get_current_context()
+        self.overlay = Overlay(ctx, size)
+        io = imgui.get_io()
+        io.config_flags |= imgui.ConfigFlags_.no_mouse
+        ui = self.overlay.ui
+        ui.playing, ui.epochs_per_frame, ui.use_pretrained = True, int(epochs_per_frame), False
+        if layers is not None:   # the legend's checkboxes show what is recorded
+            ui.layers = UiLayers(**{f.name: bool(getattr(layers, f.name))
+                                    for f in fields(UiLayers)})
+        self.cfg, self.fps = cfg, fps
+        from .compute.config import DATASETS
+        from .compute.data import sample_real
+
+        rng = np.random.default_rng(0)   # picker thumbnails: fixed, so frames are reproducible
+        samples = {d: sample_real(d, 300, rng) for d in DATASETS if d != "drawn"}
+        self.info = {"fps": float(fps), "epochs_per_s": float(epochs_per_frame * fps),
+                     "backend": backend, "recording": False, "pretrained": (),
+                     "dataset_samples": samples}
+        self._restore()
+
+    def _restore(self) -> None:
+        if self._prev is not None:
+            self._imgui.set_current_context(self._prev)
+
+    def view_rect(self) -> tuple[int, int, int, int]:
+        x, y, w, h = self.overlay.layout().view_square()
+        return (round(x), round(y), max(round(w), 1), max(round(h), 1))
+
+    def build(self, frame: FrameData, t: float) -> None:
+        try:
+            self.overlay.frame(self.cfg, frame, self.info, dt=1.0 / self.fps)
+        finally:
+            self._restore()
+
+    def render(self) -> None:
+        try:
+            self.overlay.render()
+        finally:
+            self._restore()
+
+    def close(self) -> None:
+        try:
+            self.overlay.shutdown()
+        finally:
+            self._restore()
+
+
+def make_overlay(ctx: moderngl.Context, size: tuple[int, int], fps: int, cfg: GanConfig,
+                 epochs_per_frame: int, layers: Layers | None = None, full: bool | None = None
+                 ) -> MinimalOverlay | FullOverlay:
+    """The full app overlay when ``size`` is at least ``FULL_UI_MIN_SIZE`` (and glgan.ui's
+    ``Overlay`` is available), else the compact panel. ``full`` forces the choice."""
+    if full is None:
+        full = size[0] >= FULL_UI_MIN_SIZE[0] and size[1] >= FULL_UI_MIN_SIZE[1]
+    if full:
+        try:
+            return FullOverlay(ctx, size, fps, cfg, epochs_per_frame, layers)
+        except ImportError:
+            pass
+    return MinimalOverlay(ctx, size, fps, cfg)
+
+
+_D_RGB = (0.45, 0.85, 0.55)   # GAN Lab's real green / fake purple, lightened for a dark panel
+_G_RGB = (0.82, 0.62, 0.95)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4f}" if math.isfinite(v) else "-"
+
+
+# ---------------------------------------------------------------------------- the loop
+def _start_transition(view: Any, t: float) -> None:
+    """Start the renderer's fake-sample transition clock at video time ``t``.
+
+    LayeredView starts the clock at the first draw after ``update``; a recording updates
+    before every draw, which would keep the transition at 0, so the clock is started one
+    frame earlier (the state arrived between the previous frame and this one)."""
+    if hasattr(view, "_anim_start"):
+        view._anim_start = t
+
+
+def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
+           size: tuple[int, int] = (1280, 720), epochs_per_frame: int = 10,
+           out: str | os.PathLike[str] = "glgan.mp4", layers: str | Layers | None = None,
+           with_ui: bool = False, progress: bool = False,
+           field_res: int = DEFAULT_RECORD_FIELD_RES, smooth_frames: float = 0.0,
+           full_ui: bool | None = None, preset: str = "ultrafast", crf: int = 20,
+           progress_stream: TextIO | None = None) -> RecordSummary:
+    """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
+
+    ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
+    ``frame_*.png`` files there are replaced). Frame count = ``round(seconds * fps)``.
+    Returns a ``RecordSummary`` (``str()`` is readable). Raises ``ConfigError`` /
+    ``RecordError`` (an OSError) for bad arguments before anything is trained or written, and
+    ``DivergedError`` (``.summary`` = what was kept) if training diverges mid-recording.
+    """
+    from .compute.engine import Engine
+    from .render import LayeredView
+    from .render.offscreen import create_egl_context
+
+    w, h = (int(v) for v in size)
+    kind, fps, n_frames = check_record_args(out, seconds, fps, (w, h), epochs_per_frame)
+    lay = check_layers(layers)
+    field_res = check_field_res(field_res)
+    if not (isinstance(smooth_frames, (int, float)) and math.isfinite(smooth_frames)
+            and smooth_frames >= 0):
+        raise ConfigError(f"smooth_frames={smooth_frames!r} must be a number >= 0")
+    k = int(epochs_per_frame)
+
+    engine = Engine(cfg)
+    transition_s = smooth_frames / fps
+    ctx = create_egl_context()
+    bar = _Progress(n_frames, progress_stream or sys.stderr) if progress else None
+    summary: RecordingSummary | None = None
+    diverged: str | None = None
+    first_epoch = engine.epoch
+    last_epoch = engine.epoch
+    try:
+        with ctx:
+            view = LayeredView(ctx, transition_s=transition_s)
+            fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
+            overlay = (make_overlay(ctx, (w, h), fps, cfg, k, lay, full_ui) if with_ui else None)
+            vx, vy, vw, vh = overlay.view_rect() if overlay is not None else (0, 0, w, h)
+            viewport = (vx, h - vy - vh, vw, vh)            # GL: origin bottom-left
+            view_rect, bounds = framing((vw, vh))
+            try:
+                rec = _start_recording(out, (w, h), fps, preset, crf)
+                try:
+                    for i in range(n_frames):
+                        t = i / fps
+                        if i > 0 and k > 0:
+                            engine.train(k)
+                            if engine.diverged is not None:
+                                diverged = engine.diverged
+                                break
+                        frame = engine.frame(field_res=field_res, bounds=bounds)
+                        last_epoch = frame.epoch
+                        view.update(frame)
+                        if transition_s > 0 and i > 0:
+                            _start_transition(view, (i - 1) / fps)
+                        fbo.use()
+                        if overlay is not None:
+                            overlay.build(frame, t)
+                            fbo.clear(*UI_BACKGROUND)
+                        view.draw(viewport, view_rect, lay, t)   # video time, never the wall clock
+                        if overlay is not None:
+                            overlay.render()
+                        rec.add_framebuffer(fbo)
+                        if bar is not None:
+                            bar(i + 1, frame.epoch)
+                except CaptureError as exc:   # the encoder failed (disk full...)
+                    _finish(rec, bar, quiet=True)
+                    raise RecordError(f"{exc}; the output keeps the frames written before "
+                                      "the failure") from exc
+                except BaseException:
+                    _finish(rec, bar, quiet=True)
+                    raise
+                summary = _finish(rec, bar)
+            finally:
+                if overlay is not None:
+                    overlay.close()
+                view.release()
+                for att in fbo.color_attachments:
+                    att.release()
+                fbo.release()
+    finally:
+        ctx.release()
+
+    result = RecordSummary(
+        frames_written=summary.frames_written, dropped=summary.dropped, path=summary.path,
+        seconds=summary.seconds, fps=summary.fps, wall_seconds=summary.wall_seconds,
+        error=diverged, size=(w, h), frames_planned=n_frames, first_epoch=first_epoch,
+        last_epoch=last_epoch)
+    if diverged is not None:
+        where = f"{result.path}/" if kind == "png" else str(result.path)
+        raise DivergedError(
+            f"{diverged} Recording stopped: kept {result.frames_written} of {n_frames} frames "
+            f"({result.seconds:.2f} s, epochs {first_epoch}..{last_epoch}) in {where}.",
+            summary=result)
+    return result
+
+
+def _finish(rec: Recording, bar: _Progress | None, quiet: bool = False
+            ) -> RecordingSummary | None:
+    """Stop the recording (flush, write the trailer). ``quiet``: an exception is already on
+    its way, so a second failure here is swallowed rather than masking it."""
+    if bar is not None:
+        bar.end()
+    try:
+        return rec.stop()
+    except CaptureError as exc:
+        if quiet:
+            return None
+        raise RecordError(str(exc)) from exc
+
+
+def _start_recording(out: str | os.PathLike[str], size: tuple[int, int], fps: int,
+                     preset_name: str, crf: int) -> Recording:
+    try:
+        return Recording.start(out, size, fps, live=False, preset=preset_name, crf=crf,
+                               overwrite=True)
+    except CaptureError as exc:
+        raise RecordError(str(exc)) from exc
+
+
+# ---------------------------------------------------------------------------- benchmark
+def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fps: int = 60,
+                 epochs_per_frame: int = 10, frames: int | None = None) -> Iterator[dict]:
+    """End-to-end offline recording speed: GAN Lab's gaussians preset trained
+    ``epochs_per_frame`` epochs per frame + the real renderer (GAN Lab's default layers,
+    field 128^2) + asynchronous readback + H.264 encode to a temporary MP4. Frames per second
+    of wall-clock time from the first frame to the finished file (context and shader set-up
+    excluded). Yields one line ``{"backend", "case": "record_1280x720_60fps", ...}``."""
+    n = frames if frames is not None else (30 if quick else 300)
+    with tempfile.TemporaryDirectory(prefix="glgan-bench-record-") as tmp:
+        summary = record(config_preset("gaussians"), seconds=n / fps, fps=fps, size=size,
+                         epochs_per_frame=epochs_per_frame, out=str(Path(tmp) / "bench.mp4"))
+    yield {"backend": "numpy", "case": f"record_{size[0]}x{size[1]}_{fps}fps",
+           "metric": "frames_per_s",
+           "value": round(summary.frames_written / summary.wall_seconds, 2),
+           "unit": "frames/s", "frames": summary.frames_written,
+           "epochs_per_frame": epochs_per_frame}

@@ -1,0 +1,186 @@
+"""``glgan snapshot``: train headless, then render the layered view to a PNG (no display).
+
+Owns the glue between the engine, the renderer and the capture module for still images, plus
+the helpers ``glgan.record`` shares: argument checks that run before any training
+(``check_png_path``, ``check_layers``, ``check_field_res``), chunked training that stops with
+a clear error on divergence (``train_or_raise``) and the framing of the view
+(``framing``: GAN Lab's unit square, widened along the longer axis for non-square images, with
+D's heatmap computed over exactly the visible rectangle so it fills the image).
+
+Python API (notebooks)::
+
+    from glgan.compute.engine import Engine
+    from glgan.snapshot import snapshot_array
+    engine = Engine(preset("ring")); engine.train(2000)
+    img = snapshot_array(engine, (800, 600), "heatmap,manifold,real,fake")  # (600, 800, 3) uint8
+
+Errors a user can cause are raised as classes the CLI reports with exit status 2:
+``SnapshotPathError`` (an ``OSError``, also a ``CaptureError``), ``ConfigError`` for bad
+layers / field resolution, and ``DivergedError`` (a ``ConfigError``: lower a learning rate).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .capture.errors import CaptureError, describe
+from .compute.config import MAX_FIELD_RES, ConfigError, GanConfig
+
+if TYPE_CHECKING:
+    from .compute.engine import Engine
+    from .frame import FrameData
+    from .render import Layers, OffscreenRenderer, View
+
+TRAIN_CHUNK = 100          # epochs per train() call: a divergence rolls back at most this many
+DEFAULT_FIELD_RES = 256
+
+
+class SnapshotPathError(CaptureError, OSError):
+    """An output path that cannot be written (wrong extension, missing or read-only dir)."""
+
+
+class DivergedError(ConfigError):
+    """Training produced NaN/Inf. ``summary`` holds what was recorded so far (record only)."""
+
+    def __init__(self, message: str, *, summary: object = None) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+# ---------------------------------------------------------------------------- checks
+def check_png_path(out: str | os.PathLike[str]) -> Path:
+    """``out`` must end in .png, name no directory, and its parent must exist and accept a
+    new file (probed by creating and removing a temp file). Returns it as a Path."""
+    text = os.fspath(out)
+    p = Path(text).expanduser()
+    if not text or p.suffix.lower() != ".png":
+        shown = repr(p.suffix) if p.suffix else "no extension"
+        raise SnapshotPathError(f"--out {text!r}: a snapshot must be a .png file (got {shown})")
+    if p.is_dir():
+        raise SnapshotPathError(f"--out {text!r} is a directory; give a file name ending in .png")
+    parent = p.parent
+    if not parent.is_dir():
+        raise SnapshotPathError(f"--out {text!r}: directory '{parent}' does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".glgan-probe-", dir=parent)
+    except OSError as exc:
+        raise SnapshotPathError(
+            f"--out {text!r}: directory '{parent}' is not writable ({describe(exc)})") from exc
+    os.close(fd)
+    os.unlink(probe)
+    if p.exists() and not os.access(p, os.W_OK):
+        raise SnapshotPathError(f"--out {text!r}: the existing file is not writable")
+    return p
+
+
+def check_layers(layers: str | Layers | None) -> Layers:
+    """A Layers from a ``"heatmap,real,fake"`` spec (or a Layers / None = GAN Lab's defaults);
+    an unknown name raises ConfigError listing the valid ones."""
+    from .render import Layers, parse_layers
+
+    if layers is None:
+        return Layers()
+    if isinstance(layers, Layers):
+        return layers
+    try:
+        return parse_layers(str(layers))
+    except ValueError as exc:
+        raise ConfigError(f"--layers: {exc}") from None
+
+
+def check_field_res(field_res: int) -> int:
+    if isinstance(field_res, bool) or not isinstance(field_res, (int, np.integer)) or not (
+            1 <= field_res <= MAX_FIELD_RES):
+        raise ConfigError(f"--field-res={field_res!r} must be an integer 1..{MAX_FIELD_RES}")
+    return int(field_res)
+
+
+def check_epochs(epochs: int, name: str = "--epochs") -> int:
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ConfigError(f"{name}={epochs!r} must be an integer >= 0")
+    return int(epochs)
+
+
+# ---------------------------------------------------------------------------- training
+def train_or_raise(engine: Engine, epochs: int,
+                   on_chunk: Callable[[int], None] | None = None) -> None:
+    """Train ``epochs`` epochs in chunks; raise DivergedError (engine left at the last finite
+    state) if the weights or losses become NaN/Inf."""
+    done = 0
+    while done < epochs and engine.diverged is None:
+        n = min(TRAIN_CHUNK, epochs - done)
+        done += engine.train(n).epochs
+        if on_chunk is not None:
+            on_chunk(done)
+    if engine.diverged is not None:
+        raise DivergedError(f"{engine.diverged} Nothing was rendered.")
+
+
+# ---------------------------------------------------------------------------- framing
+def framing(size: tuple[int, int], view: View | None = None
+            ) -> tuple[View, tuple[float, float, float, float]]:
+    """(view, field bounds) for an image of ``size``: GAN Lab's unit square by default, with
+    one data unit the same number of pixels in x and y; the heatmap covers what is visible."""
+    from .render import View
+
+    view = view if view is not None else View.unit()
+    return view, view.effective_bounds(size)
+
+
+def engine_frame(engine: Engine, size: tuple[int, int], field_res: int = DEFAULT_FIELD_RES,
+                 view: View | None = None) -> tuple[FrameData, View]:
+    """The engine's FrameData with the field sampled over the visible rectangle."""
+    view, bounds = framing(size, view)
+    return engine.frame(field_res=field_res, bounds=bounds), view
+
+
+def snapshot_array(engine: Engine, size: tuple[int, int] = (800, 800),
+                   layers: str | Layers | None = None, *, field_res: int = DEFAULT_FIELD_RES,
+                   view: View | None = None, renderer: OffscreenRenderer | None = None
+                   ) -> np.ndarray:
+    """Render ``engine``'s current state as an (H, W, 3) uint8 RGB array, top row first.
+
+    ``size`` is (width, height); ``layers`` a spec like ``"heatmap,manifold,real,fake"``
+    or a ``Layers``; ``view`` the data rectangle (default GAN Lab's [0,1]^2, aspect kept).
+    Pass a long-lived ``renderer`` (an ``OffscreenRenderer``) to render many images cheaply;
+    otherwise a temporary headless EGL context is made and released (about 0.1 s).
+    """
+    from .render import OffscreenRenderer
+
+    size = (int(size[0]), int(size[1]))
+    lay = check_layers(layers)
+    frame, view = engine_frame(engine, size, check_field_res(field_res), view)
+    if renderer is not None:
+        return renderer.render(frame, size, lay, view)
+    with OffscreenRenderer() as r:
+        return r.render(frame, size, lay, view)
+
+
+def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800, 800),
+             out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
+             field_res: int = DEFAULT_FIELD_RES) -> Path:
+    """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg``, render, write the PNG
+    atomically. Returns the path. Everything is checked before training starts."""
+    from .capture.sinks import save_png
+    from .compute.engine import Engine
+
+    path = check_png_path(out)
+    lay = check_layers(layers)
+    field_res = check_field_res(field_res)
+    epochs = check_epochs(epochs)
+    w, h = (int(v) for v in size)
+    if w < 1 or h < 1:
+        raise ConfigError(f"--size={w}x{h}: width and height must be >= 1")
+    engine = Engine(cfg)
+    train_or_raise(engine, epochs)
+    image = snapshot_array(engine, (w, h), lay, field_res=field_res)
+    try:
+        return save_png(image, path)
+    except CaptureError as exc:
+        raise SnapshotPathError(str(exc)) from exc

@@ -1,0 +1,180 @@
+"""Commands: the small frozen requests the UI emits and ``app.py`` applies.
+
+The UI never calls the engine, the renderer or the recorder; it returns these. Each one says
+what the user asked for, not how to do it. ``Command`` is the union of all of them.
+UI-only effects (showing the overlay, the help window, the theme) never leave the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal
+
+import numpy as np
+
+from glgan.compute.config import GanConfig
+
+StepKind = Literal["both", "d", "g"]
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Visibility of the main view's layers (GAN Lab's defaults: everything but the manifold).
+
+    ``contour`` is glgan's D = 0.5 decision line (GAN Lab has none).
+    """
+
+    heatmap: bool = True
+    contour: bool = False
+    real: bool = True
+    fake: bool = True
+    manifold: bool = False
+    gradients: bool = True
+
+    def toggled(self, name: str) -> Layers:
+        """A copy with layer ``name`` flipped."""
+        return replace(self, **{name: not getattr(self, name)})
+
+
+LAYER_NAMES = tuple(f.name for f in fields(Layers))
+
+
+@dataclass(frozen=True)
+class Play:
+    """Start continuous training (``UiState.playing`` is already True)."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop continuous training (``UiState.playing`` is already False)."""
+
+
+@dataclass(frozen=True)
+class TogglePlay:
+    """Space bar. ``draw_overlay`` resolves it into Play or Pause; app.py never sees it."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Train one epoch: "both" = k_d D steps then k_g G steps; "d" = 1 D step; "g" = 1 G step.
+
+    GAN Lab's manual step buttons; the epoch counter advances in all three cases.
+    """
+
+    kind: StepKind = "both"
+
+
+@dataclass(frozen=True)
+class TrainPhase:
+    """Slow motion: run this epoch's D phase (k_d D steps) or G phase (k_g G steps, then epoch+1).
+
+    Emitted by the slow-motion clock between sub-steps D2/D3 and G3/G4, as GAN Lab does.
+    While ``UiState.slow_motion`` is on, app.py trains only on these.
+    """
+
+    net: Literal["d", "g"]
+
+
+@dataclass(frozen=True)
+class Reset:
+    """New weights with the current config (the user's edits are kept)."""
+
+
+@dataclass(frozen=True)
+class RestorePreset:
+    """Reload the current dataset's GAN Lab preset hyperparameters, then reset."""
+
+
+@dataclass(frozen=True)
+class SelectDataset:
+    """Switch the target distribution: load its preset and start from scratch (GAN Lab)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SetConfig:
+    """Use this config from now on; app.py resets iff ``old.needs_reset(config)``."""
+
+    config: GanConfig
+
+
+@dataclass(frozen=True)
+class UsePretrained:
+    """Load (on) the dataset's pretrained weights and epoch count, or train from scratch (off)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class SetEpochsPerFrame:
+    """Epochs trained per rendered frame while playing (1..1000; GAN Lab is fixed at 1)."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class SetSlowMotion:
+    """Slow motion on/off; ``speed`` 1.0 = GAN Lab's 1.25 s per sub-step."""
+
+    on: bool
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
+class SetLayers:
+    """Which layers of the main view are visible."""
+
+    layers: Layers
+
+
+@dataclass(frozen=True, eq=False)
+class ApplyDrawing:
+    """Use these user-drawn points, (N, 2) float32 in [0,1]^2, as the "drawn" dataset."""
+
+    points: np.ndarray = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ApplyDrawing) and np.array_equal(self.points, other.points)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """Save a PNG of the window."""
+
+
+@dataclass(frozen=True)
+class ToggleRecord:
+    """Start or stop video recording."""
+
+
+@dataclass(frozen=True)
+class ToggleFullscreen:
+    """Switch the window between fullscreen and windowed."""
+
+
+@dataclass(frozen=True)
+class ReloadShaders:
+    """Recompile every shader from disk (keeps the old program on a compile error)."""
+
+
+@dataclass(frozen=True)
+class ToggleOverlay:
+    """H: hide/show the overlay. Resolved inside the UI; app.py never sees it."""
+
+
+@dataclass(frozen=True)
+class ToggleHelp:
+    """F1: show/hide the help window. Resolved inside the UI; app.py never sees it."""
+
+
+Command = (
+    Play | Pause | TogglePlay | Step | TrainPhase | Reset | RestorePreset | SelectDataset
+    | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
+    | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
+)
+
+# Commands that draw_overlay consumes itself; app.py never receives them.
+UI_ONLY = (TogglePlay, ToggleOverlay, ToggleHelp)

@@ -1,0 +1,143 @@
+"""Layer toggles, the colour legend and the main view's hover tooltip.
+
+Owns the checkboxes for the main view's layers, GAN Lab's legend sentences (whose key words
+are clickable and toggle the same layers), and the tooltip that shows the data coordinates
+under the pointer, D(x) there and the nearest real/fake sample.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from imgui_bundle import imgui
+
+from glgan.frame import FrameData
+from glgan.ui import theme as th
+from glgan.ui.commands import LAYER_NAMES, Command, SetLayers
+from glgan.ui.state import UiState
+from glgan.ui.widgets import hook
+
+LAYER_TITLES = (
+    ("heatmap", "D heatmap"), ("contour", "D = 0.5 line"), ("real", "real samples"),
+    ("fake", "fake samples"), ("manifold", "G manifold"), ("gradients", "G gradients"),
+)
+
+# (colour swatch, clickable word -> layer, rest of the sentence); GAN Lab's legend text.
+LEGEND = (
+    (th.REAL_DOT, "real samples", "real", "Each dot is a 2-D data sample: green are real."),
+    (th.FAKE_DOT, "fake samples", "fake", "Purple dots are the generator's fakes."),
+    (th.col32(90, 174, 97), "discriminator", "heatmap",
+     "Background colours show D's classification: samples in green regions are likely real, "
+     "those in purple regions likely fake."),
+    (th.col32(*th.MANIFOLD_RGB), "manifold", "manifold",
+     "The generator's transformation of the noise space. Opacity encodes density: darker "
+     "purple means more samples in a smaller area."),
+    (th.GRADIENT | 0xFF000000, "gradients", "gradients",
+     "Pink lines from fake samples point where each must move to decrease G's loss."),
+    (th.col32(40, 40, 40), "decision line", "contour", "Where D(x) = 0.5 (glgan addition)."),
+)
+
+
+def _toggle(ui: UiState, layer: str) -> list[Command]:
+    ui.layers = ui.layers.toggled(layer)
+    return [SetLayers(ui.layers)]
+
+
+def draw_layer_toggles(ui: UiState) -> list[Command]:
+    out: list[Command] = []
+    cols = 3
+    if imgui.begin_table("##layers", cols):
+        for name, title in LAYER_TITLES:
+            imgui.table_next_column()
+            changed, _ = imgui.checkbox(f"{title}##layer", getattr(ui.layers, name))
+            hook(ui, f"layer:{name}")
+            if changed:
+                out += _toggle(ui, name)
+        imgui.end_table()
+    return out
+
+
+def draw_legend(ui: UiState) -> list[Command]:
+    """Legend lines; the underlined word toggles its layer (solid = on, faded = off)."""
+    out: list[Command] = []
+    dl = imgui.get_window_draw_list()
+    for swatch, word, layer, text in LEGEND:
+        p = imgui.get_cursor_screen_pos()
+        h = imgui.get_text_line_height()
+        dl.add_circle_filled((p.x + h * 0.4, p.y + h * 0.55), h * 0.3, swatch)
+        imgui.dummy(imgui.ImVec2(h * 0.9, h))
+        imgui.same_line()
+        on = getattr(ui.layers, layer)
+        if not on:
+            imgui.push_style_var(imgui.StyleVar_.alpha, 0.45)
+        clicked = imgui.text_link(f"{word}##legend")
+        if not on:
+            imgui.pop_style_var()
+        hook(ui, f"legend:{layer}")
+        imgui.set_item_tooltip(f"click to {'hide' if on else 'show'} the {word} layer")
+        if clicked:
+            out += _toggle(ui, layer)
+        imgui.same_line()
+        imgui.text_wrapped(text)
+    return out
+
+
+def _nearest(points: np.ndarray, p: tuple[float, float], radius: float) -> int | None:
+    if points is None or len(points) == 0:
+        return None
+    d2 = ((np.asarray(points)[:, :2] - np.asarray(p)) ** 2).sum(axis=1)
+    i = int(np.nanargmin(d2)) if np.isfinite(d2).any() else None
+    return i if i is not None and d2[i] <= radius * radius else None
+
+
+def field_value(frame: FrameData, x: float, y: float) -> float:
+    """D at data point (x, y) from the frame's field grid (nearest cell); NaN outside it."""
+    f = np.asarray(frame.field)
+    if f.ndim != 2 or f.size == 0:
+        return math.nan
+    x0, y0, x1, y1 = frame.field_bounds
+    c = int(math.floor((x - x0) / (x1 - x0) * f.shape[1]))
+    r = int(math.floor((y - y0) / (y1 - y0) * f.shape[0]))
+    if 0 <= r < f.shape[0] and 0 <= c < f.shape[1]:
+        return float(f[r, c])
+    return math.nan
+
+
+def hover_text(frame: FrameData | None, mouse: tuple[float, float], radius: float,
+               layers: Any) -> str:
+    """The tooltip for the main view at data point ``mouse``."""
+    x, y = mouse
+    lines = [f"x {x:.2f}, y {y:.2f}"]
+    if frame is None:
+        return lines[0]
+    d = field_value(frame, x, y)
+    if math.isfinite(d):
+        verdict = "looks real" if d > 0.5 else "looks fake"
+        lines.append(f"D(x) = {d:.3f}  ({verdict})")
+    if layers.fake:
+        i = _nearest(frame.fake, mouse, radius)
+        if i is not None:
+            fx, fy = frame.fake[i][:2]
+            lines.append(f"fake sample #{i}: {fx:.2f}, {fy:.2f}")
+            if len(frame.grad_g) > i:
+                gx, gy = frame.grad_g[i]
+                lines.append(f"  moves along ({gx:+.3f}, {gy:+.3f})")
+    if layers.real:
+        i = _nearest(frame.real, mouse, radius)
+        if i is not None:
+            rx, ry = frame.real[i][:2]
+            lines.append(f"real sample #{i}: {rx:.2f}, {ry:.2f}")
+    return "\n".join(lines)
+
+
+def draw_hover(ui: UiState, frame: FrameData | None, info: dict[str, Any]) -> None:
+    """Tooltip near the pointer when it is over the main view (app passes data coordinates)."""
+    mouse = info.get("mouse_data")
+    if mouse is None or imgui.get_io().want_capture_mouse or ui.drawing.open:
+        return
+    imgui.set_tooltip(hover_text(frame, mouse, float(info.get("pick_radius", 0.015)), ui.layers))
+
+
+assert set(LAYER_NAMES) == {name for name, _ in LAYER_TITLES}

@@ -1,0 +1,160 @@
+"""The overlay's top level: ``draw_overlay`` lays out and draws every panel for one frame.
+
+Call it between ``imgui.new_frame()`` and ``imgui.render()``; it never touches GL or the
+engine and returns the commands app.py must apply. It first resolves queued shortcut commands
+(so a key and a click do the same thing), runs the slow-motion clock and watches for
+divergence. ``info`` carries what only app.py knows:
+
+    dataset_samples: dict[str, (N, 2) array]  target samples for the picker thumbnails
+    pretrained:      tuple[str, ...]           datasets with pretrained weights
+                                               (default: line, gaussians)
+    mouse_data:      (x, y) | None             data coordinates under the pointer in the main
+                                               view (None when the pointer is elsewhere)
+    pick_radius:     float                     data-space radius for hover sample picking
+    recording:       bool                      a video is being recorded
+    fps, epochs_per_s: float                   for the status line
+    timings_ms:      dict[str, float]          frame-time split, e.g. train/sync/draw/ui
+    backend:         str                       e.g. "numpy" or "cupy"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from imgui_bundle import imgui
+
+from glgan.compute.config import GanConfig
+from glgan.frame import FrameData
+from glgan.ui import theme
+from glgan.ui.charts import ChartHistory, draw_charts
+from glgan.ui.commands import (
+    Command,
+    SelectDataset,
+    Step,
+    ToggleHelp,
+    ToggleOverlay,
+    TogglePlay,
+)
+from glgan.ui.controls import draw_top_bar, select_dataset, set_playing, step
+from glgan.ui.drawing import draw_drawing_window
+from glgan.ui.graph import draw_graph
+from glgan.ui.help import draw_banner, draw_help, draw_status
+from glgan.ui.hyper import draw_hyper
+from glgan.ui.layers import draw_hover, draw_layer_toggles, draw_legend
+from glgan.ui.layout import Layout, compute_layout
+from glgan.ui.slowmo import advance_slow_motion
+from glgan.ui.state import UiState
+from glgan.ui.widgets import begin_panel
+
+DIVERGED = ("Training diverged: samples or losses are no longer finite. "
+            "Reset to start again (maybe with a smaller learning rate).")
+
+
+def apply_theme_if_changed(ui: UiState) -> None:
+    """Rebuild the ImGui style when scale or contrast changed; call *before* ``new_frame``."""
+    key = (ui.scale, ui.high_contrast)
+    if ui.theme_key != key:
+        theme.apply_theme(ui.scale, ui.high_contrast)
+        ui.theme_key = key
+
+
+def layout_for(ui: UiState) -> Layout:
+    size = imgui.get_io().display_size
+    return compute_layout(size.x, size.y, ui.scale, ui.overlay_visible)
+
+
+def resolve_pending(ui: UiState) -> list[Command]:
+    """Turn queued shortcut commands into state changes and app-level commands."""
+    out: list[Command] = []
+    for cmd in ui.take_pending():
+        if isinstance(cmd, TogglePlay):
+            out += set_playing(ui, not ui.playing)
+        elif isinstance(cmd, ToggleOverlay):
+            ui.overlay_visible = not ui.overlay_visible
+        elif isinstance(cmd, ToggleHelp):
+            ui.show_help = not ui.show_help
+        elif isinstance(cmd, SelectDataset):
+            out += select_dataset(ui, cmd.name)
+        elif isinstance(cmd, Step):
+            out += step(ui, cmd.kind)
+        else:
+            out.append(cmd)
+    return out
+
+
+def _watch_divergence(ui: UiState, frame: FrameData | None) -> list[Command]:
+    if frame is None:
+        return []
+    if frame.epoch < ui.last_epoch:  # a reset: a new run may diverge again
+        ui.divergence_seen = False
+        if ui.error == DIVERGED:
+            ui.error = ""
+    ui.last_epoch = frame.epoch
+    if ui.divergence_seen or frame.epoch <= 0:
+        return []
+    bad = (not np.isfinite(frame.fake).all()
+           or any(np.isinf(v) for v in (frame.d_loss, frame.g_loss)))
+    if not bad:
+        return []
+    ui.divergence_seen = True
+    ui.error = DIVERGED
+    return set_playing(ui, False)
+
+
+def _left(ui: UiState, cfg: GanConfig, frame: FrameData | None, rect) -> list[Command]:
+    out: list[Command] = []
+    if begin_panel("Model overview graph", rect):
+        avail = imgui.get_content_region_avail()
+        out += draw_graph(ui, cfg, frame, avail.x, avail.y * 0.62)
+        imgui.separator_text("Layers")
+        out += draw_layer_toggles(ui)
+        imgui.separator_text("Legend")
+        out += draw_legend(ui)
+    imgui.end()
+    return out
+
+
+def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect) -> list[Command]:
+    out: list[Command] = []
+    if begin_panel("Hyperparameters and metrics", rect):
+        avail = imgui.get_content_region_avail()
+        chart_h = min(170.0 * ui.scale, avail.y * 0.25)
+        imgui.set_next_item_open(ui.show_hyper, imgui.Cond_.always)
+        ui.show_hyper = imgui.collapsing_header("Hyperparameters")
+        if ui.show_hyper:
+            rest = imgui.get_content_region_avail().y
+            form_h = rest - 2 * chart_h - imgui.get_frame_height_with_spacing() * 1.5
+            if imgui.begin_child("##hyper", imgui.ImVec2(0, max(form_h, 120.0))):
+                out += draw_hyper(ui, cfg)
+            imgui.end_child()
+        imgui.separator_text("Metrics")
+        spare = imgui.get_content_region_avail().y - imgui.get_style().item_spacing.y
+        draw_charts(history, max(spare / 2, 100.0), ui.scale)
+    imgui.end()
+    return out
+
+
+def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
+                 history: ChartHistory | None, info: dict[str, Any]) -> list[Command]:
+    """Draw the whole overlay for this frame; return the commands for app.py, in order."""
+    out = resolve_pending(ui)
+    out += _watch_divergence(ui, frame)
+    out += advance_slow_motion(ui, imgui.get_io().delta_time)
+    if ui.theme_key is None:
+        apply_theme_if_changed(ui)
+    lay = layout_for(ui)
+    if not ui.overlay_visible:
+        dl = imgui.get_foreground_draw_list()
+        dl.add_text((lay.view[2] - 150, lay.view[3] - 22), theme.col32(120, 120, 120, 0.6),
+                    "H: show overlay")
+        return out
+    out += draw_top_bar(ui, cfg, frame, info, lay.top_bar)
+    out += _left(ui, cfg, frame, lay.left)
+    out += _right(ui, cfg, history, lay.right)
+    draw_status(ui, info, lay.status)
+    out += draw_banner(ui, lay.view)
+    out += draw_drawing_window(ui, lay.view)
+    draw_help(ui)
+    draw_hover(ui, frame, info)
+    return out

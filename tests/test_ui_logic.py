@@ -1,0 +1,176 @@
+"""UI logic without ImGui frames: drawing state, chart history, slow motion, layout, colours."""
+
+import math
+
+import numpy as np
+import pytest
+
+from glgan.ui.charts import ChartHistory
+from glgan.ui.commands import Layers, SetLayers, TrainPhase
+from glgan.ui.graph import loss_bar_px
+from glgan.ui.layout import compute_layout
+from glgan.ui.slowmo import SUBSTEP_SECONDS, SUBSTEPS, advance_slow_motion
+from glgan.ui.state import DrawingState, UiState
+from glgan.ui.theme import prgn, prgn_u32, stretch
+from glgan.ui.widgets import format_epoch
+
+
+def test_epoch_counter_format_matches_ganlab():
+    assert format_epoch(1931) == "001,931"
+    assert format_epoch(0) == "000,000"
+    assert format_epoch(999_999) == "999,999"
+    assert format_epoch(1_234_567) == "1,234,567"
+
+
+def test_drawing_points_are_spaced_by_distance_not_event_rate():
+    d = DrawingState(spacing=0.01)
+    d.begin_stroke((0.1, 0.5))
+    d.extend_stroke((0.6, 0.5))  # one big jump: still filled in
+    d.end_stroke()
+    pts = d.as_array()
+    assert len(pts) == 51
+    assert np.allclose(np.diff(pts[:, 0]), 0.01)
+    slow = DrawingState(spacing=0.01)
+    slow.begin_stroke((0.1, 0.5))
+    for x in np.linspace(0.1, 0.6, 500):  # many tiny events: same density
+        slow.extend_stroke((x, 0.5))
+    slow.end_stroke()
+    assert abs(len(slow.points) - len(pts)) <= 1
+
+
+def test_drawing_erase_undo_clear():
+    d = DrawingState(spacing=0.01, brush=0.05)
+    d.begin_stroke((0.1, 0.5))
+    d.extend_stroke((0.9, 0.5))
+    d.end_stroke()
+    n = len(d.points)
+    d.erase = True
+    d.begin_stroke((0.5, 0.5))
+    d.end_stroke()
+    assert all(abs(x - 0.5) > 0.05 for x, _ in d.points)
+    assert n - 11 <= len(d.points) <= n - 9
+    assert d.undo() and len(d.points) == n
+    d.clear()
+    assert d.points == [] and d.undo() and len(d.points) == n
+    assert d.undo() and d.points == [] and not d.undo()
+
+
+def test_drawing_clamps_to_unit_square():
+    d = DrawingState()
+    d.begin_stroke((-0.3, 1.7))
+    assert d.points == [(0.0, 1.0)]
+
+
+def test_chart_history_decimation_bounded_and_keeps_ends():
+    h = ChartHistory(capacity=50)
+    n = 100_000
+    for i in range(n):
+        h.append(i, 1.0 + i / n, 2.0, math.nan if i % 3 else 0.5, 0.1)
+        assert len(h) <= 2 * 50 + 2
+    t = h.table()
+    assert t[0, 0] == 0 and t[-1, 0] == n - 1
+    assert t[0, 1] == 1.0 and t[-1, 1] == pytest.approx(1.0 + (n - 1) / n)
+    assert np.all(np.diff(t[:, 0]) > 0)
+    assert np.all(np.isfinite(t[:, 3]))  # NaN gaps merged away, never turned into zeros
+    assert len(h) >= 50
+    assert h.total == n
+
+
+def test_chart_history_small_and_clear():
+    h = ChartHistory(capacity=4)
+    assert len(h) == 0
+    h.append(1, 0.5, 0.7)
+    assert len(h) == 1 and np.isnan(h.column("kl")[0])
+    h.append(2, float("inf"), 0.7)
+    assert np.isnan(h.column("d_loss")[-1])
+    h.clear()
+    assert len(h) == 0
+
+
+def test_slow_motion_clock_trains_d_then_g_and_freezes_when_paused():
+    ui = UiState(slow_motion=True, playing=True)
+    out = []
+    for _ in range(int(10 * SUBSTEP_SECONDS * 60) + 5):
+        out += advance_slow_motion(ui, 1 / 60)
+    assert out == [TrainPhase("d"), TrainPhase("g")]
+    ui.playing = False
+    step = ui.slow_step
+    assert advance_slow_motion(ui, 5.0) == [] and ui.slow_step == step
+    ui.slow_motion = False
+    advance_slow_motion(ui, 0.1)
+    assert ui.slow_step is None
+    assert [s.label for s in SUBSTEPS] == [f"{p}{i}" for p in "DG" for i in range(1, 6)]
+
+
+def test_slow_motion_speed_scales_time():
+    ui = UiState(slow_motion=True, playing=True, slow_speed=4.0)
+    advance_slow_motion(ui, 0.0)
+    for _ in range(int(SUBSTEP_SECONDS * 60 / 4) + 2):
+        advance_slow_motion(ui, 1 / 60)
+    assert ui.slow_step == 1
+
+
+def test_layers_defaults_and_toggle():
+    layers = Layers()
+    assert not layers.manifold and layers.real and layers.fake and layers.heatmap
+    assert layers.toggled("manifold").manifold
+    assert SetLayers(layers) == SetLayers(Layers())
+
+
+def test_layout_leaves_a_view_and_hides():
+    lay = compute_layout(1600, 900, 1.0, True)
+    x, y, w, h = lay.view
+    assert w > 400 and h > 400 and x > 0 and y > 0
+    sx, sy, s, s2 = lay.view_square()
+    assert s == s2 == min(w, h)
+    assert compute_layout(1600, 900, 1.0, False).view == (0.0, 0.0, 1600.0, 900.0)
+
+
+def test_loss_bars_follow_ganlab_formulas():
+    assert loss_bar_px(2.0, "d", "log") == pytest.approx((2.0 * 0.5) ** 2 * 50)
+    assert loss_bar_px(0.5, "d", "leastsq") == pytest.approx(25)
+    assert loss_bar_px(0.7, "g", "log") == pytest.approx(0.49 * 50)
+    assert loss_bar_px(0.3, "g", "leastsq") == pytest.approx(30)
+    assert loss_bar_px(float("nan"), "g", "log") == 0.0
+
+
+def test_prgn_ramp_and_stretch():
+    assert prgn(np.array([0.0]))[0].tolist() == [0x40, 0x00, 0x4B]
+    assert prgn(np.array([1.0]))[0].tolist() == [0x00, 0x44, 0x1B]
+    mid = prgn(np.array([0.5]))[0]
+    assert np.all(mid > 230)  # near-white grey at D = 0.5
+    c = int(prgn_u32(np.array([0.0]))[0])
+    assert c & 0xFF == 0x40 and c >> 24 == 255
+    assert stretch(np.array([0.0, 0.5, 1.0])).tolist() == [0.0, 0.5, 1.0]
+    assert stretch(np.array([0.75]))[0] == pytest.approx(0.5 + 0.5 * math.sqrt(0.5))
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_input_forwarding_with_glfw_key_codes():
+    from imgui_bundle import imgui
+    from moderngl_window.context.base.keys import KeyModifiers
+    from moderngl_window.context.glfw.keys import Keys
+
+    from glgan.ui.commands import ReloadShaders, SelectDataset, TogglePlay
+    from glgan.ui.input import ImguiInput
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.frames(1)
+        inp = ImguiInput(Keys)
+        mods = KeyModifiers()
+        assert inp.key_event(Keys.SPACE, Keys.ACTION_PRESS, mods) == [TogglePlay()]
+        assert inp.key_event(Keys.SPACE, Keys.ACTION_RELEASE, mods) == []
+        assert inp.key_event(Keys.NUMBER_4, Keys.ACTION_PRESS, mods) == [SelectDataset("disjoint")]
+        assert inp.key_event(Keys.F5, Keys.ACTION_PRESS, mods) == [ReloadShaders()]
+        mods.ctrl = True
+        assert inp.key_event(Keys.S, Keys.ACTION_PRESS, mods) == []  # Ctrl+S is not "step"
+        inp.mouse_position_event(100, 50, 0, 0)
+        inp.mouse_scroll_event(0, 1)
+        inp.unicode_char_entered("x")
+        gui.frames(3)  # ImGui trickles queued events over frames
+        pos = imgui.get_io().mouse_pos
+        assert (pos.x, pos.y) == (100, 50)
+    finally:
+        gui.close()
