@@ -197,7 +197,7 @@ class App:
             self.frame_data = self.engine.frame(field_res=self.field_res, bounds=bounds)
             spent = time.perf_counter() - t0
             self._adapt_field_res(spent)
-            self.scene.update(self.frame_data)
+            self.scene.update(self.frame_data, self.clock)
             self._frame_key = key
         return self.frame_data
 

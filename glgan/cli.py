@@ -14,12 +14,13 @@ import logging
 import sys
 import time
 
+from .capture.errors import CaptureError
 from .compute.backend import BACKENDS, BackendError
 from .compute.config import DATASETS, PRESETS, ConfigError, GanConfig, apply_overrides, preset
 from .compute.data import DataError
 from .compute.modelio import ModelFileError
 
-USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, OSError)
+USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError)
 TRAIN_DATASETS = [d for d in DATASETS if d != "drawn"]
 
 

@@ -332,16 +332,6 @@ def _fmt(v: float) -> str:
 
 
 # ---------------------------------------------------------------------------- the loop
-def _start_transition(view: Any, t: float) -> None:
-    """Start the renderer's fake-sample transition clock at video time ``t``.
-
-    LayeredView starts the clock at the first draw after ``update``; a recording updates
-    before every draw, which would keep the transition at 0, so the clock is started one
-    frame earlier (the state arrived between the previous frame and this one)."""
-    if hasattr(view, "_anim_start"):
-        view._anim_start = t
-
-
 def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            size: tuple[int, int] = (1280, 720), epochs_per_frame: int = 10,
            out: str | os.PathLike[str] = "glgan.mp4", layers: str | Layers | None = None,
@@ -398,9 +388,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                                 break
                         frame = engine.frame(field_res=field_res, bounds=bounds)
                         last_epoch = frame.epoch
-                        view.update(frame)
-                        if transition_s > 0 and i > 0:
-                            _start_transition(view, (i - 1) / fps)
+                        view.update(frame, t)  # glide from where the samples are at t
                         fbo.use()
                         if overlay is not None:
                             overlay.build(frame, t)

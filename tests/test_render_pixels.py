@@ -248,6 +248,25 @@ def test_fake_samples_glide_on_gpu(gl_ctx):
     r.close()
 
 
+def test_samples_keep_moving_when_updated_every_frame(gl_ctx):
+    """Training updates the view each frame: the samples must follow continuously (ease-out
+    from where they are), not restart from rest each frame and freeze."""
+    r = OffscreenRenderer(ctx=gl_ctx, transition_s=0.25)
+    lay = Layers.none(fake=True, point_size=3)
+    r.render(make_frame(fake=[(0.2, 0.5)]), SIZE, lay, time_s=0.0)
+    xs = []
+    for i in range(1, 31):  # the target walks right while frames arrive at 60 Hz
+        t = i / 60
+        target = (min(0.2 + 0.02 * i, 0.8), 0.5)
+        r.view.update(make_frame(fake=[target]), t)
+        xs.append(_centroid(r.render(None, SIZE, lay, time_s=t))[0])
+    assert all(b >= a - 1e-6 for a, b in zip(xs, xs[1:]))  # monotone, no jumps back
+    end = View().data_to_px((0.8, 0.5), SIZE)[0]
+    start = View().data_to_px((0.2, 0.5), SIZE)[0]
+    assert xs[-1] > start + 0.6 * (end - start)  # kept up with the moving target
+    r.close()
+
+
 def test_fixed_capacity_uploads(gl_ctx):
     lv = LayeredView(gl_ctx)
     lv.update(golden_frame())

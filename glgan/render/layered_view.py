@@ -57,6 +57,12 @@ def ease_cubic_in_out(t: float) -> float:
     return 0.5 * t * t * t if t <= 1.0 else 0.5 * ((t - 2.0) ** 3 + 2.0)
 
 
+def ease_cubic_out(t: float) -> float:
+    """d3.easeCubicOut: starts at full speed, so re-targeting every frame keeps things moving."""
+    t = min(max(t, 0.0), 1.0)
+    return 1.0 - (1.0 - t) ** 3
+
+
 class _Stream:
     """A float32 GL buffer of fixed capacity, written in place. It is reallocated (doubling)
     only when data outgrows it; ``write`` then returns True so vertex arrays get rebuilt."""
@@ -152,6 +158,7 @@ class LayeredView:
         self._host: dict[str, np.ndarray] = {}   # fake/gd/gg prev and new, for re-targeting
         self._anim_start: float | None = None
         self._t = 1.0                            # eased transition progress at the last draw
+        self._ease = ease_cubic_in_out
 
     # ---- program and uniform plumbing ----
     def _prog(self, name: str) -> moderngl.Program:
@@ -222,10 +229,18 @@ class LayeredView:
         tex.write(np.ascontiguousarray(data, np.float32))
         return tex
 
-    def update(self, frame: FrameData) -> None:
-        """Upload ``frame``. Fake samples and kites start gliding from where they were last
-        drawn; the transition clock starts at the next ``draw``."""
+    def update(self, frame: FrameData, time_s: float | None = None) -> None:
+        """Upload ``frame``. Fake samples and kites glide from where they are on screen at
+        ``time_s`` (the same clock ``draw`` gets) to their new places; without ``time_s`` they
+        start from where they were last drawn and the clock starts at the next ``draw``.
+
+        A transition that is re-targeted mid-way (e.g. training updates every frame) eases
+        out from its current position, so the samples move continuously instead of
+        restarting from rest each frame."""
         grew = False
+        if time_s is not None and self._anim_start is not None:
+            self._t = self.progress(time_s)
+        retarget = 0.0 < self._t < 1.0
         s = self._streams
         field = np.asarray(frame.field, np.float32)
         if field.ndim != 2 or field.size == 0:
@@ -249,8 +264,9 @@ class LayeredView:
             self._host[key + "_prev"], self._host[key] = prev, arr
             grew |= s[key + "_prev"].write(prev)
             grew |= s[key].write(arr)
-        self._anim_start = None
+        self._anim_start = float(time_s) if time_s is not None else None
         self._t = 0.0 if self.transition_s > 0 else 1.0
+        self._ease = ease_cubic_out if retarget else ease_cubic_in_out
 
         noise = np.asarray(frame.noise, np.float32)
         if noise.ndim == 2 and noise.shape[1] == 1:
@@ -286,7 +302,7 @@ class LayeredView:
             return 1.0
         if self._anim_start is None:
             return 0.0
-        return ease_cubic_in_out((time_s - self._anim_start) / self.transition_s)
+        return self._ease((time_s - self._anim_start) / self.transition_s)
 
     def animating(self, time_s: float | None) -> bool:
         """True while fake samples are still moving (the UI should keep redrawing)."""

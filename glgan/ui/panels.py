@@ -98,7 +98,7 @@ def _watch_divergence(ui: UiState, frame: FrameData | None) -> list[Command]:
     if not bad:
         return []
     ui.divergence_seen = True
-    ui.error = DIVERGED
+    ui.error = ui.error or DIVERGED  # keep a more specific message from app.py
     return set_playing(ui, False)
 
 
