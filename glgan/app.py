@@ -80,6 +80,9 @@ class App:
         self.recording = None
         self.recording_with_overlay = True
         self.fullscreen_requested = False
+        self.screenshot_requested = False
+        self.sync_timings = False  # benchmarks: wait for the GPU so GL time is attributed
+        self._commands: list = []  # built by last frame's overlay, applied at the next frame
         self.dataset_samples = {
             name: sample_real(name, 200, np.random.default_rng(7))
             for name in ("line", "gaussians", "ring", "disjoint")
@@ -227,12 +230,35 @@ class App:
 
     def render(self, fbo: moderngl.Framebuffer, dt: float,
                mouse_px: tuple[float, float] | None = None) -> None:
-        """Run one frame: UI -> commands -> train -> view -> overlay, into ``fbo``."""
+        """Run one frame into ``fbo``: apply the commands the overlay produced last frame,
+        train, compute the visual state once, draw the view, build and draw the overlay."""
         t0 = time.perf_counter()
         self.clock += (1.0 / RECORD_FPS) if self.recording is not None else dt
         self.fps = 0.9 * self.fps + 0.1 * (1.0 / max(dt, 1e-6))
+        epoch_before = self.engine.epoch
+        self.apply(self._commands)
+        self._commands = []
+        self._train()
+        trained = self.engine.epoch - epoch_before
+        self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
+        t_train = time.perf_counter()
         vx, vy, vw, vh = self.view_rect_px()
         frame = self._frame((vw, vh)) if vw > 0 and vh > 0 else self.frame_data
+        t_frame = time.perf_counter()
+        fbo.use()
+        fb_w, fb_h = fbo.size
+        self.ctx.viewport = (0, 0, fb_w, fb_h)
+        fbo.clear(*WINDOW_BG, 1.0)
+        if vw > 0 and vh > 0:
+            layers = Layers(**asdict(self.ui.layers), dpi_scale=self.fb_scale)
+            self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)
+        if self.sync_timings:
+            self.ctx.finish()
+        t_view = time.perf_counter()
+        if self.recording is not None and not self.recording_with_overlay:
+            self._record(fbo)
+        if self.engine.diverged and not self.ui.error:
+            self.ui.error = self.engine.diverged
         info = {
             "dataset_samples": self.dataset_samples,
             "mouse_data": self.mouse_data(mouse_px),
@@ -241,37 +267,20 @@ class App:
             "fps": self.fps, "epochs_per_s": self.epochs_per_s,
             "timings_ms": self.timings_ms, "backend": self.engine.backend.name,
         }
-        if self.engine.diverged and not self.ui.error:
-            self.ui.error = self.engine.diverged
-        commands = self.overlay.frame(self.engine.config, frame, info, dt)
+        self._commands = self.overlay.frame(self.engine.config, frame, info, dt)
         t_ui = time.perf_counter()
-        epoch_before = self.engine.epoch
-        self.apply(commands)
-        self._train()
-        t_train = time.perf_counter()
-        trained = self.engine.epoch - epoch_before
-        self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
-        vx, vy, vw, vh = self.view_rect_px()
-        fbo.use()
-        fb_w, fb_h = fbo.size
-        self.ctx.viewport = (0, 0, fb_w, fb_h)
-        fbo.clear(*WINDOW_BG, 1.0)
-        if vw > 0 and vh > 0:
-            self._frame((vw, vh))
-            layers = Layers(**asdict(self.ui.layers), dpi_scale=self.fb_scale)
-            self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)
-        t_view = time.perf_counter()
-        if self.recording is not None and not self.recording_with_overlay:
-            self._record(fbo)
         fbo.use()
         self.ctx.viewport = (0, 0, fb_w, fb_h)
         self.overlay.render()
+        if self.sync_timings:
+            self.ctx.finish()
         t_end = time.perf_counter()
-        self.timings_ms = {"ui": (t_ui - t0) * 1e3, "train": (t_train - t_ui) * 1e3,
-                           "view": (t_view - t_train) * 1e3, "overlay": (t_end - t_view) * 1e3}
+        self.timings_ms = {"train": (t_train - t0) * 1e3, "frame": (t_frame - t_train) * 1e3,
+                           "view": (t_view - t_frame) * 1e3, "ui": (t_ui - t_view) * 1e3,
+                           "overlay": (t_end - t_ui) * 1e3}
         if self.recording is not None and self.recording_with_overlay:
             self._record(fbo)
-        if getattr(self, "screenshot_requested", False):
+        if self.screenshot_requested:
             self.screenshot_requested = False
             self.save_screenshot(fbo)
 
@@ -501,3 +510,43 @@ def run_app(args) -> int:
             return 2
     mglw.run_window_config(cls, args=argv)
     return 0
+
+
+def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
+              epochs_per_frame: int = 1) -> list[dict]:
+    """The interactive frame, headless: frames/s and the split train / view / overlay / ui (ms).
+
+    Runs the real ``App`` (pretrained gaussians, playing) into an offscreen framebuffer of
+    ``size`` on an EGL context, ``ctx.finish()`` after each frame so GL time is counted.
+    """
+    from glgan.render.offscreen import create_egl_context
+
+    ctx = create_egl_context()
+    sums = {"train": 0.0, "frame": 0.0, "view": 0.0, "ui": 0.0, "overlay": 0.0}
+    try:
+        with ctx:
+            app = App(ctx, size, GanConfig(), play=True)
+            app.apply([cmd.SetEpochsPerFrame(epochs_per_frame)])
+            app.sync_timings = True
+            fbo = ctx.simple_framebuffer(size, components=4)
+            for _ in range(5):
+                app.render(fbo, 1 / 60)
+            ctx.finish()
+            t0 = time.perf_counter()
+            for _ in range(frames):
+                app.render(fbo, 1 / 60)
+                ctx.finish()
+                for k in sums:
+                    sums[k] += app.timings_ms.get(k, 0.0)
+            total = time.perf_counter() - t0
+            app.close()
+            fbo.release()
+    finally:
+        ctx.release()
+    case = f"app_frame_{size[0]}x{size[1]}"
+    out = [{"backend": "numpy+gl", "case": case, "metric": "frames_per_s",
+            "value": round(frames / total, 1), "unit": "frames/s"}]
+    for k, v in sums.items():
+        out.append({"backend": "numpy+gl", "case": case, "metric": f"{k}_ms",
+                    "value": round(v / frames, 2), "unit": "ms/frame"})
+    return out

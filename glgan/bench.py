@@ -37,7 +37,7 @@ def bench_train(backend: str, case: str, config: GanConfig, epochs: int,
 
 
 def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = False,
-                   quick: bool = False) -> Iterator[dict]:
+                   quick: bool = False, app: bool = False) -> Iterator[dict]:
     for case, (config, epochs) in TRAIN_CASES.items():
         yield bench_train(backend, case, config, max(20, epochs // 20) if quick else epochs,
                           repeats=1 if quick else 3)
@@ -45,6 +45,10 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
         from .render.bench import bench_render
 
         yield from bench_render(frames=10 if quick else 120)
+    if app:
+        from .app import bench_app
+
+        yield from bench_app(frames=10 if quick else 120)
     if record:
         from .record import bench_record
 

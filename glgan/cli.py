@@ -106,10 +106,13 @@ def cmd_train(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import run_benchmarks
 
+    if args.all:
+        args.render = args.record = args.app = True
     for line in run_benchmarks(args.backend, render=args.render, record=args.record,
-                               quick=args.quick):
+                               quick=args.quick, app=args.app):
         print(json.dumps(line) if args.json else
-              f"{line['backend']:>6} {line['case']:<28} {line['value']:>12,.1f} {line['unit']}")
+              f"{line['backend']:>8} {line['case']:<24} {line['metric']:<14} "
+              f"{line['value']:>12,.1f} {line['unit']}")
         sys.stdout.flush()
     return 0
 
@@ -184,6 +187,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--render", action="store_true", help="also measure the renderer")
     p.add_argument("--record", action="store_true", help="also measure video recording")
+    p.add_argument("--app", action="store_true",
+                   help="also measure the interactive frame (train / view / overlay split)")
+    p.add_argument("--all", action="store_true", help="every benchmark")
     p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
     p.set_defaults(func=cmd_bench)
 
