@@ -60,11 +60,12 @@ class App:
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
         self.out_dir = Path(out_dir)
-        self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse)
+        self.engine = Engine(config if config is not None else GanConfig())
+        self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
+                               history=self.engine.history)
         self.ui = self.overlay.ui
         self.scene = LayeredView(ctx, transition_s=0.25)
         self.view = View()
-        self.engine = Engine(config if config is not None else GanConfig())
         self.ui.use_pretrained = False
         if pretrained:
             self._load_pretrained()

@@ -71,7 +71,7 @@ class Engine:
         self.dtype = np.dtype(dtype)
         self.config = config if config is not None else GanConfig()
         self.drawn = validate_drawn(drawn) if drawn is not None else None
-        self.history = History()
+        self.history = History(capacity=1000)
         self.reset()
 
     # -- set-up -------------------------------------------------------------------------

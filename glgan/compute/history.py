@@ -1,11 +1,15 @@
-"""History: the run's losses and divergences per recorded epoch, bounded by decimation.
+"""History: a training run's losses and grid divergences per recorded epoch, bounded.
 
-Owns the chart data of a training run. It keeps at most ``capacity`` points: when full, every
-second point of the older half is dropped, so hours of training stay cheap to store and plot
-while the first and the latest points are always kept.
+Owns the chart data of a run. It keeps at most about ``2 * capacity`` points however long
+training runs: when full it merges neighbouring pairs (NaN-aware mean) and from then on
+averages incoming points in buckets twice as large, so old and new data have the same
+density. The first point and the latest point are always kept exactly. (GAN Lab's chart
+arrays grow without bound.)
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -13,32 +17,76 @@ COLUMNS = ("epoch", "d_loss", "g_loss", "kl", "js")
 
 
 class History:
-    def __init__(self, capacity: int = 4096):
-        if capacity < 8:
-            raise ValueError(f"capacity={capacity} must be at least 8")
-        self.capacity = capacity
-        self._data = np.empty((capacity, len(COLUMNS)), np.float64)
-        self._n = 0
+    """Epoch-indexed D/G loss and KL/JS, decimated to a bounded size."""
 
-    def __len__(self) -> int:
-        return self._n
+    def __init__(self, capacity: int = 1000) -> None:
+        if capacity < 2:
+            raise ValueError("History capacity must be at least 2")
+        self.capacity = capacity
+        self.clear()
 
     def clear(self) -> None:
+        self._first: np.ndarray | None = None
+        self._rows = np.empty((2 * self.capacity, len(COLUMNS)), dtype=np.float64)
         self._n = 0
+        self._bucket = 1  # raw points per stored row (after the first)
+        self._sum = np.zeros(len(COLUMNS))
+        self._cnt = np.zeros(len(COLUMNS))
+        self._acc_n = 0
+        self._last: np.ndarray | None = None
+        self.total = 0  # points appended since the last clear
 
-    def append(self, epoch: int, d_loss: float, g_loss: float, kl: float, js: float) -> None:
-        if self._n == self.capacity:
-            half = self.capacity // 2
-            old = self._data[:half]
-            kept = np.concatenate([old[0::2], self._data[half:]])
-            self._data[: len(kept)] = kept
-            self._n = len(kept)
-        self._data[self._n] = (epoch, d_loss, g_loss, kl, js)
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def append(self, epoch: float, d_loss: float, g_loss: float, kl: float = math.nan,
+               js: float = math.nan) -> None:
+        """Add one observation; NaN values (not measured this time) leave gaps, not zeros."""
+        row = np.array([epoch, d_loss, g_loss, kl, js], dtype=np.float64)
+        row[~np.isfinite(row)] = np.nan
+        self.total += 1
+        self._last = row
+        if self._first is None:
+            self._first = row
+            return
+        ok = ~np.isnan(row)
+        self._sum[ok] += row[ok]
+        self._cnt[ok] += 1
+        self._acc_n += 1
+        if self._acc_n == self._bucket:
+            self._push(self._mean(self._sum, self._cnt))
+            self._sum[:] = 0
+            self._cnt[:] = 0
+            self._acc_n = 0
+
+    @staticmethod
+    def _mean(s: np.ndarray, c: np.ndarray) -> np.ndarray:
+        out = np.full_like(s, np.nan)
+        np.divide(s, c, out=out, where=c > 0)
+        return out
+
+    def _push(self, row: np.ndarray) -> None:
+        if self._n == len(self._rows):
+            pairs = self._rows.reshape(self.capacity, 2, len(COLUMNS))
+            s = np.nansum(pairs, axis=1)
+            c = np.sum(~np.isnan(pairs), axis=1)
+            self._rows[: self.capacity] = self._mean(s, c)
+            self._n = self.capacity
+            self._bucket *= 2
+        self._rows[self._n] = row
         self._n += 1
 
-    def column(self, name: str) -> np.ndarray:
-        """One column (epoch, d_loss, g_loss, kl or js) as a float64 array (a copy)."""
-        return self._data[: self._n, COLUMNS.index(name)].copy()
+    def table(self) -> np.ndarray:
+        """(M, 5) rows [epoch, d_loss, g_loss, kl, js]: first point, decimated rows, last point."""
+        parts = [] if self._first is None else [self._first[None]]
+        parts.append(self._rows[: self._n])
+        if self._acc_n and self._last is not None:
+            parts.append(self._last[None])
+        return np.concatenate(parts) if parts else np.empty((0, len(COLUMNS)))
 
-    def as_dict(self) -> dict[str, list[float]]:
-        return {name: self.column(name).tolist() for name in COLUMNS}
+    @property
+    def epochs(self) -> np.ndarray:
+        return self.table()[:, 0]
+
+    def column(self, name: str) -> np.ndarray:
+        return self.table()[:, COLUMNS.index(name)]

@@ -1,97 +1,18 @@
 """Charts: the decimating metric history and its implot panels (losses, KL/JS over the run).
 
-``ChartHistory`` keeps at most about ``2 * capacity`` points however long training runs:
-when full it merges neighbouring pairs (NaN-aware mean) and from then on averages incoming
-points in buckets twice as large, so old and new data have the same density. The first
-point and the latest point are always kept exactly. GAN Lab's arrays grow without bound.
+The data lives in ``glgan.compute.history.History`` (the engine records it; ``ChartHistory``
+is the same class); this module only draws it.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from imgui_bundle import imgui, implot
 
+from glgan.compute.history import History
 from glgan.ui import theme
 
-COLUMNS = ("epoch", "d_loss", "g_loss", "kl", "js")
-
-
-class ChartHistory:
-    """Epoch-indexed D/G loss and KL/JS, decimated to a bounded size."""
-
-    def __init__(self, capacity: int = 1000) -> None:
-        if capacity < 2:
-            raise ValueError("ChartHistory capacity must be at least 2")
-        self.capacity = capacity
-        self.clear()
-
-    def clear(self) -> None:
-        self._first: np.ndarray | None = None
-        self._rows = np.empty((2 * self.capacity, len(COLUMNS)), dtype=np.float64)
-        self._n = 0
-        self._bucket = 1  # raw points per stored row (after the first)
-        self._sum = np.zeros(len(COLUMNS))
-        self._cnt = np.zeros(len(COLUMNS))
-        self._acc_n = 0
-        self._last: np.ndarray | None = None
-        self.total = 0  # points appended since the last clear
-
-    def __len__(self) -> int:
-        return len(self.epochs)
-
-    def append(self, epoch: float, d_loss: float, g_loss: float, kl: float = math.nan,
-               js: float = math.nan) -> None:
-        """Add one observation; NaN values (not measured this time) leave gaps, not zeros."""
-        row = np.array([epoch, d_loss, g_loss, kl, js], dtype=np.float64)
-        row[~np.isfinite(row)] = np.nan
-        self.total += 1
-        self._last = row
-        if self._first is None:
-            self._first = row
-            return
-        ok = ~np.isnan(row)
-        self._sum[ok] += row[ok]
-        self._cnt[ok] += 1
-        self._acc_n += 1
-        if self._acc_n == self._bucket:
-            self._push(self._mean(self._sum, self._cnt))
-            self._sum[:] = 0
-            self._cnt[:] = 0
-            self._acc_n = 0
-
-    @staticmethod
-    def _mean(s: np.ndarray, c: np.ndarray) -> np.ndarray:
-        out = np.full_like(s, np.nan)
-        np.divide(s, c, out=out, where=c > 0)
-        return out
-
-    def _push(self, row: np.ndarray) -> None:
-        if self._n == len(self._rows):
-            pairs = self._rows.reshape(self.capacity, 2, len(COLUMNS))
-            s = np.nansum(pairs, axis=1)
-            c = np.sum(~np.isnan(pairs), axis=1)
-            self._rows[: self.capacity] = self._mean(s, c)
-            self._n = self.capacity
-            self._bucket *= 2
-        self._rows[self._n] = row
-        self._n += 1
-
-    def table(self) -> np.ndarray:
-        """(M, 5) rows [epoch, d_loss, g_loss, kl, js]: first point, decimated rows, last point."""
-        parts = [] if self._first is None else [self._first[None]]
-        parts.append(self._rows[: self._n])
-        if self._acc_n and self._last is not None:
-            parts.append(self._last[None])
-        return np.concatenate(parts) if parts else np.empty((0, len(COLUMNS)))
-
-    @property
-    def epochs(self) -> np.ndarray:
-        return self.table()[:, 0]
-
-    def column(self, name: str) -> np.ndarray:
-        return self.table()[:, COLUMNS.index(name)]
+ChartHistory = History  # the engine's history is what the charts draw
 
 
 def _plot(label: str, xs: np.ndarray, ys: np.ndarray, rgb: tuple[float, float, float],

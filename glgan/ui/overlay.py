@@ -42,11 +42,13 @@ class Overlay:
         fb_scale: framebuffer pixels per logical pixel (HiDPI), e.g. ``wnd.pixel_ratio``.
         keys, mouse: the window's ``wnd.keys`` / ``wnd.mouse`` (for input forwarding).
         history_capacity: the charts keep about twice this many points.
+        history: draw this (e.g. the engine's) instead of recording one from the frames.
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
                  fb_scale: tuple[float, float] = (1.0, 1.0), keys: Any = None,
-                 mouse: Any = None, history_capacity: int = 1000) -> None:
+                 mouse: Any = None, history_capacity: int = 1000,
+                 history: ChartHistory | None = None) -> None:
         self.imgui_ctx = imgui.create_context()
         imgui.set_current_context(self.imgui_ctx)
         self.implot_ctx = implot.create_context()
@@ -57,14 +59,17 @@ class Overlay:
         self.renderer = ImguiRenderer(ctx, size, fb_scale)
         self.input = ImguiInput(keys if keys is not None else _NoKeys, mouse)
         self.ui = UiState()
-        self.history = ChartHistory(history_capacity)
+        # An engine's own history (recorded as it trains) is drawn as is; without one the
+        # overlay records a point per new epoch it is shown.
+        self._feed = history is None
+        self.history = history if history is not None else ChartHistory(history_capacity)
         self._last_epoch: int | None = None
 
     # -- per frame ---------------------------------------------------------------------------
 
     def observe(self, frame: FrameData | None) -> None:
         """Feed the charts: one point per new epoch; a smaller epoch (reset) clears them."""
-        if frame is None:
+        if frame is None or not self._feed:
             return
         if self._last_epoch is not None and frame.epoch < self._last_epoch:
             self.history.clear()
