@@ -136,6 +136,28 @@ def test_keyboard_shortcuts_act(app):
     assert app.engine.config.dataset == "ring"
 
 
+def test_record_shortcut_toggles_recording(app):
+    app.ui.push(*app.overlay.input.shortcut("F9"))
+    frames(app, 3)
+    assert app.recording is not None
+    app.ui.push(*app.overlay.input.shortcut("F9"))
+    frames(app, 2)
+    assert app.recording is None and "recorded" in app.ui.status
+
+
+def test_slow_motion_trains_in_phases_only(app):
+    app.apply([cmd.SetSlowMotion(True, 50.0), cmd.Play()])
+    app.ui.slow_motion, app.ui.slow_speed = True, 50.0
+    epoch = app.engine.epoch
+    frames(app, 2)
+    assert app.engine.epoch == epoch  # continuous training is off in slow motion
+    for _ in range(200):
+        frames(app)
+        if app.engine.epoch > epoch:
+            break
+    assert app.engine.epoch == epoch + 1  # the D and G phases made exactly one epoch
+
+
 def test_frame_draws_view_and_overlay(app):
     frames(app, 2)
     img = pixels(app)

@@ -26,6 +26,7 @@ from glgan.ui.commands import (
     ToggleHelp,
     ToggleOverlay,
     TogglePlay,
+    ToggleRecord,
 )
 
 
@@ -38,6 +39,7 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
         "H": ToggleOverlay,
         "F1": ToggleHelp,
         "F5": ReloadShaders,
+        "F9": ToggleRecord,
         "F12": Screenshot,
     }
     for i, name in enumerate(DATASETS, start=1):  # 1-5: line, gaussians, ring, disjoint, drawn
@@ -57,6 +59,7 @@ SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("H", "hide / show this overlay"),
     ("F1", "help"),
     ("F5", "reload shaders"),
+    ("F9", "start / stop recording a video"),
     ("F12", "screenshot"),
     ("Ctrl+Z", "undo a stroke (drawing window)"),
 )
