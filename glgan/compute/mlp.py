@@ -165,7 +165,10 @@ class MLP:
                 return None
             d_in = deltas[i][:n]
             # 3) d h_in = delta W^T, then through the ReLU that produced h_in (if any)
-            np.matmul(delta, self.W[i].T, out=d_in)
+            if delta.shape[1] == 1:  # an outer product: BLAS is slow for k = 1, broadcast
+                np.multiply(delta, self.W[i].T, out=d_in)
+            else:
+                np.matmul(delta, self.W[i].T, out=d_in)
             if i > 0:
                 mask = self._mask[i][:n]
                 np.greater(acts[i][:n, :-1], 0.0, out=mask)
