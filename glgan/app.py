@@ -181,8 +181,11 @@ class App:
         ui, eng = self.ui, self.engine
         if not ui.playing or ui.slow_motion or eng.diverged:
             return
-        budget = TRAIN_BUDGET_S
-        n = max(1, min(ui.epochs_per_frame, int(budget / max(self.sec_per_epoch, 1e-7))))
+        if self.recording is not None:  # recorded frames hold exactly epochs_per_frame epochs
+            n = ui.epochs_per_frame
+        else:
+            n = max(1, min(ui.epochs_per_frame,
+                           int(TRAIN_BUDGET_S / max(self.sec_per_epoch, 1e-7))))
         stats = eng.train(n)
         if stats.epochs:
             per = stats.seconds / stats.epochs
@@ -234,8 +237,12 @@ class App:
         """Run one frame into ``fbo``: apply the commands the overlay produced last frame,
         train, compute the visual state once, draw the view, build and draw the overlay."""
         t0 = time.perf_counter()
-        self.clock += (1.0 / RECORD_FPS) if self.recording is not None else dt
         self.fps = 0.9 * self.fps + 0.1 * (1.0 / max(dt, 1e-6))
+        if self.recording is not None:
+            # a fixed timestep while recording: every frame is one video frame, so the video
+            # plays at true speed however long the frame took to render
+            dt = 1.0 / RECORD_FPS
+        self.clock += dt
         epoch_before = self.engine.epoch
         self.apply(self._commands)
         self._commands = []
@@ -451,7 +458,12 @@ def make_window_class(args):
 
         def on_render(self, time_s: float, frame_time: float) -> None:
             dt = frame_time if frame_time > 0 else 1 / 60
-            self.app.render(self.wnd.fbo, dt, self.mouse_px)
+            try:
+                self.app.render(self.wnd.fbo, dt, self.mouse_px)
+            except Exception as e:  # keep the window alive; say what went wrong
+                log.exception("frame failed")
+                self.app.ui.playing = False
+                self.app.ui.error = f"internal error ({type(e).__name__}: {e}); training paused"
             if self.app.fullscreen_requested:
                 self.app.fullscreen_requested = False
                 self.wnd.fullscreen = not self.wnd.fullscreen
