@@ -32,15 +32,22 @@ def bench_train(backend: str, case: str, config: GanConfig, epochs: int,
         t0 = time.perf_counter()
         engine.train(epochs)
         best = min(best, time.perf_counter() - t0)
-    return {"backend": engine.backend.name, "case": case, "metric": "epochs_per_s",
+    name = "cupy-eager" if engine.backend.name == "cupy" else engine.backend.name
+    return {"backend": name, "case": case, "metric": "epochs_per_s",
             "value": round(epochs / best, 1), "unit": "epochs/s"}
 
 
 def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = False,
                    quick: bool = False, app: bool = False) -> Iterator[dict]:
-    for case, (config, epochs) in TRAIN_CASES.items():
-        yield bench_train(backend, case, config, max(20, epochs // 20) if quick else epochs,
-                          repeats=1 if quick else 3)
+    # a GPU run also measures the NumPy path in the same process, side by side
+    backends = ["numpy", backend] if backend in ("cupy", "auto") and backend != "numpy" else \
+        [backend]
+    for be in dict.fromkeys(backends):
+        for case, (config, epochs) in TRAIN_CASES.items():
+            n = max(20, epochs // 20) if quick else epochs
+            if be == "cupy":  # the eager baseline is launch-bound: fewer epochs suffice
+                n = max(10, n // 20)
+            yield bench_train(be, case, config, n, repeats=1 if quick else 3)
     if render:
         from .render.bench import bench_render
 

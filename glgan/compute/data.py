@@ -95,21 +95,22 @@ class Atlas:
     ``fresh=True`` the block is redrawn after each full pass, so batches never repeat.
     """
 
-    def __init__(self, draw, size: int, batch: int, dtype=np.float32, fresh: bool = False):
-        self._draw, self.size, self.batch, self.fresh = draw, size, batch, fresh
+    def __init__(self, draw, size: int, batch: int, dtype=np.float32, fresh: bool = False,
+                 xp=np):
+        self._draw, self.size, self.batch, self.fresh, self.xp = draw, size, batch, fresh, xp
         first = np.asarray(draw(size))
         self.dim = first.shape[1]
-        self.data = np.empty((size + batch, self.dim), dtype)
+        self.data = xp.empty((size + batch, self.dim), dtype)
         self._fill(first)
-        self.first = self.data[: min(size, 450)].copy()  # shown samples / fixed noise
+        # the first rows on the host: the real samples shown / the fixed noise
+        self.first = first[: min(size, 450)].astype(dtype)
         self.counter = 0
 
     def _fill(self, block: np.ndarray) -> None:
-        self.data[: self.size] = block
-        reps = self.data[: self.size]
-        # wrap-around copy of the start (tiles when the atlas is smaller than a batch)
-        tail = np.resize(reps, (self.batch, self.dim))
-        self.data[self.size:] = tail
+        """Copy a host block in, then the wrap-around rows (tiled for a small atlas)."""
+        tail = np.resize(block, (self.batch, self.dim))
+        self.data[: self.size] = self.xp.asarray(block)
+        self.data[self.size:] = self.xp.asarray(tail)
 
     def next(self) -> np.ndarray:
         """The next batch (batch, dim) as a view into the atlas."""

@@ -14,6 +14,7 @@ A CuPy engine can sit behind the same public methods (``reset``, ``set_config``,
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 from glgan.frame import FrameData
 
 from . import losses, metrics
-from .backend import BackendError, select_backend
+from .backend import select_backend
 from .config import MAX_FIELD_RES, GanConfig
 from .data import Atlas, DataError, sample_noise, sample_real, validate_drawn
 from .history import History
@@ -59,15 +60,16 @@ class Engine:
 
     def __init__(self, config: GanConfig | None = None, *, backend: str = "numpy",
                  drawn: np.ndarray | None = None, dtype=np.float32):
-        # This class is the NumPy reference. "auto" uses it (with one log line when no GPU
-        # is usable); "cupy" is refused with the reason until the fused CUDA engine exists.
+        # The NumPy path is the reference. "cupy" runs the same code on CuPy arrays (the
+        # eager GPU baseline: correct but launch-bound); "auto" keeps NumPy, which is faster
+        # than eager CuPy for GAN Lab's small models, until the fused CUDA engine exists.
         selected = select_backend(backend)
-        if selected.name == "cupy":
-            if backend == "cupy":
-                raise BackendError("backend=cupy: the fused CUDA engine is not part of this "
-                                   "build yet; use --backend numpy")
-            log.warning("backend auto: using numpy because the CUDA engine is not built yet")
-        self.backend = select_backend("numpy")
+        if selected.name == "cupy" and backend == "auto":
+            log.warning("backend auto: using numpy; on CuPy this engine runs eagerly (one "
+                        "launch per array operation), which is slower for small models")
+            selected = select_backend("numpy")
+        self.backend = selected
+        self.xp = selected.xp
         self.dtype = np.dtype(dtype)
         self.config = config if config is not None else GanConfig()
         self.drawn = validate_drawn(drawn) if drawn is not None else None
@@ -84,10 +86,11 @@ class Engine:
             raise DataError("dataset=drawn needs drawn points; draw some first")
         seeds = np.random.SeedSequence(c.seed).spawn(4)
         rng_g, rng_d, rng_real, rng_noise = (np.random.default_rng(s) for s in seeds)
+        xp = self.xp
         self.G = MLP(layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2),
-                     tanh_output=True, capacity=c.batch_size, dtype=self.dtype)
+                     tanh_output=True, capacity=c.batch_size, dtype=self.dtype, xp=xp)
         self.D = MLP(layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1),
-                     tanh_output=False, capacity=2 * c.batch_size, dtype=self.dtype)
+                     tanh_output=False, capacity=2 * c.batch_size, dtype=self.dtype, xp=xp)
         self.G.set_params(init_params(self.G.sizes, rng_g))
         self.D.set_params(init_params(self.D.sizes, rng_d))
         drawn = self.drawn
@@ -99,14 +102,14 @@ class Engine:
             return sample_noise(c.noise_dist, c.noise_dim, n, rng_noise)
 
         fresh = not c.use_atlas
-        self.real_atlas = Atlas(draw_real, c.atlas_size, c.batch_size, self.dtype, fresh)
-        self.noise_atlas = Atlas(draw_noise, c.atlas_size, c.batch_size, self.dtype, fresh)
+        self.real_atlas = Atlas(draw_real, c.atlas_size, c.batch_size, self.dtype, fresh, xp)
+        self.noise_atlas = Atlas(draw_noise, c.atlas_size, c.batch_size, self.dtype, fresh, xp)
         # What the view shows: the atlases' first rows (GAN Lab: 450 real, 150 fixed noise).
         self.real_shown = self.real_atlas.first[:NUM_REAL_SHOWN].copy()
         self.fixed_noise = self.noise_atlas.first[:NUM_FAKE_SHOWN].copy()
         self._init_metric_sets(rng_real, draw_real, draw_noise)
-        self._d_grad = losses.DLossGrad(c.batch_size, c.batch_size, self.dtype)
-        self._g_grad = losses.GLossGrad(c.batch_size, self.dtype)
+        self._d_grad = losses.DLossGrad(c.batch_size, c.batch_size, self.dtype, xp)
+        self._g_grad = losses.GLossGrad(c.batch_size, self.dtype, xp)
         self.opt_d = self.opt_g = None
         self._make_optimizers(force=True)
         self.epoch = 0
@@ -121,19 +124,20 @@ class Engine:
         self._divergence_cache: dict[bool, tuple[float, float]] = {}
 
     def _init_metric_sets(self, rng, draw_real, draw_noise) -> None:
-        n = METRIC_SAMPLES
-        self._metric_real = np.asarray(self.real_atlas.data[: min(n, self.config.atlas_size)])
+        n = min(METRIC_SAMPLES, self.config.atlas_size)
+        host = self.backend.to_host
+        self._metric_real = host(self.real_atlas.data[:n])
         self._metric_real_hist = metrics.histogram(self._metric_real)
-        self._metric_noise = np.asarray(self.noise_atlas.data[: min(n, self.config.atlas_size)])
+        self._metric_noise = host(self.noise_atlas.data[:n])
         self._ganlab_true_hist = None  # built on demand (compat metrics)
 
     def _make_optimizers(self, force: bool = False) -> None:
         c = self.config
         hyper = (c.adam_beta1, c.adam_beta2, c.adam_eps)
         if force or self.opt_d.kind != c.d_optimizer:
-            self.opt_d = make_optimizer(c.d_optimizer, self.D.theta, c.d_lr, *hyper)
+            self.opt_d = make_optimizer(c.d_optimizer, self.D.theta, c.d_lr, *hyper, xp=self.xp)
         if force or self.opt_g.kind != c.g_optimizer:
-            self.opt_g = make_optimizer(c.g_optimizer, self.G.theta, c.g_lr, *hyper)
+            self.opt_g = make_optimizer(c.g_optimizer, self.G.theta, c.g_lr, *hyper, xp=self.xp)
         self.opt_d.set_hyper(c.d_lr, *hyper)
         self.opt_g.set_hyper(c.g_lr, *hyper)
 
@@ -161,7 +165,8 @@ class Engine:
         logits = self.D.forward_input(2 * B)
         self.D.backward(self._d_grad(c.loss, logits, c.real_weight))
         if want_loss:
-            self.d_loss = losses.d_loss_value(c.loss, logits[:B], logits[B:], c.real_weight)
+            self.d_loss = losses.d_loss_value(c.loss, logits[:B], logits[B:], c.real_weight,
+                                              self.xp)
         self.opt_d.step(self.D.theta, self.D.grad)
 
     def _g_step(self, want_loss: bool) -> None:
@@ -170,7 +175,7 @@ class Engine:
         logits = self.D.forward(fake)
         d_fake = self.D.backward(self._g_grad(loss, logits), param_grads=False, input_grad=True)
         if want_loss:
-            self.g_loss = losses.g_loss_value(loss, logits)
+            self.g_loss = losses.g_loss_value(loss, logits, self.xp)
         self.G.backward(d_fake)
         self.opt_g.step(self.G.theta, self.G.grad)
 
@@ -201,7 +206,7 @@ class Engine:
             return TrainStats(0, 0.0, self.d_loss, self.g_loss, self.diverged)
         backup = self._snapshot()
         g_theta, d_theta = self.G.theta, self.D.theta
-        isfinite = np.isfinite
+        isfinite = math.isfinite
         done = 0
         with np.errstate(over="ignore", invalid="ignore"):
             for e in range(epochs):
@@ -210,7 +215,8 @@ class Engine:
                     self._d_step(last and i == k_d - 1)
                 for i in range(k_g):
                     self._g_step(last and i == k_g - 1)
-                if not (isfinite(d_theta.sum()) and isfinite(g_theta.sum())):
+                # one reduction per network (a host sync per epoch on the eager GPU path)
+                if not (isfinite(float(d_theta.sum())) and isfinite(float(g_theta.sum()))):
                     break
                 done += 1
         losses_ok = (k_d == 0 or isfinite(self.d_loss)) and (k_g == 0 or isfinite(self.g_loss))
@@ -255,15 +261,16 @@ class Engine:
         z = np.asarray(z, self.dtype)
         if z.ndim != 2 or z.shape[1] != self.config.noise_dim:
             raise ValueError(f"z: expected shape (n, {self.config.noise_dim}), got {z.shape}")
-        return self.G.predict(z)
+        return self.backend.to_host(self.G.predict(z))
 
     def discriminator(self, x: np.ndarray) -> np.ndarray:
         """D(x) as probabilities: (n, 2) -> (n,)."""
         x = np.asarray(x, self.dtype)
         if x.ndim != 2 or x.shape[1] != 2:
             raise ValueError(f"x: expected shape (n, 2), got {x.shape}")
+        logits = self.backend.to_host(self.D.predict(x)[:, 0])
         with np.errstate(over="ignore"):
-            return losses.sigmoid(self.D.predict(x)[:, 0])
+            return losses.sigmoid(logits)
 
     def divergences(self, ganlab_compat: bool = False) -> tuple[float, float]:
         """Grid (KL, JS) in bits between real and generated samples (see metrics); cached
@@ -277,10 +284,10 @@ class Engine:
         if ganlab_compat:
             if self._ganlab_true_hist is None:
                 self._ganlab_true_hist = metrics.ganlab_true_histogram(
-                    self.real_atlas.data[: self.config.atlas_size])
-            fake = self.G.predict(self.fixed_noise)
+                    self.backend.to_host(self.real_atlas.data[: self.config.atlas_size]))
+            fake = self.generator(self.fixed_noise)
             return metrics.kl_js(self._ganlab_true_hist, metrics.ganlab_histogram(fake))
-        fake = self.G.predict(self._metric_noise)
+        fake = self.generator(self._metric_noise)
         return metrics.kl_js(self._metric_real_hist, metrics.histogram(fake))
 
     def field(self, res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0)) -> np.ndarray:
@@ -301,28 +308,28 @@ class Engine:
         """(G on the (cells+1)-point noise grid, per-cell opacity) as GAN Lab §6 computes it."""
         t = np.arange(cells + 1) / cells
         if self.config.noise_dim == 1:
-            return self.G.predict(t[:, None]), np.zeros((0, 0), np.float32)
+            return self.generator(t[:, None]), np.zeros((0, 0), np.float32)
         gi, gj = np.meshgrid(t, t, indexing="ij")
         grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
-        mesh = self.G.predict(grid).reshape(cells + 1, cells + 1, 2)
+        mesh = self.generator(grid).reshape(cells + 1, cells + 1, 2)
         return mesh, manifold_opacity(mesh, self.config.noise_dist)
 
     def frame(self, field_res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0),
               manifold_cells: int = 20, ganlab_metrics: bool = False) -> FrameData:
         """Everything the layered view draws, as host arrays (see FrameData)."""
-        loss = self.config.loss
+        loss, xp, host = self.config.loss, self.xp, self.backend.to_host
 
         def d_sigmoid(logit):  # dD/dlogit, per sample
-            s = losses.sigmoid(logit)
+            s = losses.sigmoid(logit, xp=xp)
             return s * (1.0 - s)
 
         def d_gloss(logit):  # dL_G/dlogit, per sample
-            return losses.g_loss_dlogit(loss, logit)
+            return losses.g_loss_dlogit(loss, logit, xp)
 
         with np.errstate(over="ignore", invalid="ignore"):
-            fake = self.G.predict(self.fixed_noise)
-            logit_fake, grad_d = self.D.input_gradient(fake, d_sigmoid)
-            _, grad_l = self.D.input_gradient(fake, d_gloss)
+            fake = self.generator(self.fixed_noise)
+            logit_fake, grad_d = (host(a) for a in self.D.input_gradient(fake, d_sigmoid))
+            grad_l = host(self.D.input_gradient(fake, d_gloss)[1])
             mesh, alpha = self.manifold(manifold_cells)
             kl, js = self.divergences(ganlab_metrics)
             return FrameData(
@@ -344,7 +351,8 @@ class Engine:
     # -- state for model files ---------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
         """Weights and optimiser state as named arrays (see modelio)."""
-        out = {"g_theta": self.G.theta.copy(), "d_theta": self.D.theta.copy(),
+        host = self.backend.to_host
+        out = {"g_theta": host(self.G.theta).copy(), "d_theta": host(self.D.theta).copy(),
                "atlas_counters": np.array([self.real_atlas.counter, self.noise_atlas.counter])}
         for name, opt in (("opt_d", self.opt_d), ("opt_g", self.opt_g)):
             for key, value in opt.state().items():
@@ -359,7 +367,7 @@ class Engine:
             if arrays[name].shape != net.theta.shape:
                 raise ValueError(f"{name}: {arrays[name].shape[0] if arrays[name].ndim else 0} "
                                  f"values do not fit this config's {net.theta.size}")
-            net.theta[...] = arrays[name]
+            net.theta[...] = self.xp.asarray(arrays[name])
         for name, opt in (("opt_d", self.opt_d), ("opt_g", self.opt_g)):
             keys = {k[len(name) + 1:]: v for k, v in arrays.items() if k.startswith(name + "_")}
             if opt.kind == "adam" and keys:

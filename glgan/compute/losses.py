@@ -18,37 +18,38 @@ from __future__ import annotations
 import numpy as np
 
 
-def softplus(t: np.ndarray) -> np.ndarray:
-    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))
+def softplus(t: np.ndarray, xp=np) -> np.ndarray:
+    return xp.maximum(t, 0.0) + xp.log1p(xp.exp(-xp.abs(t)))
 
 
-def sigmoid(t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def sigmoid(t: np.ndarray, out: np.ndarray | None = None, xp=np) -> np.ndarray:
     """Stable logistic function: 0.5 * (1 + tanh(t / 2))."""
-    out = np.multiply(t, 0.5, out=out)
-    np.tanh(out, out=out)
+    out = xp.multiply(t, 0.5, out=out)
+    xp.tanh(out, out=out)
     out *= 0.5
     out += 0.5
     return out
 
 
-def d_loss_value(loss: str, l_real: np.ndarray, l_fake: np.ndarray, real_weight: float) -> float:
+def d_loss_value(loss: str, l_real: np.ndarray, l_fake: np.ndarray, real_weight: float,
+                 xp=np) -> float:
     if loss == "leastsq":
-        s_r, s_f = sigmoid(l_real), sigmoid(l_fake)
-        return float(np.mean((s_r - 1.0) ** 2) + np.mean(s_f**2))
-    return float(real_weight * np.mean(softplus(-l_real)) + np.mean(softplus(l_fake)))
+        s_r, s_f = sigmoid(l_real, xp=xp), sigmoid(l_fake, xp=xp)
+        return float(((s_r - 1.0) ** 2).mean() + (s_f**2).mean())
+    return float(real_weight * softplus(-l_real, xp).mean() + softplus(l_fake, xp).mean())
 
 
-def g_loss_value(loss: str, l_fake: np.ndarray) -> float:
+def g_loss_value(loss: str, l_fake: np.ndarray, xp=np) -> float:
     if loss == "leastsq":
-        return float(np.mean((sigmoid(l_fake) - 1.0) ** 2))
+        return float(((sigmoid(l_fake, xp=xp) - 1.0) ** 2).mean())
     if loss == "minimax":
-        return float(-np.mean(softplus(l_fake)))
-    return float(np.mean(softplus(-l_fake)))
+        return float(-softplus(l_fake, xp).mean())
+    return float(softplus(-l_fake, xp).mean())
 
 
-def g_loss_dlogit(loss: str, logits: np.ndarray) -> np.ndarray:
+def g_loss_dlogit(loss: str, logits: np.ndarray, xp=np) -> np.ndarray:
     """Per-sample d(loss)/d(logit) of the generator loss (not divided by the batch size)."""
-    s = sigmoid(logits)
+    s = sigmoid(logits, xp=xp)
     if loss == "log":
         return s - 1.0
     if loss == "minimax":
@@ -59,17 +60,18 @@ def g_loss_dlogit(loss: str, logits: np.ndarray) -> np.ndarray:
 class DLossGrad:
     """d L_D / d logits for a batch laid out as [real (B_r); fake (B_f)], with reused buffers."""
 
-    def __init__(self, n_real: int, n_fake: int, dtype=np.float32):
+    def __init__(self, n_real: int, n_fake: int, dtype=np.float32, xp=np):
         n = n_real + n_fake
+        self.xp = xp
         self.n_real, self.n_fake = n_real, n_fake
-        self.target = np.zeros((n, 1), dtype)
+        self.target = xp.zeros((n, 1), dtype)
         self.target[:n_real] = 1.0
-        self.scale = np.empty((n, 1), dtype)  # per-row weight / batch (x2 for leastsq)
-        self.half_scale = np.empty((n, 1), dtype)
-        self.offset = np.empty((n, 1), dtype)  # scale * (0.5 - target)
-        self.s = np.empty((n, 1), dtype)
-        self.tmp = np.empty((n, 1), dtype)
-        self.out = np.empty((n, 1), dtype)
+        self.scale = xp.empty((n, 1), dtype)  # per-row weight / batch (x2 for leastsq)
+        self.half_scale = xp.empty((n, 1), dtype)
+        self.offset = xp.empty((n, 1), dtype)  # scale * (0.5 - target)
+        self.s = xp.empty((n, 1), dtype)
+        self.tmp = xp.empty((n, 1), dtype)
+        self.out = xp.empty((n, 1), dtype)
         self._weight = None
 
     def _set_weight(self, real_weight: float, leastsq: bool) -> None:
@@ -87,18 +89,18 @@ class DLossGrad:
     def __call__(self, loss: str, logits: np.ndarray, real_weight: float) -> np.ndarray:
         leastsq = loss == "leastsq"
         self._set_weight(real_weight, leastsq)
-        out = self.out
+        xp, out = self.xp, self.out
         if not leastsq:
             # log loss: dL/dl = scale (sigmoid(l) - target), sigmoid(l) = 0.5 tanh(l/2) + 0.5
-            np.multiply(logits, 0.5, out=out)
-            np.tanh(out, out=out)
+            xp.multiply(logits, 0.5, out=out)
+            xp.tanh(out, out=out)
             out *= self.half_scale
             out += self.offset
             return out
         # leastsq: dL/ds = 2 (s - target) / B, ds/dl = s (1 - s)
-        s = sigmoid(logits, out=self.s)
-        np.subtract(s, self.target, out=out)
-        np.subtract(1.0, s, out=self.tmp)
+        s = sigmoid(logits, out=self.s, xp=xp)
+        xp.subtract(s, self.target, out=out)
+        xp.subtract(1.0, s, out=self.tmp)
         self.tmp *= s
         out *= self.tmp
         out *= self.scale
@@ -108,30 +110,30 @@ class DLossGrad:
 class GLossGrad:
     """d L_G / d logits of the fake batch, with reused buffers."""
 
-    def __init__(self, n: int, dtype=np.float32):
-        self.n = n
-        self.s = np.empty((n, 1), dtype)
-        self.tmp = np.empty((n, 1), dtype)
-        self.out = np.empty((n, 1), dtype)
+    def __init__(self, n: int, dtype=np.float32, xp=np):
+        self.n, self.xp = n, xp
+        self.s = xp.empty((n, 1), dtype)
+        self.tmp = xp.empty((n, 1), dtype)
+        self.out = xp.empty((n, 1), dtype)
 
     def __call__(self, loss: str, logits: np.ndarray) -> np.ndarray:
         n = logits.shape[0]
-        out = self.out[:n]
+        xp, out = self.xp, self.out[:n]
         if loss == "log":
             # d/dl softplus(-l) / n = (s - 1) / n = (0.5 tanh(l/2) - 0.5) / n
-            np.multiply(logits, 0.5, out=out)
-            np.tanh(out, out=out)
+            xp.multiply(logits, 0.5, out=out)
+            xp.tanh(out, out=out)
             out -= 1.0
             out *= 0.5 / n
             return out
-        s = sigmoid(logits, out=self.s[:n])
+        s = sigmoid(logits, out=self.s[:n], xp=xp)
         if loss == "minimax":
-            np.multiply(s, -1.0 / n, out=out)  # d/dl -softplus(l) = -s
+            xp.multiply(s, -1.0 / n, out=out)  # d/dl -softplus(l) = -s
             return out
         tmp = self.tmp[:n]
-        np.subtract(1.0, s, out=tmp)
+        xp.subtract(1.0, s, out=tmp)
         tmp *= s
-        np.subtract(s, 1.0, out=out)
+        xp.subtract(s, 1.0, out=out)
         out *= tmp
         out *= 2.0 / n
         return out

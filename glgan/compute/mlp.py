@@ -44,7 +44,9 @@ class MLP:
         dtype: float32 for speed, float64 for gradient checks.
     """
 
-    def __init__(self, sizes: list[int], *, tanh_output: bool, capacity: int, dtype=np.float32):
+    def __init__(self, sizes: list[int], *, tanh_output: bool, capacity: int, dtype=np.float32,
+                 xp=np):
+        self.xp = xp  # numpy, or cupy for the eager GPU baseline
         self.sizes = list(sizes)
         self.tanh_output = tanh_output
         self.dtype = np.dtype(dtype)
@@ -54,8 +56,8 @@ class MLP:
             shapes += [(sizes[i], sizes[i + 1]), (sizes[i + 1],)]
         self.shapes = shapes
         total = sum(int(np.prod(s)) for s in shapes)
-        self.theta = np.zeros(total, self.dtype)
-        self.grad = np.zeros(total, self.dtype)
+        self.theta = xp.zeros(total, self.dtype)
+        self.grad = xp.zeros(total, self.dtype)
         self.params = self._views(self.theta)
         self.grads = self._views(self.grad)
         self.W, self.b = self.params[0::2], self.params[1::2]
@@ -67,10 +69,10 @@ class MLP:
         self._dWa = self._augmented(self.grad)
         # acts[i]: input of layer i with a ones column (capacity, sizes[i] + 1); the last
         # entry is the network output (capacity, sizes[-1]).
-        self._acts = [np.ones((capacity, s + 1), self.dtype) for s in sizes[:-1]]
-        self._acts.append(np.zeros((capacity, sizes[-1]), self.dtype))
-        self._deltas = [np.zeros((capacity, s), self.dtype) for s in sizes]
-        self._mask = [np.zeros((capacity, s), bool) for s in sizes]
+        self._acts = [xp.ones((capacity, s + 1), self.dtype) for s in sizes[:-1]]
+        self._acts.append(xp.zeros((capacity, sizes[-1]), self.dtype))
+        self._deltas = [xp.zeros((capacity, s), self.dtype) for s in sizes]
+        self._mask = [xp.zeros((capacity, s), bool) for s in sizes]
         self._n = 0
 
     def _augmented(self, flat: np.ndarray) -> list[np.ndarray]:
@@ -98,7 +100,7 @@ class MLP:
         if len(params) != len(self.shapes):
             raise ValueError(f"expected {len(self.shapes)} arrays, got {len(params)}")
         for i, (dst, src) in enumerate(zip(self.params, params)):
-            src = np.asarray(src)
+            src = self.xp.asarray(src)
             if src.shape != dst.shape:
                 raise ValueError(f"parameter {i}: shape {src.shape} does not match {dst.shape}")
             dst[...] = src
@@ -123,18 +125,18 @@ class MLP:
     def forward_input(self, n: int) -> np.ndarray:
         """Forward pass of the n rows already written into ``input_buffer(n)``."""
         self._n = n
-        acts = self._acts
+        xp, acts = self.xp, self._acts
         last = len(self._Wa) - 1
         for i, Wa in enumerate(self._Wa):
             if i < last:
                 out = acts[i + 1][:n, :-1]
-                np.matmul(acts[i][:n], Wa, out=out)  # [h, 1] [W; b] = h W + b
-                np.maximum(out, 0.0, out=out)  # ReLU
+                xp.matmul(acts[i][:n], Wa, out=out)  # [h, 1] [W; b] = h W + b
+                xp.maximum(out, 0.0, out=out)  # ReLU
             else:
                 out = acts[i + 1][:n]
-                np.matmul(acts[i][:n], Wa, out=out)
+                xp.matmul(acts[i][:n], Wa, out=out)
                 if self.tanh_output:
-                    np.tanh(out, out=out)
+                    xp.tanh(out, out=out)
         return out
 
     def backward(self, d_out: np.ndarray, *, param_grads: bool = True,
@@ -146,49 +148,50 @@ class MLP:
         ``param_grads``; returns d(loss)/d(input) (n, sizes[0]) when ``input_grad``.
         """
         n = self._n
-        acts, deltas = self._acts, self._deltas
+        xp, acts, deltas = self.xp, self._acts, self._deltas
         last = len(self._Wa) - 1
         if self.tanh_output:
             # 1) tanh'(a) = 1 - tanh(a)^2, from the cached output y: delta = d_out * (1 - y^2)
             delta = deltas[-1][:n]
             y = acts[-1][:n]
-            np.multiply(y, y, out=delta)
-            np.subtract(1.0, delta, out=delta)
+            xp.multiply(y, y, out=delta)
+            xp.subtract(1.0, delta, out=delta)
             delta *= d_out
         else:
             delta = d_out
         for i in range(last, -1, -1):
             if param_grads:
                 # 2) [dW; db] = [h_in, 1]^T delta
-                np.matmul(acts[i][:n].T, delta, out=self._dWa[i])
+                xp.matmul(acts[i][:n].T, delta, out=self._dWa[i])
             if i == 0 and not input_grad:
                 return None
             d_in = deltas[i][:n]
             # 3) d h_in = delta W^T, then through the ReLU that produced h_in (if any)
             if delta.shape[1] == 1:  # an outer product: BLAS is slow for k = 1, broadcast
-                np.multiply(delta, self.W[i].T, out=d_in)
+                xp.multiply(delta, self.W[i].T, out=d_in)
             else:
-                np.matmul(delta, self.W[i].T, out=d_in)
+                xp.matmul(delta, self.W[i].T, out=d_in)
             if i > 0:
                 mask = self._mask[i][:n]
-                np.greater(acts[i][:n, :-1], 0.0, out=mask)
+                xp.greater(acts[i][:n, :-1], 0.0, out=mask)
                 d_in *= mask
             delta = d_in
         return delta
 
     def predict(self, x: np.ndarray, chunk: int = 65536) -> np.ndarray:
         """Forward pass for any number of rows, allocating (for visuals, not training)."""
-        x = np.asarray(x, self.dtype)
-        out = np.empty((x.shape[0], self.sizes[-1]), self.dtype)
+        xp = self.xp
+        x = xp.asarray(x, self.dtype)
+        out = xp.empty((x.shape[0], self.sizes[-1]), self.dtype)
         last = len(self.W) - 1
         for s in range(0, x.shape[0], chunk):
             h = x[s:s + chunk]
             for i, (W, b) in enumerate(zip(self.W, self.b)):
                 h = h @ W + b
                 if i < last:
-                    np.maximum(h, 0.0, out=h)
+                    xp.maximum(h, 0.0, out=h)
                 elif self.tanh_output:
-                    np.tanh(h, out=h)
+                    xp.tanh(h, out=h)
             out[s:s + chunk] = h
         return out
 
@@ -197,14 +200,15 @@ class MLP:
 
         Used for visuals (gradient arrows); leaves ``grad`` and the training caches untouched.
         """
-        acts = [np.asarray(x, self.dtype)]
+        xp = self.xp
+        acts = [xp.asarray(x, self.dtype)]
         last = len(self.W) - 1
         for i, (W, b) in enumerate(zip(self.W, self.b)):
             h = acts[-1] @ W + b
             if i < last:
-                np.maximum(h, 0.0, out=h)
+                xp.maximum(h, 0.0, out=h)
             elif self.tanh_output:
-                np.tanh(h, out=h)
+                xp.tanh(h, out=h)
             acts.append(h)
         out = acts[-1]
         delta = d_out_fn(out)
