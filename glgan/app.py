@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from glgan.compute.data import DataError, sample_real
 from glgan.compute.engine import Engine
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.frame import FrameData
-from glgan.render import LayeredView, Layers, View
+from glgan.render import LayeredView, View
 from glgan.ui import commands as cmd
 from glgan.ui.overlay import Overlay
 
@@ -36,6 +36,7 @@ TRAIN_BUDGET_S = 0.010  # training time per frame while playing (keeps the UI fl
 FIELD_BUDGET_S = 0.004  # time allowed for D's field per frame; sets the field resolution
 FIELD_RES_CHOICES = (24, 32, 48, 64, 96, 128, 192, 256)
 RECORD_FPS = 60
+BLOCKY_FIELD_RES = 30  # GAN Lab's NUM_GRID_CELLS
 
 
 class App:
@@ -197,13 +198,15 @@ class App:
     def _frame(self, viewport: tuple[int, int]) -> FrameData:
         """The engine's visual state for this view; recomputed only when something changed."""
         bounds = self.view.effective_bounds(viewport)
-        key = (self.engine.epoch, id(self.engine.G), self.engine.G.theta.sum(),
-               tuple(round(b, 9) for b in bounds), self.field_res)
+        # GAN Lab's blocky look is its 30 x 30 grid; otherwise a resolution that fits the budget
+        res = BLOCKY_FIELD_RES if self.ui.layers.blocky else self.field_res
+        key = (self.engine.epoch, id(self.engine.G), float(self.engine.G.theta.sum()),
+               tuple(round(b, 9) for b in bounds), res)
         if key != self._frame_key or self.frame_data is None:
             t0 = time.perf_counter()
-            self.frame_data = self.engine.frame(field_res=self.field_res, bounds=bounds)
-            spent = time.perf_counter() - t0
-            self._adapt_field_res(spent)
+            self.frame_data = self.engine.frame(field_res=res, bounds=bounds)
+            if not self.ui.layers.blocky:
+                self._adapt_field_res(time.perf_counter() - t0)
             self.scene.update(self.frame_data, self.clock)
             self._frame_key = key
         return self.frame_data
@@ -258,7 +261,7 @@ class App:
         self.ctx.viewport = (0, 0, fb_w, fb_h)
         fbo.clear(*WINDOW_BG, 1.0)
         if vw > 0 and vh > 0:
-            layers = Layers(**asdict(self.ui.layers), dpi_scale=self.fb_scale)
+            layers = replace(self.ui.layers, dpi_scale=self.fb_scale)
             self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)
         if self.sync_timings:
             self.ctx.finish()

@@ -253,11 +253,8 @@ class FullOverlay:
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], fps: int,
                  cfg: GanConfig, epochs_per_frame: int, layers: Layers | None = None,
                  backend: str = "numpy") -> None:
-        from dataclasses import fields
-
         from imgui_bundle import imgui
 
-        from .ui.commands import Layers as UiLayers
         from .ui.overlay import Overlay
 
         self._imgui = imgui
@@ -268,8 +265,7 @@ class FullOverlay:
         ui = self.overlay.ui
         ui.playing, ui.epochs_per_frame, ui.use_pretrained = True, int(epochs_per_frame), False
         if layers is not None:   # the legend's checkboxes show what is recorded
-            ui.layers = UiLayers(**{f.name: bool(getattr(layers, f.name))
-                                    for f in fields(UiLayers)})
+            ui.layers = layers
         self.cfg, self.fps = cfg, fps
         from .compute.config import DATASETS
         from .compute.data import sample_real

@@ -227,3 +227,14 @@ def test_no_display_is_a_clear_message_and_nonzero_exit():
                           timeout=60, env=env)
     assert proc.returncode != 0
     assert "no display" in proc.stdout + proc.stderr and "glgan snapshot" in proc.stdout
+
+
+def test_blocky_heatmap_uses_ganlab_30_cell_grid(app):
+    from glgan.layers import Layers
+
+    app.apply([cmd.SetLayers(Layers(blocky=True))])
+    frames(app)
+    assert app.frame_data.field.shape == (30, 30)
+    app.apply([cmd.SetLayers(Layers())])
+    frames(app)
+    assert app.frame_data.field.shape[0] in (24, 32, 48, 64, 96, 128, 192, 256)

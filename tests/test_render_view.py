@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from glgan.layers import LAYER_NAMES, Layers, parse_layers
 from glgan.render.colormaps import PRGN_STOPS, hex_to_rgb, prgn, prgn_lut
 from glgan.render.layered_view import ease_cubic_in_out
-from glgan.render.layers import LAYER_NAMES, Layers, parse_layers
 from glgan.render.view import View
 
 

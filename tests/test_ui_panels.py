@@ -243,3 +243,10 @@ def test_startup_without_frame_and_hover_and_help(gui):
     gui.frames(3)
     text = hover_text(synthetic_frame(), (0.3, 0.7), 0.05, gui.ui.layers)
     assert text.startswith("x 0.30, y 0.70") and "D(x)" in text
+
+
+def test_layer_options_blocky_and_gradient_mode(gui):
+    out = gui.click("layer-option:blocky")
+    assert only(out, SetLayers)[-1].layers.blocky and gui.ui.layers.blocky
+    out = gui.click("layer-option:normalize")
+    assert only(out, SetLayers)[-1].layers.gradient_normalize

@@ -11,9 +11,9 @@ Takes ``glgan.frame.FrameData`` only (never imports ``glgan.compute``). Public A
 - ``bench_render()``: frames/s of the full view
 """
 
+from glgan.layers import LAYER_NAMES, Layers, parse_layers
 from glgan.render.bench import bench_render
 from glgan.render.layered_view import LayeredView
-from glgan.render.layers import LAYER_NAMES, Layers, parse_layers
 from glgan.render.offscreen import OffscreenRenderer, create_egl_context, render_frame, save_png
 from glgan.render.shaders import ShaderError, ShaderLibrary
 from glgan.render.view import View

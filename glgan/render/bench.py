@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from glgan.render.layers import Layers
+from glgan.layers import Layers
 from glgan.render.offscreen import OffscreenRenderer
 from glgan.render.synthetic import synthetic_frame
 

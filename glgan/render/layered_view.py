@@ -15,8 +15,8 @@ import moderngl
 import numpy as np
 
 from glgan.frame import FrameData
+from glgan.layers import Layers
 from glgan.render.colormaps import prgn_lut
-from glgan.render.layers import Layers
 from glgan.render.shaders import ShaderLibrary
 from glgan.render.view import View
 

@@ -18,8 +18,8 @@ import moderngl
 import numpy as np
 
 from glgan.frame import FrameData
+from glgan.layers import Layers
 from glgan.render.layered_view import LayeredView
-from glgan.render.layers import Layers
 from glgan.render.view import View
 
 

@@ -13,8 +13,9 @@ Typical use (app.py)::
     overlay.render()                                              # after drawing the scene
 """
 
+from glgan.layers import LAYER_NAMES, Layers
 from glgan.ui.charts import ChartHistory
-from glgan.ui.commands import LAYER_NAMES, UI_ONLY, Command, Layers
+from glgan.ui.commands import UI_ONLY, Command
 from glgan.ui.layout import Layout, compute_layout
 from glgan.ui.panels import draw_overlay
 from glgan.ui.state import DrawingState, UiState

@@ -7,36 +7,17 @@ UI-only effects (showing the overlay, the help window, the theme) never leave th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from glgan.compute.config import GanConfig
+from glgan.layers import Layers
 
 StepKind = Literal["both", "d", "g"]
 
 
-@dataclass(frozen=True)
-class Layers:
-    """Visibility of the main view's layers (GAN Lab's defaults: everything but the manifold).
-
-    ``contour`` is glgan's D = 0.5 decision line (GAN Lab has none).
-    """
-
-    heatmap: bool = True
-    contour: bool = False
-    real: bool = True
-    fake: bool = True
-    manifold: bool = False
-    gradients: bool = True
-
-    def toggled(self, name: str) -> Layers:
-        """A copy with layer ``name`` flipped."""
-        return replace(self, **{name: not getattr(self, name)})
-
-
-LAYER_NAMES = tuple(f.name for f in fields(Layers))
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,16 @@ under the pointer, D(x) there and the nearest real/fake sample.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from imgui_bundle import imgui
 
 from glgan.frame import FrameData
+from glgan.layers import LAYER_NAMES
 from glgan.ui import theme as th
-from glgan.ui.commands import LAYER_NAMES, Command, SetLayers
+from glgan.ui.commands import Command, SetLayers
 from glgan.ui.state import UiState
 from glgan.ui.widgets import hook
 
@@ -56,7 +58,36 @@ def draw_layer_toggles(ui: UiState) -> list[Command]:
             if changed:
                 out += _toggle(ui, name)
         imgui.end_table()
+    out += _draw_layer_options(ui)
     return out
+
+
+GRADIENT_MODES = ("dD/dx (GAN Lab)", "-dL_G/dx (G's true step)")
+
+
+def _draw_layer_options(ui: UiState) -> list[Command]:
+    """How the heatmap and the gradient lines are drawn (glgan options beyond GAN Lab)."""
+    lay = ui.layers
+    new = lay
+    changed, on = imgui.checkbox("blocky 30x30 heatmap##opt", lay.blocky)
+    hook(ui, "layer-option:blocky")
+    if changed:
+        new = replace(new, blocky=on)
+    imgui.same_line()
+    changed, on = imgui.checkbox("equal-length gradients##opt", lay.gradient_normalize)
+    hook(ui, "layer-option:normalize")
+    if changed:
+        new = replace(new, gradient_normalize=on)
+    imgui.set_next_item_width(imgui.get_content_region_avail().x * 0.6)
+    current = 0 if lay.gradient_source == "d" else 1
+    changed, index = imgui.combo("gradient lines##opt", current, list(GRADIENT_MODES))
+    hook(ui, "layer-option:source")
+    if changed:
+        new = replace(new, gradient_source="d" if index == 0 else "g")
+    if new == lay:
+        return []
+    ui.layers = new
+    return [SetLayers(new)]
 
 
 def draw_legend(ui: UiState) -> list[Command]:

@@ -1,7 +1,8 @@
 """Layers: which parts of the layered distribution view are drawn, and how.
 
 Owns the layer names, their GAN Lab defaults, the drawing options (blocky heatmap, gradient
-source and scaling, point size, DPI scale) and ``parse_layers`` for the CLI. No GL here.
+source and scaling, point size, DPI scale) and ``parse_layers`` for the CLI. A plain value
+shared by the renderer (which draws it) and the UI (which edits it); no GL here.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class Layers:
         if bad:
             raise ValueError(f"unknown layer {bad[0]!r}; choose from {', '.join(LAYER_NAMES)}")
         return replace(self, **switches)
+
+    def toggled(self, name: str) -> Layers:
+        """A copy with layer ``name`` flipped."""
+        return self.with_layers(**{name: not getattr(self, name)})
 
     def enabled(self) -> tuple[str, ...]:
         """Names of the layers that are on, bottom to top."""
