@@ -250,3 +250,17 @@ def test_layer_options_blocky_and_gradient_mode(gui):
     assert only(out, SetLayers)[-1].layers.blocky and gui.ui.layers.blocky
     out = gui.click("layer-option:normalize")
     assert only(out, SetLayers)[-1].layers.gradient_normalize
+
+
+def test_overlay_shrinks_to_fit_small_windows_without_overlap():
+    small = NullUi(size=(800, 450), frame=synthetic_frame(),
+                   info=dict(dataset_samples=synthetic_dataset_samples()))
+    try:
+        small.frames(2)
+        assert small.ui.user_scale == 1.0 and 0.6 <= small.ui.scale < 0.7
+        # the top bar's right-hand buttons sit right of every transport control
+        record_left = small.rect("Record")[0][0]
+        for label in ("play", "D", "G", "Step", "epochs/frame"):
+            assert small.rect(label)[1][0] <= record_left
+    finally:
+        small.close()

@@ -53,10 +53,10 @@ def draw_help(ui: UiState) -> None:
             imgui.end_table()
         imgui.separator_text("Display")
         imgui.set_next_item_width(160 * ui.scale)
-        changed, s = imgui.slider_float("overlay scale", ui.scale, *SCALE_RANGE, "%.2f")
+        changed, s = imgui.slider_float("overlay scale", ui.user_scale, *SCALE_RANGE, "%.2f")
         hook(ui, "overlay scale")
         if imgui.is_item_deactivated_after_edit() or (changed and not imgui.is_item_active()):
-            ui.scale = float(round(s, 2))
+            ui.user_scale = float(round(s, 2))
         _, ui.high_contrast = imgui.checkbox("high contrast (projectors)", ui.high_contrast)
         hook(ui, "high contrast")
         imgui.separator_text("About")

@@ -51,8 +51,21 @@ DIVERGED = ("Training diverged: samples or losses are no longer finite. "
             "Reset to start again (maybe with a smaller learning rate).")
 
 
+FIT_SIZE = (1240.0, 700.0)  # logical px the overlay needs at scale 1 (GAN Lab: 1442 wide)
+MIN_FIT = 0.6
+
+
+def fit_to_window(ui: UiState) -> None:
+    """Shrink the overlay in windows smaller than ``FIT_SIZE`` so panels never overlap."""
+    size = imgui.get_io().display_size
+    if size.x > 0 and size.y > 0:
+        fit = min(1.0, size.x / FIT_SIZE[0], size.y / FIT_SIZE[1])
+        ui.fit = round(max(MIN_FIT, fit), 2)
+
+
 def apply_theme_if_changed(ui: UiState) -> None:
     """Rebuild the ImGui style when scale or contrast changed; call *before* ``new_frame``."""
+    fit_to_window(ui)
     key = (ui.scale, ui.high_contrast)
     if ui.theme_key != key:
         theme.apply_theme(ui.scale, ui.high_contrast)

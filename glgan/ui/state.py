@@ -114,7 +114,8 @@ class UiState:
     slow_elapsed: float = 0.0  # seconds (already scaled by speed) spent in the current sub-step
     layers: Layers = field(default_factory=Layers)
     overlay_visible: bool = True
-    scale: float = 1.0
+    user_scale: float = 1.0  # the overlay scale the user chose (help window)
+    fit: float = 1.0  # < 1 shrinks the overlay to fit a small window (set each frame)
     high_contrast: bool = False
     show_help: bool = False
     show_hyper: bool = True
@@ -130,6 +131,15 @@ class UiState:
     last_epoch: int = -1  # epoch of the previous frame (a drop means the model was reset)
     divergence_seen: bool = False  # reported once per run
     theme_key: tuple | None = None  # (scale, high_contrast) last applied to the ImGui style
+
+    @property
+    def scale(self) -> float:
+        """The overlay scale in effect: the user's choice, shrunk to fit small windows."""
+        return self.user_scale * self.fit
+
+    @scale.setter
+    def scale(self, value: float) -> None:
+        self.user_scale = float(value)
 
     def push(self, *commands: Command) -> None:
         """Queue commands (e.g. from shortcuts) for the next ``draw_overlay``."""
