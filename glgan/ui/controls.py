@@ -236,7 +236,9 @@ def _tools(ui: UiState, info: dict[str, Any], row: _Row, right: float) -> list[C
     sp = imgui.get_style().item_spacing.x
     pad = 2 * imgui.get_style().frame_padding.x
     width = sum(imgui.calc_text_size(t).x + pad for t in (rec_label, "Shot", "?")) + 2 * sp
-    imgui.same_line(max(right - width, imgui.get_cursor_pos_x() + 10))
+    # right-aligned, but never over the previous group (the last item's right edge)
+    prev_right = imgui.get_item_rect_max().x - imgui.get_window_pos().x
+    imgui.same_line(max(right - width, prev_right + 2 * sp))
     imgui.set_cursor_pos_y(row.one)
     if recording:
         imgui.push_style_color(imgui.Col_.button, th.vec4(th.RECORD))
