@@ -73,6 +73,7 @@ class MLP:
         self._acts.append(xp.zeros((capacity, sizes[-1]), self.dtype))
         self._deltas = [xp.zeros((capacity, s), self.dtype) for s in sizes]
         self._mask = [xp.zeros((capacity, s), bool) for s in sizes]
+        self._plans: dict[int, tuple[list, list]] = {}
         self._n = 0
 
     def _augmented(self, flat: np.ndarray) -> list[np.ndarray]:
@@ -122,21 +123,37 @@ class MLP:
         self._acts[0][:n, :-1] = x
         return self.forward_input(n)
 
+    def _plan(self, n: int) -> tuple[list, list]:
+        """The buffer views a batch of n rows uses, built once per n (training sees one or two
+        batch sizes), so the hot loop does no slicing."""
+        plan = self._plans.get(n)
+        if plan is None:
+            acts, deltas, last = self._acts, self._deltas, len(self._Wa) - 1
+            fwd = []
+            for i, Wa in enumerate(self._Wa):
+                out = acts[i + 1][:n, :-1] if i < last else acts[i + 1][:n]
+                fwd.append((acts[i][:n], Wa, out))
+            bwd = []
+            for i in range(last, -1, -1):
+                relu_in = (self._mask[i][:n], acts[i][:n, :-1]) if i > 0 else None
+                k1 = self.sizes[i + 1] == 1  # an outer product: BLAS is slow for k = 1
+                bwd.append((i, acts[i][:n].T, self._dWa[i], deltas[i][:n], self.W[i].T, k1,
+                            relu_in))
+            plan = self._plans[n] = (fwd, bwd)
+        return plan
+
     def forward_input(self, n: int) -> np.ndarray:
         """Forward pass of the n rows already written into ``input_buffer(n)``."""
         self._n = n
-        xp, acts = self.xp, self._acts
-        last = len(self._Wa) - 1
-        for i, Wa in enumerate(self._Wa):
-            if i < last:
-                out = acts[i + 1][:n, :-1]
-                xp.matmul(acts[i][:n], Wa, out=out)  # [h, 1] [W; b] = h W + b
-                xp.maximum(out, 0.0, out=out)  # ReLU
-            else:
-                out = acts[i + 1][:n]
-                xp.matmul(acts[i][:n], Wa, out=out)
-                if self.tanh_output:
-                    xp.tanh(out, out=out)
+        xp = self.xp
+        fwd = self._plan(n)[0]
+        for h_in, Wa, out in fwd[:-1]:
+            xp.matmul(h_in, Wa, out=out)  # [h, 1] [W; b] = h W + b
+            xp.maximum(out, 0.0, out=out)  # ReLU
+        h_in, Wa, out = fwd[-1]
+        xp.matmul(h_in, Wa, out=out)
+        if self.tanh_output:
+            xp.tanh(out, out=out)
         return out
 
     def backward(self, d_out: np.ndarray, *, param_grads: bool = True,
@@ -147,33 +164,30 @@ class MLP:
         w.r.t. the logits for the discriminator. Overwrites ``grad`` (no accumulation) when
         ``param_grads``; returns d(loss)/d(input) (n, sizes[0]) when ``input_grad``.
         """
-        n = self._n
-        xp, acts, deltas = self.xp, self._acts, self._deltas
-        last = len(self._Wa) - 1
+        n, xp = self._n, self.xp
         if self.tanh_output:
             # 1) tanh'(a) = 1 - tanh(a)^2, from the cached output y: delta = d_out * (1 - y^2)
-            delta = deltas[-1][:n]
-            y = acts[-1][:n]
+            delta = self._deltas[-1][:n]
+            y = self._acts[-1][:n]
             xp.multiply(y, y, out=delta)
             xp.subtract(1.0, delta, out=delta)
             delta *= d_out
         else:
             delta = d_out
-        for i in range(last, -1, -1):
+        for i, h_in_t, dWa, d_in, W_t, k1, relu_in in self._plan(n)[1]:
             if param_grads:
                 # 2) [dW; db] = [h_in, 1]^T delta
-                xp.matmul(acts[i][:n].T, delta, out=self._dWa[i])
+                xp.matmul(h_in_t, delta, out=dWa)
             if i == 0 and not input_grad:
                 return None
-            d_in = deltas[i][:n]
             # 3) d h_in = delta W^T, then through the ReLU that produced h_in (if any)
-            if delta.shape[1] == 1:  # an outer product: BLAS is slow for k = 1, broadcast
-                xp.multiply(delta, self.W[i].T, out=d_in)
+            if k1:
+                xp.multiply(delta, W_t, out=d_in)
             else:
-                xp.matmul(delta, self.W[i].T, out=d_in)
-            if i > 0:
-                mask = self._mask[i][:n]
-                xp.greater(acts[i][:n, :-1], 0.0, out=mask)
+                xp.matmul(delta, W_t, out=d_in)
+            if relu_in is not None:
+                mask, h_in = relu_in
+                xp.greater(h_in, 0.0, out=mask)
                 d_in *= mask
             delta = d_in
         return delta
