@@ -172,6 +172,8 @@ class App:
             self.toggle_recording()
         elif isinstance(c, cmd.ToggleFullscreen):
             self.fullscreen_requested = True
+        elif isinstance(c, cmd.FitView):
+            self.fit_view(c.mode)
         elif isinstance(c, cmd.ReloadShaders):
             errors = self.scene.reload_shaders()
             ui.status = ("shaders reloaded" if not errors else
@@ -304,10 +306,16 @@ class App:
         _, _, w, h = self.overlay.layout().view_square()
         self.view = self.view.panned_px(dx, dy, (max(int(w), 1), max(int(h), 1)))
 
-    def fit_view(self) -> None:
-        """Show every sample (tanh lets them leave [0,1]^2), at least the unit square."""
+    def fit_view(self, mode: str = "samples") -> None:
+        """Frame the view: "unit" ([0,1]^2), "tanh" ((-1,1)^2: all G can reach) or "samples"
+        (every sample, at least the unit square; tanh lets fakes leave [0,1]^2)."""
         f = self.frame_data
-        self.view = View.fit_points(f.real, f.fake) if f is not None else View()
+        if mode == "tanh":
+            self.view = View.fit(-1.0, 1.0)
+        elif mode == "samples" and f is not None:
+            self.view = View.fit_points(f.real, f.fake)
+        else:
+            self.view = View()
 
     # -- capture --------------------------------------------------------------------------
     def save_screenshot(self, fbo: moderngl.Framebuffer, path: str | os.PathLike | None = None
@@ -501,7 +509,7 @@ def make_window_class(args):
                 if key == keys.V:  # fit the view to every sample
                     self.app.fit_view()
                 elif key == keys.NUMBER_0:
-                    self.app.view = View()
+                    self.app.fit_view("unit")
 
         def on_close(self) -> None:
             self.app.close()

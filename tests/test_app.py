@@ -192,6 +192,19 @@ def test_recording_toggle_writes_a_playable_video(app, tmp_path):
     assert n == 12
 
 
+def test_fit_view_commands(app):
+    frames(app)
+    app.apply([cmd.FitView("tanh")])
+    assert app.view.bounds == (-1.0, -1.0, 1.0, 1.0)
+    app.apply([cmd.FitView("samples")])
+    x0, y0, x1, y1 = app.view.bounds
+    f = app.frame_data
+    pts = np.concatenate([f.real, f.fake])
+    assert x0 <= pts[:, 0].min() and x1 >= pts[:, 0].max() and y1 >= pts[:, 1].max()
+    app.apply([cmd.FitView("unit")])
+    assert app.view.bounds == (0.0, 0.0, 1.0, 1.0)
+
+
 def test_zoom_and_pan_change_the_view(app):
     frames(app)
     before = app.view.bounds

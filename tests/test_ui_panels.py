@@ -264,3 +264,9 @@ def test_overlay_shrinks_to_fit_small_windows_without_overlap():
             assert small.rect(label)[1][0] <= record_left
     finally:
         small.close()
+
+
+def test_view_fit_buttons(gui):
+    from glgan.ui.commands import FitView
+    assert gui.click("view:tanh") == [FitView("tanh")]
+    assert gui.click("view:samples") == [FitView("samples")]

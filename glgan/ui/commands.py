@@ -137,6 +137,14 @@ class ToggleFullscreen:
 
 
 @dataclass(frozen=True)
+class FitView:
+    """Frame the main view: "unit" = GAN Lab's [0,1]^2, "tanh" = the generator's whole
+    range (-1,1)^2, "samples" = every real and fake sample."""
+
+    mode: Literal["unit", "tanh", "samples"] = "unit"
+
+
+@dataclass(frozen=True)
 class ReloadShaders:
     """Recompile every shader from disk (keeps the old program on a compile error)."""
 
@@ -155,6 +163,7 @@ Command = (
     Play | Pause | TogglePlay | Step | TrainPhase | Reset | RestorePreset | SelectDataset
     | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
+    | FitView
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

@@ -17,7 +17,7 @@ from imgui_bundle import imgui
 from glgan.frame import FrameData
 from glgan.layers import LAYER_NAMES
 from glgan.ui import theme as th
-from glgan.ui.commands import Command, SetLayers
+from glgan.ui.commands import Command, FitView, SetLayers
 from glgan.ui.state import UiState
 from glgan.ui.widgets import hook
 
@@ -84,10 +84,20 @@ def _draw_layer_options(ui: UiState) -> list[Command]:
     hook(ui, "layer-option:source")
     if changed:
         new = replace(new, gradient_source="d" if index == 0 else "g")
-    if new == lay:
-        return []
-    ui.layers = new
-    return [SetLayers(new)]
+    out: list[Command] = []
+    imgui.text("view:")
+    for mode, label, tip in (("unit", "[0,1]\u00b2", "GAN Lab's unit square (key 0)"),
+                             ("tanh", "(-1,1)\u00b2", "the generator's whole tanh range"),
+                             ("samples", "fit samples", "every real and fake sample (key V)")):
+        imgui.same_line()
+        if imgui.small_button(f"{label}##view-{mode}"):
+            out.append(FitView(mode))
+        hook(ui, f"view:{mode}")
+        imgui.set_item_tooltip(tip + "; the wheel zooms, a drag pans")
+    if new != lay:
+        ui.layers = new
+        out.append(SetLayers(new))
+    return out
 
 
 def draw_legend(ui: UiState) -> list[Command]:
