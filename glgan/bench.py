@@ -48,15 +48,39 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
             if be == "cupy":  # the eager baseline is launch-bound: fewer epochs suffice
                 n = max(10, n // 20)
             yield bench_train(be, case, config, n, repeats=1 if quick else 3)
+    big = render or record or app
+    hardware = big and _hardware_gl()
     if render:
         from .render.bench import bench_render
 
-        yield from bench_render(frames=10 if quick else 120)
+        sizes = ((1280, 720), (1920, 1080)) + (((3840, 2160),) if hardware else ())
+        yield from bench_render(sizes=sizes, frames=10 if quick else 120)
     if app:
         from .app import bench_app
 
         yield from bench_app(frames=10 if quick else 120)
+        if hardware:
+            yield from bench_app(size=(3840, 2160), frames=10 if quick else 240)
     if record:
         from .record import bench_record
 
         yield from bench_record(quick=quick)
+        if hardware:  # the lent GPU's targets: 1080p at 120 fps and 4K at 60 fps, real time
+            yield from bench_record(quick=quick, size=(1920, 1080), fps=120)
+            yield from bench_record(quick=quick, size=(3840, 2160), fps=60)
+
+
+def _hardware_gl() -> bool:
+    """True when OpenGL runs on a real GPU (not Mesa's llvmpipe/softpipe): then the 4K cases
+    of the GPU targets are measured too."""
+    from .render.offscreen import create_egl_context
+
+    try:
+        ctx = create_egl_context()
+    except Exception:  # no GL at all: the GL benchmarks will say so themselves
+        return False
+    try:
+        renderer = ctx.info.get("GL_RENDERER", "").lower()
+    finally:
+        ctx.release()
+    return not any(s in renderer for s in ("llvmpipe", "softpipe", "swrast"))
