@@ -322,6 +322,7 @@ class App:
                         ) -> Path:
         """Write what ``fbo`` shows to a PNG (default: a time-stamped file in out_dir)."""
         from glgan.capture import screenshot
+        from glgan.capture.live import resolved
 
         path = Path(path) if path is not None else \
             self.out_dir / time.strftime("glgan-%Y%m%d-%H%M%S.png")
@@ -336,6 +337,7 @@ class App:
 
     def toggle_recording(self) -> None:
         from glgan.capture import CaptureError
+        from glgan.capture.live import WindowRecording
 
         if self.recording is not None:
             try:
@@ -348,7 +350,8 @@ class App:
         w, h = (int(self.size[0] * self.fb_scale), int(self.size[1] * self.fb_scale))
         path = self.out_dir / time.strftime("glgan-%Y%m%d-%H%M%S.mp4")
         try:
-            self.recording = _WindowRecording(self.ctx, path, (w - w % 2, h - h % 2))
+            self.recording = WindowRecording(self.ctx, path, (w - w % 2, h - h % 2),
+                                             RECORD_FPS)
             self.ui.status = f"recording to {path}"
         except CaptureError as e:
             self.ui.error = f"cannot record: {e}"
@@ -378,199 +381,3 @@ class App:
             self.toggle_recording()
         self.scene.release()
         self.overlay.shutdown()
-
-
-def resolved(ctx: moderngl.Context, fbo: moderngl.Framebuffer) -> moderngl.Framebuffer:
-    """``fbo`` itself, or a single-sample copy of it when it is multisampled (readable)."""
-    attachment = fbo.color_attachments[0] if fbo.color_attachments else None
-    if attachment is None or getattr(attachment, "samples", 0) == 0:
-        return fbo
-    plain = ctx.simple_framebuffer(fbo.size, components=4)
-    ctx.copy_framebuffer(plain, fbo)
-    return plain
-
-
-class _WindowRecording:
-    """Records a window framebuffer of any size into an even-sized video (live mode)."""
-
-    def __init__(self, ctx: moderngl.Context, path: Path, size: tuple[int, int]) -> None:
-        from glgan.capture import Recording
-
-        self.ctx = ctx
-        self.size = size
-        self.fbo = ctx.simple_framebuffer(size, components=4)
-        self.rec = Recording.start(path, size, RECORD_FPS, live=True)
-
-    @property
-    def lagging(self) -> bool:
-        return bool(self.rec.lagging)
-
-    def add(self, src: moderngl.Framebuffer) -> None:
-        self.ctx.copy_framebuffer(self.fbo, src)
-        self.rec.add_framebuffer(self.fbo)
-
-    def stop(self):
-        try:
-            return self.rec.stop()
-        finally:
-            self.fbo.release()
-
-    def abort(self) -> None:
-        try:
-            self.rec.stop()
-        except Exception:  # the error was already reported; release what is left
-            pass
-        self.fbo.release()
-
-
-# -- the window -----------------------------------------------------------------------------
-def _has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-NO_DISPLAY = ("glgan: no display found (DISPLAY is not set), so the window cannot open.\n"
-              "  Headless use: glgan snapshot --dataset ring --out view.png   (a PNG of the view)\n"
-              "                glgan record --dataset ring --out run.mp4      (a video)\n"
-              "                glgan train --dataset ring --epochs 5000       (numbers only)\n"
-              "  Or run under a virtual display: xvfb-run -a glgan")
-
-
-def make_window_class(args):
-    """A moderngl-window WindowConfig class configured from the command line ``args``."""
-    import moderngl_window as mglw
-
-    from glgan.cli import build_config
-    from glgan.ui.input import OverlayEventsMixin
-
-    config = build_config(args)
-    pretrained = not (args.dataset or args.preset or args.set or args.seed is not None) or \
-        getattr(args, "pretrained", False)
-
-    class GlganWindow(OverlayEventsMixin, mglw.WindowConfig):
-        gl_version = (3, 3)
-        title = "glgan - GAN Lab, native"
-        window_size = tuple(args.size)
-        aspect_ratio = None
-        resizable = True
-        vsync = True
-        samples = int(getattr(args, "msaa", 0))  # shaders anti-alias; MSAA is optional
-        fullscreen = bool(args.fullscreen)
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.app = App(self.ctx, self.wnd.size, config, fb_scale=self.wnd.pixel_ratio,
-                           keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
-                           pretrained=pretrained, play=args.play)
-            self.overlay = self.app.overlay
-            self.mouse_px: tuple[float, float] | None = None
-            self.frames = 0
-            self.max_frames = args.frames
-            self.screenshot_path = args.screenshot
-
-        def on_render(self, time_s: float, frame_time: float) -> None:
-            dt = frame_time if frame_time > 0 else 1 / 60
-            try:
-                self.app.render(self.wnd.fbo, dt, self.mouse_px)
-            except Exception as e:  # keep the window alive; say what went wrong
-                log.exception("frame failed")
-                self.app.ui.playing = False
-                self.app.ui.error = f"internal error ({type(e).__name__}: {e}); training paused"
-            if self.app.fullscreen_requested:
-                self.app.fullscreen_requested = False
-                self.wnd.fullscreen = not self.wnd.fullscreen
-            self.frames += 1
-            if self.max_frames is not None and self.frames >= self.max_frames:
-                if self.screenshot_path:
-                    self.app.save_screenshot(self.wnd.fbo, self.screenshot_path)
-                self.wnd.close()
-
-        def on_resize(self, width: int, height: int) -> None:
-            self.app.resize(width, height, self.wnd.pixel_ratio)
-
-        def on_mouse_position_event(self, x, y, dx, dy):
-            self.mouse_px = (float(x), float(y))
-            super().on_mouse_position_event(x, y, dx, dy)
-
-        def on_mouse_drag_event(self, x, y, dx, dy):
-            self.mouse_px = (float(x), float(y))
-            super().on_mouse_drag_event(x, y, dx, dy)
-            if not self.app.overlay.wants_mouse and not self.app.ui.drawing.open:
-                self.app.pan_px(dx, dy)
-
-        def on_mouse_scroll_event(self, x_offset, y_offset):
-            super().on_mouse_scroll_event(x_offset, y_offset)
-            if not self.app.overlay.wants_mouse and self.app.mouse_data(self.mouse_px):
-                self.app.zoom(1.15 ** y_offset, self.mouse_px)
-
-        def on_key_event(self, key, action, modifiers):
-            super().on_key_event(key, action, modifiers)
-            keys = self.wnd.keys
-            if action == keys.ACTION_PRESS and not self.app.overlay.input.wants_keyboard:
-                if key == keys.V:  # fit the view to every sample
-                    self.app.fit_view()
-                elif key == keys.NUMBER_0:
-                    self.app.fit_view("unit")
-
-        def on_close(self) -> None:
-            self.app.close()
-
-    return GlganWindow
-
-
-def run_app(args) -> int:
-    """Open the window (``glgan run``); returns the exit status."""
-    import moderngl_window as mglw
-
-    window = args.window or ("headless" if os.environ.get("GLGAN_HEADLESS") else "glfw")
-    if window != "headless" and not _has_display():
-        print(NO_DISPLAY)
-        return 1
-    cls = make_window_class(args)
-    argv = ["--window", window]
-    if window == "headless":
-        argv += ["--backend", "egl"]
-        if args.frames is None:
-            print("glgan: --window headless needs --frames N (it has no screen to close)")
-            return 2
-    mglw.run_window_config(cls, args=argv)
-    return 0
-
-
-def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
-              epochs_per_frame: int = 1) -> list[dict]:
-    """The interactive frame, headless: frames/s and the split train / view / overlay / ui (ms).
-
-    Runs the real ``App`` (pretrained gaussians, playing) into an offscreen framebuffer of
-    ``size`` on an EGL context, ``ctx.finish()`` after each frame so GL time is counted.
-    """
-    from glgan.render.offscreen import create_egl_context
-
-    ctx = create_egl_context()
-    sums = {"train": 0.0, "frame": 0.0, "view": 0.0, "ui": 0.0, "overlay": 0.0}
-    try:
-        with ctx:
-            app = App(ctx, size, GanConfig(), play=True)
-            app.apply([cmd.SetEpochsPerFrame(epochs_per_frame)])
-            app.sync_timings = True
-            fbo = ctx.simple_framebuffer(size, components=4)
-            for _ in range(5):
-                app.render(fbo, 1 / 60)
-            ctx.finish()
-            t0 = time.perf_counter()
-            for _ in range(frames):
-                app.render(fbo, 1 / 60)
-                ctx.finish()
-                for k in sums:
-                    sums[k] += app.timings_ms.get(k, 0.0)
-            total = time.perf_counter() - t0
-            app.close()
-            fbo.release()
-    finally:
-        ctx.release()
-    case = f"app_frame_{size[0]}x{size[1]}"
-    out = [{"backend": "numpy+gl", "case": case, "metric": "frames_per_s",
-            "value": round(frames / total, 1), "unit": "frames/s"}]
-    for k, v in sums.items():
-        out.append({"backend": "numpy+gl", "case": case, "metric": f"{k}_ms",
-                    "value": round(v / frames, 2), "unit": "ms/frame"})
-    return out

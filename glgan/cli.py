@@ -137,7 +137,7 @@ def cmd_record(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .app import run_app
+    from .window import run_app
 
     return run_app(args)
 

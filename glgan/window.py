@@ -1,0 +1,129 @@
+"""The window: glgan's App inside a moderngl-window window, started by ``glgan run``.
+
+Owns the ``WindowConfig`` (window settings, event forwarding, zoom/pan with the mouse, the
+--frames/--screenshot automation options, fullscreen) and ``run_app``, which refuses to start
+without a display and says what to use instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from glgan.app import App
+
+log = logging.getLogger(__name__)
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+NO_DISPLAY = ("glgan: no display found (DISPLAY is not set), so the window cannot open.\n"
+              "  Headless use: glgan snapshot --dataset ring --out view.png   (a PNG of the view)\n"
+              "                glgan record --dataset ring --out run.mp4      (a video)\n"
+              "                glgan train --dataset ring --epochs 5000       (numbers only)\n"
+              "  Or run under a virtual display: xvfb-run -a glgan")
+
+
+def make_window_class(args):
+    """A moderngl-window WindowConfig class configured from the command line ``args``."""
+    import moderngl_window as mglw
+
+    from glgan.cli import build_config
+    from glgan.ui.input import OverlayEventsMixin
+
+    config = build_config(args)
+    pretrained = not (args.dataset or args.preset or args.set or args.seed is not None) or \
+        getattr(args, "pretrained", False)
+
+    class GlganWindow(OverlayEventsMixin, mglw.WindowConfig):
+        gl_version = (3, 3)
+        title = "glgan - GAN Lab, native"
+        window_size = tuple(args.size)
+        aspect_ratio = None
+        resizable = True
+        vsync = True
+        samples = int(getattr(args, "msaa", 0))  # shaders anti-alias; MSAA is optional
+        fullscreen = bool(args.fullscreen)
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.app = App(self.ctx, self.wnd.size, config, fb_scale=self.wnd.pixel_ratio,
+                           keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
+                           pretrained=pretrained, play=args.play)
+            self.overlay = self.app.overlay
+            self.mouse_px: tuple[float, float] | None = None
+            self.frames = 0
+            self.max_frames = args.frames
+            self.screenshot_path = args.screenshot
+
+        def on_render(self, time_s: float, frame_time: float) -> None:
+            dt = frame_time if frame_time > 0 else 1 / 60
+            try:
+                self.app.render(self.wnd.fbo, dt, self.mouse_px)
+            except Exception as e:  # keep the window alive; say what went wrong
+                log.exception("frame failed")
+                self.app.ui.playing = False
+                self.app.ui.error = f"internal error ({type(e).__name__}: {e}); training paused"
+            if self.app.fullscreen_requested:
+                self.app.fullscreen_requested = False
+                self.wnd.fullscreen = not self.wnd.fullscreen
+            self.frames += 1
+            if self.max_frames is not None and self.frames >= self.max_frames:
+                if self.screenshot_path:
+                    self.app.save_screenshot(self.wnd.fbo, self.screenshot_path)
+                self.wnd.close()
+
+        def on_resize(self, width: int, height: int) -> None:
+            self.app.resize(width, height, self.wnd.pixel_ratio)
+
+        def on_mouse_position_event(self, x, y, dx, dy):
+            self.mouse_px = (float(x), float(y))
+            super().on_mouse_position_event(x, y, dx, dy)
+
+        def on_mouse_drag_event(self, x, y, dx, dy):
+            self.mouse_px = (float(x), float(y))
+            super().on_mouse_drag_event(x, y, dx, dy)
+            if not self.app.overlay.wants_mouse and not self.app.ui.drawing.open:
+                self.app.pan_px(dx, dy)
+
+        def on_mouse_scroll_event(self, x_offset, y_offset):
+            super().on_mouse_scroll_event(x_offset, y_offset)
+            if not self.app.overlay.wants_mouse and self.app.mouse_data(self.mouse_px):
+                self.app.zoom(1.15 ** y_offset, self.mouse_px)
+
+        def on_key_event(self, key, action, modifiers):
+            super().on_key_event(key, action, modifiers)
+            keys = self.wnd.keys
+            if action == keys.ACTION_PRESS and not self.app.overlay.input.wants_keyboard:
+                if key == keys.V:  # fit the view to every sample
+                    self.app.fit_view()
+                elif key == keys.NUMBER_0:
+                    self.app.fit_view("unit")
+
+        def on_close(self) -> None:
+            self.app.close()
+
+    return GlganWindow
+
+
+def run_app(args) -> int:
+    """Open the window (``glgan run``); returns the exit status."""
+    import moderngl_window as mglw
+
+    window = args.window or ("headless" if os.environ.get("GLGAN_HEADLESS") else "glfw")
+    if window != "headless" and not _has_display():
+        print(NO_DISPLAY)
+        return 1
+    cls = make_window_class(args)
+    argv = ["--window", window]
+    if window == "headless":
+        argv += ["--backend", "egl"]
+        if args.frames is None:
+            print("glgan: --window headless needs --frames N (it has no screen to close)")
+            return 2
+    mglw.run_window_config(cls, args=argv)
+    return 0
+
+
