@@ -26,6 +26,7 @@ from glgan.compute.engine import Engine
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.frame import FrameData
 from glgan.render import LayeredView, View
+from glgan.render.thumbnails import Thumbnails
 from glgan.ui import commands as cmd
 from glgan.ui.overlay import Overlay
 
@@ -66,6 +67,9 @@ class App:
                                history=self.engine.history)
         self.ui = self.overlay.ui
         self.scene = LayeredView(ctx, transition_s=0.25)
+        self.thumbnails = Thumbnails(ctx, self.scene)
+        self._thumb_registered: dict[str, moderngl.Texture] = {}
+        self._thumb_refs: dict[str, Any] = {}
         self.view = View()
         self.ui.use_pretrained = False
         if pretrained:
@@ -267,6 +271,8 @@ class App:
             self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)
         if self.sync_timings:
             self.ctx.finish()
+        if self.ui.overlay_visible and self.scene.frame is not None:
+            self._draw_thumbnails()
         t_view = time.perf_counter()
         if self.recording is not None and not self.recording_with_overlay:
             self._record(fbo)
@@ -296,6 +302,20 @@ class App:
         if self.screenshot_requested:
             self.screenshot_requested = False
             self.save_screenshot(fbo)
+
+    def _draw_thumbnails(self) -> None:
+        """Render the graph's thumbnails with the GL renderer and hand them to the overlay."""
+        textures = self.thumbnails.render(self.ui.thumb_sizes, self.fb_scale, self.clock)
+        refs = {}
+        for name, tex in textures.items():
+            if self._thumb_registered.get(name) is not tex:
+                old = self._thumb_registered.get(name)
+                if old is not None:
+                    self.overlay.renderer.remove_texture(old)
+                self._thumb_registered[name] = tex
+                self._thumb_refs[name] = self.overlay.renderer.register_texture(tex)
+            refs[name] = self._thumb_refs[name]
+        self.ui.thumb_textures = refs
 
     # -- view navigation -----------------------------------------------------------------
     def zoom(self, factor: float, mouse_px: tuple[float, float] | None = None) -> None:
@@ -379,5 +399,6 @@ class App:
     def close(self) -> None:
         if self.recording is not None:
             self.toggle_recording()
+        self.thumbnails.release()
         self.scene.release()
         self.overlay.shutdown()

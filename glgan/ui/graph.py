@@ -141,12 +141,21 @@ def _edges(dl, cv: _Canvas, ui: UiState, epoch: int, active_phase: str | None) -
         dl.add_text(cv.p(x, y), col | 0xFF000000, text)
 
 
-def _node_contents(dl, cv: _Canvas, name: str, frame: FrameData | None, morph: float) -> None:
+def _node_contents(dl, cv: _Canvas, ui: UiState, name: str, frame: FrameData | None,
+                   morph: float) -> None:
     r = cv.rect(name)
     border = {"generator": th.col32(186, 99, 207, 0.7),
               "discriminator": th.col32(105, 158, 255, 0.8)}.get(name, th.PLOT_BORDER)
-    thumbs.frame(dl, r, th.PLOT_BG, 0)
-    if frame is not None:
+    ui.thumb_sizes[name] = r[2] * imgui.get_io().display_framebuffer_scale.x
+    texture = ui.thumb_textures.get(name)
+    if name == "generator" and ui.gen_hover_time is not None:
+        texture = None  # the hover morph is drawn here, frame by frame
+    if texture is not None and frame is not None:
+        x, y, s = r  # a GL texture: row 0 is the bottom, so flip v
+        dl.add_image(texture, (x, y), (x + s, y + s), (0.0, 1.0), (1.0, 0.0))
+    else:
+        thumbs.frame(dl, r, th.PLOT_BG, 0)
+    if frame is not None and texture is None:
         with thumbs.no_aa_fill(dl):
             _thumb(dl, cv, r, name, frame, morph)
     x, y, s = r
@@ -255,7 +264,7 @@ def draw_graph(ui: UiState, cfg: GanConfig, frame: FrameData | None,
 
     text_col = imgui.get_color_u32(imgui.Col_.text)
     for name, (x, y, _s, label, layer) in NODES.items():
-        _node_contents(dl, cv, name, frame, morph)
+        _node_contents(dl, cv, ui, name, frame, morph)
         lx, ly = cv.p(x, y)
         ly -= imgui.get_text_line_height() + 2
         if label:

@@ -131,6 +131,10 @@ class UiState:
     last_epoch: int = -1  # epoch of the previous frame (a drop means the model was reset)
     divergence_seen: bool = False  # reported once per run
     theme_key: tuple | None = None  # (scale, high_contrast) last applied to the ImGui style
+    # Graph thumbnails drawn by the GL renderer (set by app.py: name -> ImTextureRef, images
+    # with row 0 at the bottom); without them the graph draws its thumbnails itself.
+    thumb_textures: dict[str, Any] = field(default_factory=dict)
+    thumb_sizes: dict[str, float] = field(default_factory=dict)  # px each thumbnail needs
 
     @property
     def scale(self) -> float:

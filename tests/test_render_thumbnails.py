@@ -1,0 +1,35 @@
+"""Graph thumbnails drawn by the layered view into textures (what the overlay shows)."""
+
+import numpy as np
+from render_fixtures import golden_frame
+
+from glgan.render import LayeredView
+from glgan.render.thumbnails import NAMES, Thumbnails
+
+
+def texture_pixels(tex):
+    w, h = tex.size
+    return np.frombuffer(tex.read(), np.uint8).reshape(h, w, 4)[::-1, :, :3].astype(int)
+
+
+def test_each_thumbnail_is_drawn_at_its_size_and_resized_in_place(gl_ctx):
+    view = LayeredView(gl_ctx)
+    view.update(golden_frame())
+    thumbs = Thumbnails(gl_ctx, view)
+    textures = thumbs.render({name: 64 for name in NAMES} | {"unknown": 10})
+    assert set(textures) == set(NAMES)
+    for name, tex in textures.items():
+        img = texture_pixels(tex)
+        assert tex.size == (64, 64)
+        assert len(np.unique(img.reshape(-1, 3), axis=0)) > 3, name  # not a flat background
+    real = texture_pixels(textures["real"]).reshape(-1, 3)
+    assert (np.abs(real - [0, 136, 55]).sum(1) < 120).any()  # GAN Lab's real green
+    heat = texture_pixels(textures["discriminator"]).reshape(-1, 3)
+    assert heat.std(0).max() > 5  # a coloured field, not the plain background
+    same = thumbs.render({"real": 64})["real"]
+    assert same is textures["real"]  # same size: the texture is reused
+    bigger = thumbs.render({"real": 96})["real"]
+    assert bigger.size == (96, 96)
+    assert gl_ctx.error == "GL_NO_ERROR"
+    thumbs.release()
+    view.release()
