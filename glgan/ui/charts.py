@@ -28,6 +28,11 @@ def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1
         imgui.text_disabled("Charts appear once training starts.")
         return
     t = history.table()
+    # at most ~2 points per horizontal pixel: more cannot be seen and only costs vertices
+    max_points = max(64, int(2 * imgui.get_content_region_avail().x))
+    if len(t) > max_points:
+        keep = np.unique(np.linspace(0, len(t) - 1, max_points).astype(np.int64))
+        t = t[keep]  # evenly spaced rows, first and last included
     xs = np.ascontiguousarray(t[:, 0])
     size = imgui.ImVec2(-1, max(height, 80.0))
     weight = 1.5 * ui_scale
