@@ -49,19 +49,22 @@ class App:
         config: the starting experiment (GAN Lab starts on the gaussians preset).
         fb_scale: framebuffer pixels per logical pixel (HiDPI).
         keys, mouse: the window's key and mouse-button constants (None when headless).
-        pretrained: start from GAN Lab's pretrained weights when the dataset has them.
+        pretrained: start from GAN Lab's pretrained model when the dataset has one (its preset
+            replaces ``config``); default: only when no ``config`` is given, as GAN Lab starts.
         play: start training at once.
         out_dir: where screenshots and recordings go.
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
                  config: GanConfig | None = None, *, fb_scale: float = 1.0, keys: Any = None,
-                 mouse: Any = None, pretrained: bool = True, play: bool = False,
+                 mouse: Any = None, pretrained: bool | None = None, play: bool = False,
                  out_dir: str | os.PathLike = ".") -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
         self.out_dir = Path(out_dir)
+        if pretrained is None:
+            pretrained = config is None
         self.engine = Engine(config if config is not None else GanConfig())
         self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
                                history=self.engine.history)

@@ -101,7 +101,7 @@ def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
     sums = {"train": 0.0, "frame": 0.0, "view": 0.0, "ui": 0.0, "overlay": 0.0}
     try:
         with ctx:
-            app = App(ctx, size, Config(), play=True)
+            app = App(ctx, size, Config(), pretrained=True, play=True)
             app.apply([cmd.SetEpochsPerFrame(epochs_per_frame)])
             app.sync_timings = True
             fbo = ctx.simple_framebuffer(size, components=4)

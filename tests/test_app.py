@@ -21,7 +21,7 @@ SIZE = (1280, 720)
 def app(gl_ctx, tmp_path):
     from glgan.app import App
 
-    a = App(gl_ctx, SIZE, GanConfig(), out_dir=tmp_path)
+    a = App(gl_ctx, SIZE, GanConfig(), pretrained=True, out_dir=tmp_path)
     fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
     a.fbo = fbo
     yield a
@@ -251,3 +251,19 @@ def test_blocky_heatmap_uses_ganlab_30_cell_grid(app):
     app.apply([cmd.SetLayers(Layers())])
     frames(app)
     assert app.frame_data.field.shape[0] in (24, 32, 48, 64, 96, 128, 192, 256)
+
+
+def test_a_given_config_is_used_as_is(gl_ctx):
+    from glgan.app import App
+
+    a = App(gl_ctx, SIZE, GanConfig(noise_dim=1, g_neurons=5))
+    try:
+        assert a.engine.config.noise_dim == 1 and a.engine.epoch == 0
+        fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
+        a.apply([cmd.Play()])
+        for _ in range(3):
+            a.render(fbo, 1 / 60)
+        assert a.frame_data.manifold.shape == (21, 2)  # 1-D noise: a polyline
+        fbo.release()
+    finally:
+        a.close()
