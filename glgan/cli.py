@@ -162,7 +162,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="open the interactive window (the default)")
     _add_config_args(p)
-    p.add_argument("--window", default=None, help="moderngl-window backend: glfw, pyglet, headless")
+    p.add_argument("--window", default=None, choices=("glfw", "pyglet", "headless"),
+                   help="window backend (default glfw; headless renders offscreen via EGL)")
     p.add_argument("--size", type=parse_size, default=(1600, 900), help="window size WxH")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument("--frames", type=int, help="close after N frames (automation)")
@@ -216,13 +217,26 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS = ("run", "train", "bench", "snapshot", "record")
+
+
+def with_default_command(argv: list[str]) -> list[str]:
+    """``glgan --dataset ring --play`` means ``glgan run --dataset ring --play``: insert
+    ``run`` before the first argument that is not a global option (-v, -h)."""
+    out = list(argv)
+    i = 0
+    while i < len(out) and out[i] in ("-v", "--verbose"):
+        i += 1
+    if i < len(out) and (out[i] in COMMANDS or out[i] in ("-h", "--help")):
+        return out
+    return out[:i] + ["run"] + out[i:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(with_default_command(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="glgan: %(message)s")
-    if args.command is None:
-        args = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
     try:
         return args.func(args)
     except USER_ERRORS as e:

@@ -22,14 +22,14 @@ layers / field resolution, and ``DivergedError`` (a ``ConfigError``: lower a lea
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .capture.errors import CaptureError, describe
+from .capture.errors import CaptureError
+from .capture.validate import check_png_target
 from .compute.config import MAX_FIELD_RES, ConfigError, GanConfig
 
 if TYPE_CHECKING:
@@ -55,28 +55,11 @@ class DivergedError(ConfigError):
 
 # ---------------------------------------------------------------------------- checks
 def check_png_path(out: str | os.PathLike[str]) -> Path:
-    """``out`` must end in .png, name no directory, and its parent must exist and accept a
-    new file (probed by creating and removing a temp file). Returns it as a Path."""
-    text = os.fspath(out)
-    p = Path(text).expanduser()
-    if not text or p.suffix.lower() != ".png":
-        shown = repr(p.suffix) if p.suffix else "no extension"
-        raise SnapshotPathError(f"--out {text!r}: a snapshot must be a .png file (got {shown})")
-    if p.is_dir():
-        raise SnapshotPathError(f"--out {text!r} is a directory; give a file name ending in .png")
-    parent = p.parent
-    if not parent.is_dir():
-        raise SnapshotPathError(f"--out {text!r}: directory '{parent}' does not exist")
+    """``--out`` must be a writable .png path (see ``capture.validate.check_png_target``)."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=".glgan-probe-", dir=parent)
-    except OSError as exc:
-        raise SnapshotPathError(
-            f"--out {text!r}: directory '{parent}' is not writable ({describe(exc)})") from exc
-    os.close(fd)
-    os.unlink(probe)
-    if p.exists() and not os.access(p, os.W_OK):
-        raise SnapshotPathError(f"--out {text!r}: the existing file is not writable")
-    return p
+        return check_png_target(out, "--out")
+    except CaptureError as e:
+        raise SnapshotPathError(str(e)) from e
 
 
 def check_layers(layers: str | Layers | None) -> Layers:

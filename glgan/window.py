@@ -113,6 +113,13 @@ def run_app(args) -> int:
     import moderngl_window as mglw
 
     window = args.window or ("headless" if os.environ.get("GLGAN_HEADLESS") else "glfw")
+    if args.screenshot is not None:
+        from glgan.capture.validate import check_png_target
+
+        check_png_target(args.screenshot, "--screenshot")  # before any window opens
+    if args.frames is not None and args.frames < 1:
+        print(f"glgan: error: --frames={args.frames} must be at least 1")
+        return 2
     if window != "headless" and not _has_display():
         print(NO_DISPLAY)
         return 1

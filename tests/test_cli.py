@@ -71,3 +71,22 @@ def test_python_dash_m_glgan_works():
                           "--quiet"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1])["epochs"] == 5
+
+
+def test_options_without_a_command_mean_run(monkeypatch):
+    from glgan import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "cmd_run", lambda args: seen.setdefault("args", args) and 0)
+    parser_args = cli.with_default_command(["--dataset", "ring", "--play"])
+    assert parser_args == ["run", "--dataset", "ring", "--play"]
+    assert cli.with_default_command(["-v", "--play"]) == ["-v", "run", "--play"]
+    assert cli.with_default_command(["train", "--epochs", "3"])[0] == "train"
+    assert cli.with_default_command([]) == ["run"]
+    args = cli.make_parser().parse_args(cli.with_default_command(["--dataset", "ring"]))
+    assert args.command == "run" and args.dataset == "ring"
+
+
+def test_run_checks_screenshot_path_before_opening_a_window(capsys, tmp_path):
+    rc = main(["run", "--frames", "1", "--screenshot", str(tmp_path / "x.jpg")])
+    assert rc == 2 and ".png" in capsys.readouterr().err

@@ -270,3 +270,30 @@ def test_view_fit_buttons(gui):
     from glgan.ui.commands import FitView
     assert gui.click("view:tanh") == [FitView("tanh")]
     assert gui.click("view:samples") == [FitView("samples")]
+
+
+def test_seed_beyond_int32_is_editable_and_shown(gui):
+    gui.cfg = gui.cfg.replace(seed=3_000_000_000)
+    gui.frames(2)  # an int32 widget would raise here and break every later frame
+    assert "seed" in gui.ui.debug_rects
+
+
+def test_a_failing_panel_does_not_break_later_frames(gl_ctx, monkeypatch):
+    from glgan.ui import panels
+    from glgan.ui.overlay import Overlay
+
+    ov = Overlay(gl_ctx, (1280, 720))
+    try:
+        def boom(*a, **k):
+            from imgui_bundle import imgui
+            imgui.begin("half-open")
+            raise TypeError("boom")
+
+        monkeypatch.setattr(panels, "draw_layer_toggles", boom)
+        assert ov.frame(GanConfig(), synthetic_frame()) == []
+        assert "boom" in ov.ui.error
+        monkeypatch.undo()
+        ov.frame(GanConfig(), synthetic_frame())  # the next frame works again
+        ov.render()
+    finally:
+        ov.shutdown()

@@ -146,3 +146,23 @@ def check_target(path: str | os.PathLike[str]) -> Target:
     if p.exists() and not os.access(p, os.W_OK):
         raise CaptureError(f"path={text!r}: existing file is not writable")
     return Target("video", p)
+
+
+def check_png_target(out: str | os.PathLike[str], label: str = "path") -> Path:
+    """``out`` must end in .png, name no directory, and its parent must exist and accept a
+    new file (probed by creating and removing a temp file). Returns it as a Path. Errors
+    name the option ``label`` (e.g. "--out") and the value."""
+    text = os.fspath(out)
+    p = Path(text).expanduser()
+    if not text or p.suffix.lower() != ".png":
+        shown = repr(p.suffix) if p.suffix else "no extension"
+        raise CaptureError(f"{label} {text!r}: must be a .png file (got {shown})")
+    if p.is_dir():
+        raise CaptureError(f"{label} {text!r} is a directory; give a file name ending in .png")
+    parent = p.parent
+    if not parent.is_dir():
+        raise CaptureError(f"{label} {text!r}: directory '{parent}' does not exist")
+    _probe_writable(parent, text)
+    if p.exists() and not os.access(p, os.W_OK):
+        raise CaptureError(f"{label} {text!r}: the existing file is not writable")
+    return p

@@ -101,11 +101,17 @@ class _Form:
         self._released(name, changed, float(f"{float(v):.6g}"))
 
     def typed_int(self, text: str, name: str) -> None:
+        """An integer field; typed as text so values beyond int32 (seeds up to 2^32-1) work."""
         imgui.set_next_item_width(-120 * self.ui.scale)
-        changed, v = imgui.input_int(_label(text, name), int(self.shown(name)), 1, 10)
+        flags = imgui.InputTextFlags_.chars_decimal
+        changed, v = imgui.input_text(_label(text, name), str(int(self.shown(name))), flags)
         hook(self.ui, name)
         _tooltip(name)
-        self._released(name, changed, int(v))
+        try:
+            value = int(v.strip() or 0)
+        except ValueError:
+            changed, value = False, int(self.shown(name))
+        self._released(name, changed, value)
 
     def choice(self, text: str, name: str, choices: tuple, titles: Mapping | None = None) -> None:
         current = getattr(self.cfg, name)

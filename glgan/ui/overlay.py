@@ -8,6 +8,7 @@ framebuffer), and asks ``layout().view_square()`` where to draw the main view.
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -24,6 +25,8 @@ from glgan.ui.layout import Layout
 from glgan.ui.panels import apply_theme_if_changed, draw_overlay, layout_for
 from glgan.ui.state import UiState
 from glgan.ui.theme import load_fonts
+
+log = logging.getLogger(__name__)
 
 
 class _NoKeys:
@@ -88,10 +91,19 @@ class Overlay:
         apply_theme_if_changed(self.ui)
         imgui.get_io().delta_time = max(float(dt), 1e-4)
         imgui.new_frame()
+        state = imgui.internal.ErrorRecoveryState()
+        imgui.internal.error_recovery_store_state(state)
         try:
             commands = draw_overlay(self.ui, cfg, frame, self.history, info or {})
-        finally:
-            imgui.render()
+        except Exception as e:  # close what the failed panel left open; the UI stays usable
+            log.exception("overlay frame failed")
+            io = imgui.get_io()
+            io.config_error_recovery_enable_assert = False
+            imgui.internal.error_recovery_try_to_recover_state(state)
+            io.config_error_recovery_enable_assert = True
+            self.ui.error = f"internal UI error ({type(e).__name__}: {e})"
+            commands = []
+        imgui.render()
         return commands
 
     def render(self) -> None:
