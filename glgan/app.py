@@ -92,6 +92,7 @@ class App:
         self.screenshot_requested = False
         self.sync_timings = False  # benchmarks: wait for the GPU so GL time is attributed
         self._commands: list = []  # built by last frame's overlay, applied at the next frame
+        self._run_id = self.engine.run_id
         self.dataset_samples = {
             name: sample_real(name, 200, np.random.default_rng(7))
             for name in ("line", "gaussians", "ring", "disjoint")
@@ -107,19 +108,22 @@ class App:
         except ModelFileError as e:
             self.ui.error = f"could not load the pretrained model: {e}"
             return False
-        cfg = self.engine.config.replace(**preset(model.config.dataset).to_dict())
-        self.engine.set_config(cfg)
-        self.engine.reset()
+        self.engine.reset(preset(model.config.dataset, base=self.engine.config))
         # GAN Lab trains one extra epoch "for visualisation" after loading; glgan does not.
         self.engine.set_weights(model.g_params, model.d_params, model.epoch)
         self.ui.use_pretrained = True
         return True
 
     def _set_config(self, config: GanConfig) -> None:
+        was_diverged = self.engine.diverged is not None
         try:
             self.engine.set_config(config)
         except (ConfigError, DataError) as e:
             self.ui.config_error = str(e)
+            return
+        if was_diverged and self.engine.diverged is None:
+            self.ui.error = ""
+            self.ui.status = "settings changed: training can continue"
 
     def apply(self, commands: list) -> None:
         """Apply the overlay's commands in order; a bad one becomes a message, not a crash."""
@@ -209,8 +213,7 @@ class App:
         bounds = self.view.effective_bounds(viewport)
         # GAN Lab's blocky look is its 30 x 30 grid; otherwise a resolution that fits the budget
         res = BLOCKY_FIELD_RES if self.ui.layers.blocky else self.field_res
-        key = (self.engine.epoch, id(self.engine.G), float(self.engine.G.theta.sum()),
-               tuple(round(b, 9) for b in bounds), res)
+        key = (self.engine.version, tuple(round(b, 9) for b in bounds), res)
         if key != self._frame_key or self.frame_data is None:
             t0 = time.perf_counter()
             self.frame_data = self.engine.frame(field_res=res, bounds=bounds)
@@ -258,6 +261,10 @@ class App:
         epoch_before = self.engine.epoch
         self.apply(self._commands)
         self._commands = []
+        if self.engine.run_id != self._run_id:  # a new run: slow motion starts at D1 again
+            self._run_id = self.engine.run_id
+            if self.ui.slow_step is not None:
+                self.ui.slow_step, self.ui.slow_elapsed = 0, 0.0
         self._train()
         trained = self.engine.epoch - epoch_before
         self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))

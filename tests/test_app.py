@@ -267,3 +267,29 @@ def test_a_given_config_is_used_as_is(gl_ctx):
         fbo.release()
     finally:
         a.close()
+
+
+def test_view_updates_after_the_d_phase_and_after_a_loss_change(app):
+    frames(app)
+    field = app.frame_data.field.copy()
+    app.apply([cmd.TrainPhase("d")])  # slow motion's D phase: the epoch does not advance
+    frames(app)
+    assert not np.array_equal(app.frame_data.field, field)
+    grad_g = app.frame_data.grad_g.copy()
+    app.apply([cmd.SetConfig(app.engine.config.replace(loss="leastsq"))])
+    frames(app)
+    assert not np.allclose(app.frame_data.grad_g, grad_g)
+
+
+def test_slow_motion_starts_over_on_a_new_run(app):
+    app.ui.slow_motion, app.ui.slow_step, app.ui.slow_elapsed = True, 4, 1.0
+    app.apply([cmd.SelectDataset("ring")])
+    frames(app)
+    assert app.ui.slow_step == 0
+
+
+def test_pretrained_keeps_settings_outside_the_preset(app):
+    app.apply([cmd.SetConfig(app.engine.config.replace(seed=7, batch_size=64))])
+    app.apply([cmd.UsePretrained(True)])
+    assert app.engine.config.seed == 7 and app.engine.config.batch_size == 64
+    assert app.engine.epoch == 1931

@@ -159,3 +159,54 @@ def test_field_resolution_up_to_1024_and_bad_values_refused():
             eng.field(bad)
     with pytest.raises(ValueError, match="bounds"):
         eng.field(8, bounds=(1, 0, 0, 1))
+
+
+def test_divergence_rolls_back_to_a_recent_finite_snapshot(monkeypatch):
+    from glgan.compute import engine as engine_mod
+
+    eng = Engine()
+    real_step = eng._g_step
+    calls = {"n": 0}
+
+    def poisoned(want_loss):
+        calls["n"] += 1
+        real_step(want_loss)
+        if calls["n"] == 40:  # the 40th epoch's G step blows up
+            eng.G.theta[0] = np.inf
+
+    monkeypatch.setattr(eng, "_g_step", poisoned)
+    stats = eng.train(100)
+    assert stats.diverged
+    # snapshots every ROLLBACK_EVERY epochs: epochs 1..32 are kept, not thrown away
+    assert stats.epochs == 32 == eng.epoch and engine_mod.ROLLBACK_EVERY == 16
+    assert np.isfinite(eng.G.theta).all()
+
+
+def test_live_edit_clears_a_divergence_and_training_continues():
+    eng = Engine(GanConfig(d_lr=10.0))
+    eng.D.theta *= 1e30
+    assert eng.train(5).diverged
+    eng.D.theta[...] = Engine(GanConfig()).D.theta  # rolled back state made sane for the test
+    assert not eng.set_config(eng.config.replace(d_lr=0.01))
+    assert eng.diverged is None and eng.train(3).epochs == 3
+
+
+def test_failed_reset_keeps_the_current_config_and_model():
+    eng = Engine()
+    before = eng.config
+    with pytest.raises(DataError):
+        eng.set_config(before.replace(dataset="drawn", g_neurons=12))
+    assert eng.config == before and eng.G.sizes == [2, 8, 8, 2]
+    assert eng.train(2).epochs == 2
+
+
+def test_version_changes_with_weights_and_loss_but_not_without():
+    eng = Engine()
+    v = eng.version
+    eng.frame()
+    assert eng.version == v
+    eng.train_phase("d")
+    assert eng.version > v
+    v = eng.version
+    eng.set_config(eng.config.replace(loss="leastsq"))
+    assert eng.version > v

@@ -33,6 +33,7 @@ from .optim import make_optimizer
 log = logging.getLogger(__name__)
 STEP_KINDS = ("both", "d", "g")
 NUM_FAKE_SHOWN = 150
+ROLLBACK_EVERY = 16  # epochs between finite snapshots: a divergence loses at most this many
 NUM_REAL_SHOWN = 450
 METRIC_SAMPLES = 1200
 
@@ -78,12 +79,13 @@ class Engine:
 
     # -- set-up -------------------------------------------------------------------------
     def reset(self, config: GanConfig | None = None) -> None:
-        """New weights, atlases and optimisers from ``config.seed``; epoch 0."""
-        if config is not None:
-            self.config = config
-        c = self.config
+        """New weights, atlases and optimisers from ``config.seed``; epoch 0. A config that
+        cannot be used (drawn without points) is refused before anything changes."""
+        c = config if config is not None else self.config
         if c.dataset == "drawn" and self.drawn is None:
             raise DataError("dataset=drawn needs drawn points; draw some first")
+        self.config = c
+        self.run_id = getattr(self, "run_id", 0) + 1  # a new run: UI clocks start over
         seeds = np.random.SeedSequence(c.seed).spawn(4)
         rng_g, rng_d, rng_real, rng_noise = (np.random.default_rng(s) for s in seeds)
         xp = self.xp
@@ -120,8 +122,10 @@ class Engine:
         self._touch()
 
     def _touch(self) -> None:
-        """Weights changed: cached evaluations (KL/JS) are stale."""
+        """Weights (or the loss) changed: cached evaluations are stale; ``version`` counts
+        these changes so a viewer knows when to ask for a new frame."""
         self._divergence_cache: dict[bool, tuple[float, float]] = {}
+        self.version = getattr(self, "version", 0) + 1
 
     def _init_metric_sets(self, rng, draw_real, draw_noise) -> None:
         n = min(METRIC_SAMPLES, self.config.atlas_size)
@@ -144,13 +148,16 @@ class Engine:
     def set_config(self, config: GanConfig) -> bool:
         """Apply ``config``: live fields (lr, optimiser, loss, k, ...) keep the weights and
         Adam's moments; any other change resets. Returns True if it reset."""
-        needs_reset = self.config.needs_reset(config)
+        if self.config.needs_reset(config):
+            self.reset(config)  # refuses a config it cannot use, keeping the current one
+            return True
+        changed = config != self.config
         self.config = config
-        if needs_reset:
-            self.reset()
-        else:
-            self._make_optimizers()
-        return needs_reset
+        self._make_optimizers()
+        if changed:
+            self._touch()  # e.g. a new loss changes the gradient arrows
+            self.diverged = None  # a live edit (lower lr, other loss) may fix a divergence
+        return False
 
     def set_drawn(self, points) -> None:
         """Use ``points`` (N, 2) as the drawn distribution (validated)."""
@@ -204,7 +211,7 @@ class Engine:
         t0 = time.perf_counter()
         if self.diverged is not None or epochs == 0:
             return TrainStats(0, 0.0, self.d_loss, self.g_loss, self.diverged)
-        backup = self._snapshot()
+        backup, backup_done = self._snapshot(), 0
         g_theta, d_theta = self.G.theta, self.D.theta
         isfinite = math.isfinite
         done = 0
@@ -219,10 +226,13 @@ class Engine:
                 if not (isfinite(float(d_theta.sum())) and isfinite(float(g_theta.sum()))):
                     break
                 done += 1
+                if done % ROLLBACK_EVERY == 0 and not last:
+                    backup, backup_done = self._snapshot(), done  # a recent finite state
         losses_ok = (k_d == 0 or isfinite(self.d_loss)) and (k_g == 0 or isfinite(self.g_loss))
         if done < epochs or not losses_ok:
+            # back to the latest finite snapshot (never taken after the last epoch)
             self._diverge(backup, self.epoch + done + 1)
-            done = 0
+            done = backup_done
         self._touch()
         if count:
             self.epoch += done
@@ -238,8 +248,8 @@ class Engine:
         c = self.config
         self.diverged = (
             f"training diverged at epoch {bad_epoch}: weights or losses became NaN/Inf "
-            f"(d_lr={c.d_lr}, g_lr={c.g_lr}, loss={c.loss}). Paused at the last finite state "
-            f"(epoch {self.epoch}); lower a learning rate or reset."
+            f"(d_lr={c.d_lr}, g_lr={c.g_lr}, loss={c.loss}). Paused at the last finite state; "
+            f"lower a learning rate (training may then continue) or reset."
         )
         # roll back to the state at the start of this call (the last one known finite)
         self.G.theta[...] = backup[0]
