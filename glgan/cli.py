@@ -62,7 +62,22 @@ def cmd_train(args) -> int:
     if args.epochs < 0:
         raise ConfigError(f"--epochs={args.epochs} must be >= 0")
     if args.load:
-        engine = load_model(args.load)
+        fixed = [f for f, v in (("--dataset", args.dataset), ("--preset", args.preset),
+                                ("--seed", args.seed)) if v is not None]
+        if fixed:
+            raise ConfigError(f"{', '.join(fixed)}: cannot be combined with --load, which "
+                              "continues the saved model as it is (only live --set "
+                              "options such as d_lr may change)")
+        engine = load_model(args.load, backend=args.backend)
+        if args.set:
+            new = apply_overrides(engine.config, args.set)
+            if engine.config.needs_reset(new):
+                changed = [k for k in new.to_dict() if getattr(new, k) != getattr(
+                    engine.config, k)]
+                raise ConfigError(f"--set {', '.join(changed)}: would reset the loaded model; "
+                                  "with --load only live settings may change "
+                                  "(learning rates, optimisers, loss, k_d, k_g, ...)")
+            engine.set_config(new)
     else:
         engine = Engine(build_config(args), backend=args.backend)
     show = sys.stderr.isatty() and not args.quiet

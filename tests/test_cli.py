@@ -90,3 +90,26 @@ def test_options_without_a_command_mean_run(monkeypatch):
 def test_run_checks_screenshot_path_before_opening_a_window(capsys, tmp_path):
     rc = main(["run", "--frames", "1", "--screenshot", str(tmp_path / "x.jpg")])
     assert rc == 2 and ".png" in capsys.readouterr().err
+
+
+def test_load_refuses_options_that_would_change_the_saved_model(tmp_path, capsys):
+    path = tmp_path / "m"
+    assert main(["train", "--epochs", "5", "--save", str(path), "--json"]) == 0
+    for extra, needle in ((["--dataset", "ring"], "--dataset"), (["--seed", "4"], "--seed"),
+                          (["--set", "g_neurons=4"], "would reset")):
+        rc = main(["train", "--epochs", "1", "--load", f"{path}.json", *extra])
+        assert rc == 2 and needle in capsys.readouterr().err
+    assert main(["train", "--epochs", "2", "--load", f"{path}.json", "--set", "d_lr=0.01",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epoch"] == 7
+
+
+def test_continuing_from_a_file_matches_training_straight_through(tmp_path, capsys):
+    path = tmp_path / "m"
+    main(["train", "--epochs", "20", "--save", str(path), "--json", "--seed", "3"])
+    main(["train", "--epochs", "10", "--load", f"{path}.json", "--json"])
+    resumed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    main(["train", "--epochs", "30", "--json", "--seed", "3"])
+    straight = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("d_loss", "g_loss", "kl", "js"):
+        assert resumed[key] == pytest.approx(straight[key], rel=1e-4, abs=1e-6)

@@ -111,11 +111,17 @@ def test_glgan_model_files_errors(tmp_path):
     eng = Engine()
     json_path, npz_path = save_model(eng, tmp_path / "m.json")
     npz_path.write_bytes(b"garbage")
+    with pytest.raises(ModelFileError, match="does not belong"):  # checksum in the JSON
+        load_model(json_path)
+    meta = json.loads(json_path.read_text())
+    del meta["weights_sha256"]  # an older or hand-made file: the loader still says why
+    json_path.write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="corrupt"):
         load_model(json_path)
     save_model(eng, json_path)
     meta = json.loads(json_path.read_text())
     meta["config"]["g_neurons"] = 3  # weights no longer fit
+    del meta["weights_sha256"]
     json_path.write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="g_theta"):
         load_model(json_path)
@@ -149,3 +155,48 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
         save_model(eng, tmp_path / "m")
     assert npz_path.read_bytes() == before
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_a_mixed_up_pair_is_refused(tmp_path):
+    a, b = Engine(GanConfig(seed=1)), Engine(GanConfig(seed=2))
+    b.train(5)
+    json_a, _ = save_model(a, tmp_path / "a")
+    _, npz_b = save_model(b, tmp_path / "b")
+    (tmp_path / "a.npz").write_bytes(npz_b.read_bytes())  # as if only the npz was replaced
+    with pytest.raises(ModelFileError, match="does not belong"):
+        load_model(json_a)
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda m, a: m.update(epoch=[1]), "epoch"),
+    (lambda m, a: m.update(epoch=-3), "epoch"),
+    (lambda m, a: a.pop("opt_d_t"), "needs m, v and t"),
+    (lambda m, a: a.update(opt_d_t=np.array([1, 2])), "opt_d_t"),
+    (lambda m, a: a.update(opt_d_v=-np.abs(a["opt_d_v"]) - 1), "v >= 0"),
+    (lambda m, a: a.update(g_theta=a["g_theta"].astype(np.int64)), "g_theta"),
+])
+def test_malformed_model_files_are_refused_with_a_reason(tmp_path, edit, match):
+    eng = Engine(GanConfig(d_optimizer="adam"))
+    eng.train(3)
+    json_path, npz_path = save_model(eng, tmp_path / "m")
+    meta = json.loads(json_path.read_text())
+    with np.load(npz_path) as data:
+        arrays = {k: data[k] for k in data.files}
+    edit(meta, arrays)
+    np.savez(npz_path, **arrays)
+    del meta["weights_sha256"]
+    json_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match=match):
+        load_model(json_path)
+
+
+def test_dotted_names_keep_their_dots_and_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    json_path, npz_path = save_model(Engine(), tmp_path / "run.v2")
+    assert (json_path.name, npz_path.name) == ("run.v2.json", "run.v2.npz")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for p in (json_path, npz_path):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +25,8 @@ import av
 import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 from PIL import Image
+
+from glgan.fileio import atomic_write
 
 from .errors import CaptureError, describe
 from .validate import check_fps, check_preset, check_size, check_target
@@ -75,23 +76,10 @@ def save_png(image: np.ndarray, path: str | os.PathLike[str], *, compress_level:
             "expected (H, W, 3) or (H, W, 4) uint8"
         )
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        atomic_write(dest, lambda fh: Image.fromarray(np.ascontiguousarray(arr)).save(
+            fh, format="PNG", compress_level=compress_level))
     except OSError as exc:
-        raise CaptureError(f"cannot write screenshot {str(dest)!r}: {describe(exc)}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            Image.fromarray(np.ascontiguousarray(arr)).save(
-                fh, format="PNG", compress_level=compress_level
-            )
-        os.replace(tmp, dest)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, Exception):
-            raise CaptureError(f"cannot write PNG {str(dest)!r}: {describe(exc)}") from exc
-        raise
+        raise CaptureError(f"cannot write PNG {str(dest)!r}: {describe(exc)}") from exc
     return dest
 
 

@@ -9,13 +9,15 @@ leaves a half-written model. Loading never executes code.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from glgan.fileio import atomic_write
 
 from .config import ConfigError, GanConfig, preset
 from .engine import Engine
@@ -198,43 +200,37 @@ def _collect(tensors: dict, prefix: str, c: GanConfig, path: Path) -> list[np.nd
 
 # -- glgan's own files -------------------------------------------------------------------
 def _paths(path) -> tuple[Path, Path]:
+    """NAME.json and NAME.npz for ``path`` (NAME, NAME.json or NAME.npz; other dots are kept:
+    ``run.v2`` -> ``run.v2.json``)."""
     p = Path(path)
     stem = p.with_suffix("") if p.suffix in (".json", ".npz") else p
-    return stem.with_suffix(".json"), stem.with_suffix(".npz")
-
-
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    return Path(f"{stem}.json"), Path(f"{stem}.npz")
 
 
 def save_model(engine: Engine, path) -> tuple[Path, Path]:
-    """Write ``NAME.json`` + ``NAME.npz`` (atomically); returns both paths."""
+    """Write ``NAME.json`` + ``NAME.npz`` atomically; returns both paths.
+
+    The JSON records the SHA-256 of the .npz it belongs to, so a pair mixed up by a crash
+    between the two writes (or by hand) is refused on load instead of loading silently.
+    """
     json_path, npz_path = _paths(path)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
     arrays = engine.state()
-    meta = {"format": FORMAT, "version": VERSION, "epoch": engine.epoch,
-            "config": engine.config.to_dict(), "weights": npz_path.name,
-            "arrays": {k: list(v.shape) for k, v in arrays.items()}}
     if engine.drawn is not None:
         arrays["drawn"] = engine.drawn
-    _atomic_write(npz_path, lambda f: np.savez(f, **arrays))
-    _atomic_write(json_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    blob = buf.getvalue()
+    meta = {"format": FORMAT, "version": VERSION, "epoch": engine.epoch,
+            "config": engine.config.to_dict(), "weights": npz_path.name,
+            "weights_sha256": hashlib.sha256(blob).hexdigest(),
+            "arrays": {k: list(v.shape) for k, v in arrays.items()}}
+    atomic_write(npz_path, lambda f: f.write(blob))
+    atomic_write(json_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
     return json_path, npz_path
 
 
-def load_model(path) -> Engine:
-    """Load a glgan model file pair into a new Engine (weights, optimiser state, epoch)."""
-    json_path, npz_path = _paths(path)
+def _read_meta(json_path: Path) -> dict:
     try:
         meta = json.loads(json_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -246,6 +242,31 @@ def load_model(path) -> Engine:
     if meta.get("version") != VERSION:
         raise ModelFileError(f"{json_path}: version {meta.get('version')!r} is not supported "
                              f"(this glgan reads version {VERSION})")
+    epoch = meta.get("epoch", 0)
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ModelFileError(f"{json_path}: epoch={epoch!r} must be a non-negative integer")
+    return meta
+
+
+def _check_optimizer_state(arrays: dict, npz_path: Path) -> None:
+    for net in ("opt_d", "opt_g"):
+        keys = {k for k in arrays if k.startswith(net + "_")}
+        if not keys:
+            continue
+        if keys != {f"{net}_m", f"{net}_v", f"{net}_t"}:
+            raise ModelFileError(f"{npz_path}: {net} state needs m, v and t; found "
+                                 f"{sorted(k[len(net) + 1:] for k in keys)}")
+        m, v, t = arrays[f"{net}_m"], arrays[f"{net}_v"], arrays[f"{net}_t"]
+        if t.shape != () or t.dtype.kind not in "iu" or int(t) < 0:
+            raise ModelFileError(f"{npz_path}: {net}_t must be a non-negative integer scalar")
+        if not (np.isfinite(m).all() and np.isfinite(v).all() and (v >= 0).all()):
+            raise ModelFileError(f"{npz_path}: {net} moments must be finite, with v >= 0")
+
+
+def load_model(path, backend: str = "numpy") -> Engine:
+    """Load a glgan model file pair into a new Engine (weights, optimiser state, epoch)."""
+    json_path, npz_path = _paths(path)
+    meta = _read_meta(json_path)
     try:
         config = GanConfig.from_dict(_get(meta, "config", str(json_path)),
                                      where=f"{json_path}: config")
@@ -253,21 +274,30 @@ def load_model(path) -> Engine:
         raise ModelFileError(str(e)) from None
     npz_path = json_path.parent / Path(str(meta.get("weights", npz_path.name))).name
     try:
-        with np.load(npz_path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        blob = npz_path.read_bytes()
     except FileNotFoundError:
         raise ModelFileError(f"{npz_path}: weights file not found") from None
+    digest = meta.get("weights_sha256")
+    if digest is not None and hashlib.sha256(blob).hexdigest() != digest:
+        raise ModelFileError(f"{npz_path}: does not belong to {json_path.name} (checksum "
+                             "mismatch: the pair was changed or only half saved)")
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
     except (ValueError, OSError, EOFError) as e:
         raise ModelFileError(f"{npz_path}: corrupt weights file ({e})") from None
+    for name in ("g_theta", "d_theta"):
+        if name not in arrays:
+            raise ModelFileError(f"{npz_path}: {name} missing")
+        if arrays[name].dtype.kind != "f" or not np.isfinite(arrays[name]).all():
+            raise ModelFileError(f"{npz_path}: {name} must be finite floating-point numbers")
+    _check_optimizer_state(arrays, npz_path)
     drawn = arrays.pop("drawn", None)
     try:
-        engine = Engine(config, drawn=drawn)
-        engine.load_state(arrays, epoch=int(meta.get("epoch", 0)))
-    except ValueError as e:
+        engine = Engine(config, drawn=drawn, backend=backend)
+        engine.load_state(arrays, epoch=meta.get("epoch", 0))
+    except (ValueError, KeyError, TypeError) as e:
         raise ModelFileError(f"{npz_path}: {e}") from None
-    for name in ("g_theta", "d_theta"):
-        if not np.isfinite(arrays[name]).all():
-            raise ModelFileError(f"{npz_path}: {name} contains NaN or Inf")
     return engine
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import moderngl
 import numpy as np
 
+from glgan.fileio import atomic_write
 from glgan.frame import FrameData
 from glgan.layers import Layers
 from glgan.render.layered_view import LayeredView
@@ -180,13 +180,5 @@ def save_png(array: np.ndarray, path: str | os.PathLike) -> Path:
         raise ValueError(f"save_png needs (H, W, 3|4) uint8, got {arr.shape} {arr.dtype}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as fh:      # normal permissions (umask), unlike mkstemp's 0600
-            Image.fromarray(arr).save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda fh: Image.fromarray(arr).save(fh, format="PNG"))
     return path
