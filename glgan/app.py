@@ -38,6 +38,8 @@ FIELD_BUDGET_S = 0.004  # time allowed for D's field per frame; sets the field r
 FIELD_RES_CHOICES = (24, 32, 48, 64, 96, 128, 192, 256)
 RECORD_FPS = 60
 BLOCKY_FIELD_RES = 30  # GAN Lab's NUM_GRID_CELLS
+ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
+PAN_LIMIT = 1e5  # farthest the view may wander from the origin
 
 
 class App:
@@ -329,12 +331,21 @@ class App:
 
     # -- view navigation -----------------------------------------------------------------
     def zoom(self, factor: float, mouse_px: tuple[float, float] | None = None) -> None:
+        """Zoom about the point under the mouse, between 1e-4 and 1e4 data units across."""
         about = self.mouse_data(mouse_px) if mouse_px is not None else None
-        self.view = self.view.zoomed(factor, about)
+        try:
+            view = self.view.zoomed(factor, about)
+        except ValueError:
+            return
+        x0, y0, x1, y1 = view.bounds
+        if ZOOM_LIMITS[0] <= min(x1 - x0, y1 - y0) and max(x1 - x0, y1 - y0) <= ZOOM_LIMITS[1]:
+            self.view = view
 
     def pan_px(self, dx: float, dy: float) -> None:
         _, _, w, h = self.overlay.layout().view_square()
-        self.view = self.view.panned_px(dx, dy, (max(int(w), 1), max(int(h), 1)))
+        view = self.view.panned_px(dx, dy, (max(int(w), 1), max(int(h), 1)))
+        if max(abs(b) for b in view.bounds) <= PAN_LIMIT:
+            self.view = view
 
     def fit_view(self, mode: str = "samples") -> None:
         """Frame the view: "unit" ([0,1]^2), "tanh" ((-1,1)^2: all G can reach) or "samples"
@@ -354,8 +365,7 @@ class App:
         from glgan.capture import screenshot
         from glgan.capture.live import resolved
 
-        path = Path(path) if path is not None else \
-            self.out_dir / time.strftime("glgan-%Y%m%d-%H%M%S.png")
+        path = Path(path) if path is not None else self._new_path(".png")
         plain = resolved(self.ctx, fbo)
         try:
             screenshot(plain, path)
@@ -363,6 +373,15 @@ class App:
             if plain is not fbo:
                 plain.release()
         self.ui.status = f"saved {path}"
+        return path
+
+    def _new_path(self, suffix: str) -> Path:
+        """A time-stamped name in out_dir that no file has yet (-2, -3, ... when taken)."""
+        stem = time.strftime("glgan-%Y%m%d-%H%M%S")
+        path, n = self.out_dir / f"{stem}{suffix}", 1
+        while path.exists():
+            n += 1
+            path = self.out_dir / f"{stem}-{n}{suffix}"
         return path
 
     def toggle_recording(self) -> None:
@@ -378,7 +397,7 @@ class App:
             self.recording = None
             return
         w, h = (int(self.size[0] * self.fb_scale), int(self.size[1] * self.fb_scale))
-        path = self.out_dir / time.strftime("glgan-%Y%m%d-%H%M%S.mp4")
+        path = self._new_path(".mp4")
         try:
             self.recording = WindowRecording(self.ctx, path, (w - w % 2, h - h % 2),
                                              RECORD_FPS)

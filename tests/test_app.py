@@ -293,3 +293,26 @@ def test_pretrained_keeps_settings_outside_the_preset(app):
     app.apply([cmd.UsePretrained(True)])
     assert app.engine.config.seed == 7 and app.engine.config.batch_size == 64
     assert app.engine.epoch == 1931
+
+
+def test_screenshots_and_recordings_in_the_same_second_get_their_own_files(app, tmp_path):
+    app.apply([cmd.Screenshot()])
+    frames(app)
+    app.apply([cmd.Screenshot()])
+    frames(app)
+    for _ in range(2):
+        app.apply([cmd.ToggleRecord()])
+        frames(app, 2)
+        app.apply([cmd.ToggleRecord()])
+    assert len(list(tmp_path.glob("glgan-*.png"))) == 2
+    assert len(list(tmp_path.glob("glgan-*.mp4"))) == 2
+
+
+def test_zoom_is_bounded(app):
+    frames(app)
+    for _ in range(400):
+        app.zoom(0.5)
+    x0, _, x1, _ = app.view.bounds
+    assert x1 - x0 <= 1e4
+    frames(app)
+    assert not app.ui.error

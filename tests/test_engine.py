@@ -210,3 +210,10 @@ def test_version_changes_with_weights_and_loss_but_not_without():
     v = eng.version
     eng.set_config(eng.config.replace(loss="leastsq"))
     assert eng.version > v
+
+
+def test_fresh_sampling_keeps_a_fixed_evaluation_set():
+    eng = Engine(GanConfig(use_atlas=False, atlas_size=300))
+    before = eng._metric_noise.copy()
+    eng.train(10)  # several passes: the atlases are redrawn
+    np.testing.assert_array_equal(eng._metric_noise, before)

@@ -13,6 +13,11 @@ def texture_pixels(tex):
 
 
 def test_each_thumbnail_is_drawn_at_its_size_and_resized_in_place(gl_ctx):
+    # moderngl rebinds the current framebuffer after creating one: make it a live one
+    # (an earlier test may have released the one it left bound)
+    host = gl_ctx.simple_framebuffer((8, 8))
+    host.use()
+    _ = gl_ctx.error
     view = LayeredView(gl_ctx)
     view.update(golden_frame())
     thumbs = Thumbnails(gl_ctx, view)
@@ -33,3 +38,4 @@ def test_each_thumbnail_is_drawn_at_its_size_and_resized_in_place(gl_ctx):
     assert gl_ctx.error == "GL_NO_ERROR"
     thumbs.release()
     view.release()
+    host.release()

@@ -130,9 +130,10 @@ class Engine:
     def _init_metric_sets(self, rng, draw_real, draw_noise) -> None:
         n = min(METRIC_SAMPLES, self.config.atlas_size)
         host = self.backend.to_host
-        self._metric_real = host(self.real_atlas.data[:n])
+        # copies: with fresh sampling the atlases are redrawn, the evaluation set must not be
+        self._metric_real = np.array(host(self.real_atlas.data[:n]))
         self._metric_real_hist = metrics.histogram(self._metric_real)
-        self._metric_noise = host(self.noise_atlas.data[:n])
+        self._metric_noise = np.array(host(self.noise_atlas.data[:n]))
         self._ganlab_true_hist = None  # built on demand (compat metrics)
 
     def _make_optimizers(self, force: bool = False) -> None:

@@ -41,9 +41,9 @@ class Thumbnails:
     def render(self, sizes: dict[str, int], dpi_scale: float = 1.0,
                time_s: float | None = None) -> dict[str, moderngl.Texture]:
         """Draw every thumbnail named in ``sizes`` (name -> side in pixels); returns the
-        textures (row 0 at the bottom, as GL stores them). Unknown names are ignored."""
+        textures (row 0 at the bottom, as GL stores them). Unknown names are ignored.
+        Leaves a thumbnail framebuffer bound: bind yours again before drawing on."""
         out = {}
-        previous = self.ctx.fbo
         for name, size in sizes.items():
             if name not in NAMES:
                 continue
@@ -55,24 +55,30 @@ class Thumbnails:
             else:
                 layers = replace(THUMBNAIL_LAYERS[name], dpi_scale=dpi_scale,
                                  point_size=max(0.7, side / (70.0 * dpi_scale)))
-                self.scene.draw((side, side), View(), layers, time_s)
+                self.scene.draw((side, side), self._view(name), layers, time_s)
             out[name] = tex
-        if previous is not None:
-            previous.use()
         return out
+
+    def _view(self, name: str) -> View:
+        """The unit square, except for D's heatmap: the field only covers the area the main
+        view shows (zoomed or panned), so its thumbnail shows that area."""
+        if name == "discriminator" and self.scene.frame is not None:
+            return View(tuple(self.scene.frame.field_bounds))
+        return View()
 
     def _target(self, name: str, side: int) -> tuple[moderngl.Texture, moderngl.Framebuffer]:
         target = self._targets.get(name)
         if target is not None and target[0].size == (side, side):
             return target
+        tex = self.ctx.texture((side, side), 4)
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        fbo = self.ctx.framebuffer(color_attachments=[tex])
+        fbo.use()  # bind the new one before the old one (maybe bound) is released
         if target is not None:
             target[1].release()
             target[0].release()
-        tex = self.ctx.texture((side, side), 4)
-        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        target = (tex, self.ctx.framebuffer(color_attachments=[tex]))
-        self._targets[name] = target
-        return target
+        self._targets[name] = (tex, fbo)
+        return tex, fbo
 
     def release(self) -> None:
         for tex, fbo in self._targets.values():
