@@ -157,7 +157,7 @@ class Engine:
         self._make_optimizers()
         if changed:
             self._touch()  # e.g. a new loss changes the gradient arrows
-            self.diverged = None  # a live edit (lower lr, other loss) may fix a divergence
+            self.clear_divergence()  # a live edit (lower lr, other loss) may fix it
         return False
 
     def set_drawn(self, points) -> None:

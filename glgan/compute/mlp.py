@@ -92,10 +92,6 @@ class MLP:
             offset += size
         return views
 
-    @property
-    def num_params(self) -> int:
-        return self.theta.size
-
     def set_params(self, params: list[np.ndarray]) -> None:
         """Copy [W0, b0, ...] (any float dtype) into theta, checking shapes."""
         if len(params) != len(self.shapes):
@@ -106,10 +102,7 @@ class MLP:
                 raise ValueError(f"parameter {i}: shape {src.shape} does not match {dst.shape}")
             dst[...] = src
 
-    def get_params(self) -> list[np.ndarray]:
-        return [p.copy() for p in self.params]
 
-    # -- forward / backward -------------------------------------------------------------
     def input_buffer(self, n: int) -> np.ndarray:
         """A writable (n, sizes[0]) view to fill before ``forward_input(n)`` (saves a copy)."""
         return self._acts[0][:n, :-1]

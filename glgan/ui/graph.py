@@ -304,6 +304,3 @@ def draw_graph(ui: UiState, cfg: GanConfig, frame: FrameData | None,
     return out
 
 
-def substep_text(ui: UiState) -> str:
-    step = current_substep(ui)
-    return "" if step is None else f"{step.label}: {step.text}"

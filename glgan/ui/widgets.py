@@ -6,8 +6,6 @@ when that is a dict), tooltips, the fixed-window helper and GAN Lab's epoch coun
 
 from __future__ import annotations
 
-import math
-
 from imgui_bundle import imgui
 
 from glgan.ui.layout import RectXYWH
@@ -23,9 +21,6 @@ def format_epoch(epoch: int) -> str:
     """GAN Lab's counter: zero-padded to 6 digits with thousands commas (1931 -> 001,931)."""
     return f"{max(int(epoch), 0):07,d}"
 
-
-def format_value(v: float, digits: int = 3) -> str:
-    return "-" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
 
 
 def hook(ui: UiState, label: str) -> None:
@@ -69,7 +64,3 @@ def begin_panel(name: str, rect: RectXYWH, flags: int = 0) -> bool:
     return expanded
 
 
-def colored_text(rgba_u32: int, text: str) -> None:
-    imgui.push_style_color(imgui.Col_.text, rgba_u32)
-    imgui.text(text)
-    imgui.pop_style_color()
