@@ -391,7 +391,10 @@ class App:
         if self.recording is not None:
             try:
                 summary = self.recording.stop()
-                self.ui.status = f"recorded {summary.frames_written} frames to {summary.path}"
+                dropped = (f" ({summary.dropped} dropped: the encoder could not keep up)"
+                           if summary.dropped else "")
+                self.ui.status = (f"recorded {summary.frames_written} frames to "
+                                  f"{summary.path}{dropped}")
             except CaptureError as e:
                 self.ui.error = f"recording stopped: {e}"
             self.recording = None
