@@ -86,6 +86,16 @@ def _arch(c: GanConfig) -> dict:
     return {k: getattr(c, k) for k in keys}
 
 
+def _read_json(path: Path):
+    """Parse a JSON file; a missing or malformed file is a ModelFileError saying which."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{path}: not valid JSON ({e})") from None
+
+
 def _get(obj: dict, key: str, where: str):
     if not isinstance(obj, dict) or key not in obj:
         raise ModelFileError(f"{where}: missing field {key!r}")
@@ -139,12 +149,7 @@ def _find_weights(json_path: Path, manifest_path: str) -> Path:
 def load_ganlab_model(json_path) -> GanLabModel:
     """Import a GAN Lab saved model (``pretrained_<shape>.json`` + ``.weights.bin``)."""
     path = Path(json_path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"{path}: not valid JSON ({e})") from None
+    doc = _read_json(path)
     topology = _get(doc, "modelTopology", str(path))
     config = _ganlab_config(topology, path)
     manifest = _get(doc, "weightsManifest", str(path))
@@ -231,12 +236,7 @@ def save_model(engine: Engine, path) -> tuple[Path, Path]:
 
 
 def _read_meta(json_path: Path) -> dict:
-    try:
-        meta = json.loads(json_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelFileError(f"{json_path}: file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"{json_path}: not valid JSON ({e})") from None
+    meta = _read_json(json_path)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{json_path}: not a glgan model file (format != {FORMAT!r})")
     if meta.get("version") != VERSION:
