@@ -36,7 +36,7 @@ from glgan.ui.commands import (
 )
 from glgan.ui.layout import RectXYWH
 from glgan.ui.state import EPOCHS_PER_FRAME_MAX, UiState
-from glgan.ui.widgets import begin_panel, button, format_epoch, hook
+from glgan.ui.widgets import begin_panel, button, format_epoch, hook, tip
 
 DATASET_TITLES: Mapping[str, str] = MappingProxyType({
     "line": "Simple line", "gaussians": "Mixture of Gaussians", "ring": "Ring",
@@ -168,10 +168,12 @@ def _transport(ui: UiState, frame: FrameData | None, row: _Row) -> list[Command]
     imgui.push_style_color(imgui.Col_.button, th.vec4(th.TOP_BAR))
     imgui.push_style_color(imgui.Col_.button_hovered, th.vec4(th.col32(40, 100, 125)))
     imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(1, 1, 1, 1))
-    if button(ui, f"{label}###play", "Run/pause training (Space)",
-              size=(imgui.get_frame_height() * 3.2, 0), key="play"):
-        out += set_playing(ui, not ui.playing)
+    pressed = button(ui, f"{label}###play", size=(imgui.get_frame_height() * 3.2, 0),
+                     key="play")
     imgui.pop_style_color(3)
+    tip("Run/pause training (Space)")  # after the pop: the tooltip keeps the normal text colour
+    if pressed:
+        out += set_playing(ui, not ui.playing)
     _next(row.one, 12)
     if button(ui, "Step", "Train for one epoch: k_d D steps, then k_g G steps (S)"):
         out += step(ui, "both")
@@ -243,10 +245,12 @@ def _tools(ui: UiState, info: dict[str, Any], row: _Row, right: float) -> list[C
     if recording:
         imgui.push_style_color(imgui.Col_.button, th.vec4(th.RECORD))
         imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(1, 1, 1, 1))
-    if button(ui, rec_label, "Start/stop recording a video"):
-        out.append(ToggleRecord())
+    pressed = button(ui, rec_label)
     if recording:
         imgui.pop_style_color(2)
+    tip("Start/stop recording a video (F9)")
+    if pressed:
+        out.append(ToggleRecord())
     _next(row.one)
     if button(ui, "Shot", "Save a PNG screenshot (F12)"):
         out.append(Screenshot())

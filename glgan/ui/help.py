@@ -123,6 +123,7 @@ def draw_banner(ui: UiState, rect: RectXYWH) -> list[Command]:
                               imgui.ImVec2(0.5, 0.0))
     imgui.set_next_window_size(imgui.ImVec2(min(w - 16, 560 * ui.scale), 0))
     imgui.push_style_color(imgui.Col_.window_bg, th.vec4(th.ERROR_BG))
+    imgui.push_style_color(imgui.Col_.popup_bg, th.vec4(th.ERROR_BG))  # tooltips: white on red
     imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(1, 1, 1, 1))
     flags = (imgui.WindowFlags_.no_title_bar | imgui.WindowFlags_.no_resize
              | imgui.WindowFlags_.no_move | imgui.WindowFlags_.no_saved_settings
@@ -143,5 +144,5 @@ def draw_banner(ui: UiState, rect: RectXYWH) -> list[Command]:
         ui.error = ""
     imgui.pop_style_color(2)
     imgui.end()
-    imgui.pop_style_color(2)
+    imgui.pop_style_color(3)
     return out
