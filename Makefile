@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-GL_PKGS := libegl1 libgl1 libgl1-mesa-dri xvfb xauth
+GL_PKGS := libegl1 libgl1 libgl1-mesa-dri xvfb xauth xdotool
 
 .PHONY: run test lint bench sysdeps clean
 

@@ -184,6 +184,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, help="close after N frames (automation)")
     p.add_argument("--screenshot", help="save the last frame to this PNG (with --frames)")
     p.add_argument("--play", action="store_true", help="start training immediately")
+    p.add_argument("--report", help="on exit, write the final state (epoch, dataset, playing, "
+                                    "config) to this JSON file (automation)")
     p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)

@@ -103,7 +103,20 @@ def make_window_class(args):
                     self.app.fit_view("unit")
 
         def on_close(self) -> None:
+            if args.report:
+                self._write_report(args.report)
             self.app.close()
+
+        def _write_report(self, path: str) -> None:
+            import json
+
+            from glgan.fileio import atomic_write
+
+            eng, ui = self.app.engine, self.app.ui
+            state = {"epoch": eng.epoch, "dataset": eng.config.dataset, "playing": ui.playing,
+                     "frames": self.frames, "config": eng.config.to_dict(),
+                     "diverged": eng.diverged}
+            atomic_write(path, lambda f: f.write(json.dumps(state, indent=1).encode()))
 
     return GlganWindow
 

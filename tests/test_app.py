@@ -316,3 +316,41 @@ def test_zoom_is_bounded(app):
     assert x1 - x0 <= 1e4
     frames(app)
     assert not app.ui.error
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
+                    reason="needs xvfb-run and xdotool (make test installs them)")
+def test_real_mouse_and_keyboard_drive_the_window(tmp_path):
+    """End to end as a person: a real X server, a real glfw window, a real mouse click on
+    Play and a real key press ("3" = ring), read back from the app's exit report."""
+    report = tmp_path / "report.json"
+    script = tmp_path / "drive.sh"
+    script.write_text(f"""
+set -e
+"{sys.executable}" -m glgan run --size 1280x720 --frames 240 --report "{report}" &
+APP=$!
+WID=$(xdotool search --sync --onlyvisible --name "glgan" | head -1)
+sleep 1
+xdotool mousemove --window "$WID" {{x}} {{y}} click 1
+sleep 1
+xdotool key --window "$WID" 3
+wait $APP
+""")
+    # the Play button's centre at 1280x720 (the top bar layout is fixed at this size)
+    from glgan.ui.testing import NullUi
+
+    probe = NullUi(size=(1280, 720))
+    try:
+        probe.frames(2)
+        x, y = probe.point("play")
+    finally:
+        probe.close()
+    script.write_text(script.read_text().replace("{x}", str(int(x))).replace("{y}", str(int(y))))
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", "bash", str(script)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+    state = json.loads(report.read_text())
+    assert state["dataset"] == "ring"  # the key press selected dataset 3
+    assert state["playing"] and state["epoch"] > 0  # the click on Play started training
