@@ -46,6 +46,8 @@ def make_window_class(args):
         vsync = True
         samples = int(getattr(args, "msaa", 0))  # shaders anti-alias; MSAA is optional
         fullscreen = bool(args.fullscreen)
+        # moderngl-window logs its start-up at INFO; only with -v
+        log_level = logging.INFO if getattr(args, "verbose", False) else logging.WARNING
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
