@@ -277,7 +277,7 @@ class App:
         fbo.use()
         fb_w, fb_h = fbo.size
         self.ctx.viewport = (0, 0, fb_w, fb_h)
-        fbo.clear(*WINDOW_BG, 1.0)
+        fbo.clear(*WINDOW_BG, 1.0, viewport=(0, 0, fb_w, fb_h))
         if vw > 0 and vh > 0:
             layers = replace(self.ui.layers, dpi_scale=self.fb_scale)
             self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)

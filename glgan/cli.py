@@ -174,8 +174,12 @@ def make_parser() -> argparse.ArgumentParser:
         "With no command, opens the interactive window."))
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
+    # -v works after the command too; SUPPRESS keeps a -v given before it
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="log more")
 
-    p = sub.add_parser("run", help="open the interactive window (the default)")
+    p = sub.add_parser("run", parents=[verbose], help="open the interactive window (the default)")
     _add_config_args(p)
     p.add_argument("--window", default=None, choices=("glfw", "pyglet", "headless"),
                    help="window backend (default glfw; headless renders offscreen via EGL)")
@@ -190,7 +194,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("train", help="train headless and print the result")
+    p = sub.add_parser("train", parents=[verbose], help="train headless and print the result")
     _add_config_args(p)
     p.add_argument("--epochs", type=int, default=1000)
     p.add_argument("--backend", choices=BACKENDS, default="auto")
@@ -200,7 +204,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("bench", help="measure epochs/s (and frames/s); JSON lines with --json")
+    p = sub.add_parser("bench", parents=[verbose],
+                       help="measure epochs/s (and frames/s); JSON lines with --json")
     p.add_argument("--backend", choices=BACKENDS, default="numpy")
     p.add_argument("--json", action="store_true")
     p.add_argument("--render", action="store_true", help="also measure the renderer")
@@ -211,7 +216,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("snapshot", help="train, then render the view to a PNG (no display)")
+    p = sub.add_parser("snapshot", parents=[verbose],
+                       help="train, then render the view to a PNG (no display)")
     _add_config_args(p)
     p.add_argument("--epochs", type=int, default=1000)
     p.add_argument("--size", type=parse_size, default=(800, 800))
@@ -221,7 +227,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
     p.set_defaults(func=cmd_snapshot)
 
-    p = sub.add_parser("record", help="render training offscreen to MP4 (or a PNG folder)")
+    p = sub.add_parser("record", parents=[verbose],
+                       help="render training offscreen to MP4 (or a PNG folder)")
     _add_config_args(p)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--fps", type=int, default=60)
@@ -244,8 +251,8 @@ def with_default_command(argv: list[str]) -> list[str]:
     i = 0
     while i < len(out) and out[i] in ("-v", "--verbose"):
         i += 1
-    if i < len(out) and (out[i] in COMMANDS or out[i] in ("-h", "--help")):
-        return out
+    if i < len(out) and (not out[i].startswith("-") or out[i] in ("-h", "--help")):
+        return out  # a command (or a mistyped one: argparse lists the valid choices)
     return out[:i] + ["run"] + out[i:]
 
 

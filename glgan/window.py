@@ -15,6 +15,19 @@ from glgan.app import App
 log = logging.getLogger(__name__)
 
 
+class SizedFramebuffer:
+    """The window's default framebuffer at its current size. moderngl's ``ctx.screen`` keeps
+    the size the window was created with, so after a resize its ``size`` (used to clear,
+    set viewports and read pixels) would be wrong; everything else is passed through."""
+
+    def __init__(self, fbo, size: tuple[int, int]) -> None:
+        self._fbo = fbo
+        self.size = (int(size[0]), int(size[1]))
+
+    def __getattr__(self, name: str):
+        return getattr(self._fbo, name)
+
+
 def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
@@ -63,7 +76,7 @@ def make_window_class(args):
         def on_render(self, time_s: float, frame_time: float) -> None:
             dt = frame_time if frame_time > 0 else 1 / 60
             try:
-                self.app.render(self.wnd.fbo, dt, self.mouse_px)
+                self.app.render(self.screen(), dt, self.mouse_px)
             except Exception as e:  # keep the window alive; say what went wrong
                 log.exception("frame failed")
                 self.app.ui.playing = False
@@ -74,8 +87,11 @@ def make_window_class(args):
             self.frames += 1
             if self.max_frames is not None and self.frames >= self.max_frames:
                 if self.screenshot_path:
-                    self.app.save_screenshot(self.wnd.fbo, self.screenshot_path)
+                    self.app.save_screenshot(self.screen(), self.screenshot_path)
                 self.wnd.close()
+
+        def screen(self) -> SizedFramebuffer:
+            return SizedFramebuffer(self.wnd.fbo, self.wnd.buffer_size)
 
         def on_resize(self, width: int, height: int) -> None:
             self.app.resize(width, height, self.wnd.pixel_ratio)
@@ -105,9 +121,13 @@ def make_window_class(args):
                     self.app.fit_view("unit")
 
         def on_close(self) -> None:
-            if args.report:
-                self._write_report(args.report)
-            self.app.close()
+            try:
+                if args.report:
+                    self._write_report(args.report)
+            except OSError as e:  # the session's files (a recording) still get closed
+                log.error("could not write --report %s: %s", args.report, e)
+            finally:
+                self.app.close()
 
         def _write_report(self, path: str) -> None:
             import json
@@ -131,7 +151,14 @@ def run_app(args) -> int:
     if args.screenshot is not None:
         from glgan.capture.validate import check_png_target
 
+        if args.frames is None:
+            print("glgan: error: --screenshot needs --frames N (it saves the last frame)")
+            return 2
         check_png_target(args.screenshot, "--screenshot")  # before any window opens
+    if args.report is not None:
+        from glgan.capture.validate import check_writable_file
+
+        check_writable_file(args.report, "--report")
     if args.frames is not None and args.frames < 1:
         print(f"glgan: error: --frames={args.frames} must be at least 1")
         return 2

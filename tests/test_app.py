@@ -323,17 +323,20 @@ def test_zoom_is_bounded(app):
 def test_real_mouse_and_keyboard_drive_the_window(tmp_path):
     """End to end as a person: a real X server, a real glfw window, a real mouse click on
     Play and a real key press ("3" = ring), read back from the app's exit report."""
-    report = tmp_path / "report.json"
+    report, shot = tmp_path / "report.json", tmp_path / "resized.png"
     script = tmp_path / "drive.sh"
     script.write_text(f"""
 set -e
-"{sys.executable}" -m glgan run --size 1280x720 --frames 240 --report "{report}" &
+"{sys.executable}" -m glgan run --size 1280x720 --frames 240 --report "{report}" \
+    --screenshot "{shot}" &
 APP=$!
 WID=$(xdotool search --sync --onlyvisible --name "glgan" | head -1)
 sleep 1
 xdotool mousemove --window "$WID" {{x}} {{y}} click 1
 sleep 1
 xdotool key --window "$WID" 3
+sleep 1
+xdotool windowsize "$WID" 1400 800
 wait $APP
 """)
     # the Play button's centre at 1280x720 (the top bar layout is fixed at this size)
@@ -347,10 +350,16 @@ wait $APP
         probe.close()
     script.write_text(script.read_text().replace("{x}", str(int(x))).replace("{y}", str(int(y))))
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", "bash", str(script)],
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", "bash", str(script)],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     import json
     state = json.loads(report.read_text())
     assert state["dataset"] == "ring"  # the key press selected dataset 3
     assert state["playing"] and state["epoch"] > 0  # the click on Play started training
+    # after the window was resized the whole new framebuffer is drawn and captured
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert img.shape == (800, 1400, 3)
+    assert len(np.unique(img[:40].reshape(-1, 3), axis=0)) > 20  # the top bar, at the top
+    flat = img.reshape(-1, 3)
+    assert (np.abs(flat - [0, 136, 55]).sum(1) < 90).mean() > 0.0005  # the view's samples

@@ -113,3 +113,27 @@ def test_continuing_from_a_file_matches_training_straight_through(tmp_path, caps
     straight = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     for key in ("d_loss", "g_loss", "kl", "js"):
         assert resumed[key] == pytest.approx(straight[key], rel=1e-4, abs=1e-6)
+
+
+def test_mistyped_command_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["trian", "--epochs", "3"])
+    assert "invalid choice: 'trian'" in capsys.readouterr().err
+
+
+def test_verbose_flag_works_before_or_after_the_command(capsys):
+    for argv in (["-v", "train", "--epochs", "2", "--json"],
+                 ["train", "--epochs", "2", "--json", "-v"]):
+        assert main(argv) == 0
+        assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epochs"] == 2
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--screenshot", "x.png"], "--screenshot needs --frames"),
+    (["--frames", "2", "--report", "/nonexistent-dir/r.json"], "--report"),
+    (["--frames", "0"], "--frames=0"),
+])
+def test_run_automation_options_are_checked_first(capsys, args, needle):
+    rc = main(["run", *args])
+    captured = capsys.readouterr()
+    assert rc == 2 and needle in captured.out + captured.err

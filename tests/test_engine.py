@@ -180,6 +180,9 @@ def test_divergence_rolls_back_to_a_recent_finite_snapshot(monkeypatch):
     # snapshots every ROLLBACK_EVERY epochs: epochs 1..32 are kept, not thrown away
     assert stats.epochs == 32 == eng.epoch and engine_mod.ROLLBACK_EVERY == 16
     assert np.isfinite(eng.G.theta).all()
+    # the losses are those of the restored state (computed on the snapshot epoch), not NaN
+    assert np.isfinite([eng.d_loss, eng.g_loss]).all()
+    assert np.isfinite(eng.history.column("d_loss")).all()
 
 
 def test_live_edit_clears_a_divergence_and_training_continues():
@@ -217,3 +220,9 @@ def test_fresh_sampling_keeps_a_fixed_evaluation_set():
     before = eng._metric_noise.copy()
     eng.train(10)  # several passes: the atlases are redrawn
     np.testing.assert_array_equal(eng._metric_noise, before)
+
+
+def test_fresh_sampling_draws_at_least_a_batch():
+    eng = Engine(GanConfig(use_atlas=False, atlas_size=10, batch_size=150))
+    batch = eng.real_atlas.next()
+    assert len(np.unique(batch, axis=0)) == 150  # no repeated rows within a batch

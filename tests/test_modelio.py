@@ -174,6 +174,10 @@ def test_a_mixed_up_pair_is_refused(tmp_path):
     (lambda m, a: a.update(opt_d_t=np.array([1, 2])), "opt_d_t"),
     (lambda m, a: a.update(opt_d_v=-np.abs(a["opt_d_v"]) - 1), "v >= 0"),
     (lambda m, a: a.update(g_theta=a["g_theta"].astype(np.int64)), "g_theta"),
+    (lambda m, a: a.update(atlas_counters=np.array([1.5e30, 2.0])), "atlas_counters"),
+    (lambda m, a: a.update(atlas_counters=np.zeros((2, 2), np.int64)), "atlas_counters"),
+    (lambda m, a: m.update(weights=""), "must name a .npz"),
+    (lambda m, a: m.update(weights="../x.npz"), "must name a .npz"),
 ])
 def test_malformed_model_files_are_refused_with_a_reason(tmp_path, edit, match):
     eng = Engine(GanConfig(d_optimizer="adam"))

@@ -297,3 +297,31 @@ def test_a_failing_panel_does_not_break_later_frames(gl_ctx, monkeypatch):
         ov.render()
     finally:
         ov.shutdown()
+
+
+def test_an_exception_inside_a_chart_does_not_break_later_frames(gl_ctx, monkeypatch):
+    from glgan.compute.history import History
+    from glgan.ui import charts
+    from glgan.ui.overlay import Overlay
+
+    history = History()
+    for i in range(5):
+        history.append(i, 1.0, 0.7, 2.0, 0.5)
+    ov = Overlay(gl_ctx, (1280, 720), history=history)
+    try:
+        real_plot = charts._plot
+
+        def boom(*a, **k):
+            raise RuntimeError("boom in plot")
+
+        monkeypatch.setattr(charts, "_plot", boom)
+        ov.frame(GanConfig(), synthetic_frame())
+        assert "boom in plot" in ov.ui.error
+        monkeypatch.setattr(charts, "_plot", real_plot)
+        ov.ui.error = ""
+        for _ in range(2):
+            ov.frame(GanConfig(), synthetic_frame())
+        assert ov.ui.error == ""  # ImPlot was left consistent
+        ov.render()
+    finally:
+        ov.shutdown()

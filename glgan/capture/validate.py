@@ -166,3 +166,15 @@ def check_png_target(out: str | os.PathLike[str], label: str = "path") -> Path:
     if p.exists() and not os.access(p, os.W_OK):
         raise CaptureError(f"{label} {text!r}: the existing file is not writable")
     return p
+
+
+def check_writable_file(out: str | os.PathLike[str], label: str = "path") -> Path:
+    """``out`` must name a file (not a directory) in an existing, writable directory."""
+    text = os.fspath(out)
+    p = Path(text).expanduser()
+    if not text or p.is_dir():
+        raise CaptureError(f"{label} {text!r}: give a file name, not a directory")
+    if not p.parent.is_dir():
+        raise CaptureError(f"{label} {text!r}: directory '{p.parent}' does not exist")
+    _probe_writable(p.parent, text)
+    return p

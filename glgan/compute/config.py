@@ -159,7 +159,7 @@ def validate(c: GanConfig) -> None:
     if not isinstance(c.use_atlas, bool):
         raise ConfigError(f"use_atlas={c.use_atlas!r} must be true or false")
     _check_int("atlas_size", c.atlas_size, 1, 1_000_000)
-    if c.atlas_size < c.batch_size:  # also with fresh samples: each batch is a slice of it
+    if c.use_atlas and c.atlas_size < c.batch_size:  # (fresh sampling draws >= a batch)
         raise ConfigError(
             f"atlas_size={c.atlas_size} must be at least batch_size={c.batch_size}"
         )

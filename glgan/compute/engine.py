@@ -104,8 +104,10 @@ class Engine:
             return sample_noise(c.noise_dist, c.noise_dim, n, rng_noise)
 
         fresh = not c.use_atlas
-        self.real_atlas = Atlas(draw_real, c.atlas_size, c.batch_size, self.dtype, fresh, xp)
-        self.noise_atlas = Atlas(draw_noise, c.atlas_size, c.batch_size, self.dtype, fresh, xp)
+        # with fresh samples the atlas is only a block redrawn after each pass: at least a batch
+        size = max(c.atlas_size, c.batch_size) if fresh else c.atlas_size
+        self.real_atlas = Atlas(draw_real, size, c.batch_size, self.dtype, fresh, xp)
+        self.noise_atlas = Atlas(draw_noise, size, c.batch_size, self.dtype, fresh, xp)
         # What the view shows: the atlases' first rows (GAN Lab: 450 real, 150 fixed noise).
         self.real_shown = self.real_atlas.first[:NUM_REAL_SHOWN].copy()
         self.fixed_noise = self.noise_atlas.first[:NUM_FAKE_SHOWN].copy()
@@ -219,10 +221,13 @@ class Engine:
         with np.errstate(over="ignore", invalid="ignore"):
             for e in range(epochs):
                 last = e == epochs - 1
+                # losses are computed on the last epoch and on snapshot epochs (so a rollback
+                # restores the losses of the state it restores)
+                want = last or (e + 1) % ROLLBACK_EVERY == 0
                 for i in range(k_d):
-                    self._d_step(last and i == k_d - 1)
+                    self._d_step(want and i == k_d - 1)
                 for i in range(k_g):
-                    self._g_step(last and i == k_g - 1)
+                    self._g_step(want and i == k_g - 1)
                 # one reduction per network (a host sync per epoch on the eager GPU path)
                 if not (isfinite(float(d_theta.sum())) and isfinite(float(g_theta.sum()))):
                     break
@@ -384,8 +389,14 @@ class Engine:
             if opt.kind == "adam" and keys:
                 opt.load_state(keys)
         if "atlas_counters" in arrays:  # continue the atlas walk where it stopped
+            counters = np.asarray(arrays["atlas_counters"])
+            if counters.shape != (2,) or counters.dtype.kind not in "iu" or \
+                    (counters < 0).any():
+                raise ValueError("atlas_counters must be two non-negative integers")
+            # the walk is periodic: keep the counters small
+            period = self.config.atlas_size * self.config.batch_size
             self.real_atlas.counter, self.noise_atlas.counter = (
-                int(v) for v in arrays["atlas_counters"])
+                int(v) % period for v in counters)
         self.epoch = int(epoch)
         self.diverged = None
         self._touch()

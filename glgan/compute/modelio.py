@@ -272,7 +272,12 @@ def load_model(path, backend: str = "numpy") -> Engine:
                                      where=f"{json_path}: config")
     except ConfigError as e:
         raise ModelFileError(str(e)) from None
-    npz_path = json_path.parent / Path(str(meta.get("weights", npz_path.name))).name
+    weights = meta.get("weights", npz_path.name)
+    if not isinstance(weights, str) or not weights.endswith(".npz") or \
+            Path(weights).name != weights:
+        raise ModelFileError(f"{json_path}: weights={weights!r} must name a .npz file "
+                             "beside the JSON")
+    npz_path = json_path.parent / weights
     try:
         blob = npz_path.read_bytes()
     except FileNotFoundError:

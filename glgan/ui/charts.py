@@ -45,8 +45,10 @@ def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1
          (("KL (by grid)", 3, theme.CHART_KL), ("JS (by grid)", 4, theme.CHART_JS))),
     ):
         if implot.begin_plot(title, size, flags):
-            implot.setup_axes("epoch", "", axis, axis)
-            implot.setup_legend(implot.Location_.north_east)
-            for label, col, rgb in cols:
-                _plot(label, xs, np.ascontiguousarray(t[:, col]), rgb, weight)
-            implot.end_plot()
+            try:  # ImGui's error recovery does not close an ImPlot plot: always end it
+                implot.setup_axes("epoch", "", axis, axis)
+                implot.setup_legend(implot.Location_.north_east)
+                for label, col, rgb in cols:
+                    _plot(label, xs, np.ascontiguousarray(t[:, col]), rgb, weight)
+            finally:
+                implot.end_plot()

@@ -52,7 +52,7 @@ DIVERGED = ("Training diverged: samples or losses are no longer finite. "
 
 
 FIT_SIZE = (1240.0, 700.0)  # logical px the overlay needs at scale 1 (GAN Lab: 1442 wide)
-MIN_FIT = 0.6
+MIN_FIT = 0.5
 
 
 def fit_to_window(ui: UiState) -> None:
