@@ -1,9 +1,11 @@
 """Benchmarks behind ``glgan bench``: one JSON-able dict per measurement.
 
-Owns what is measured and how: training epochs/s for GAN Lab's gaussians preset and for the
+Owns what is measured and how: training epochs/s for GAN Lab's gaussians preset, for the
 largest GAN Lab model (6 ReLU hidden layers of 100 neurons for G and D, i.e. GAN Lab's
-"5 layers"), batch 150, SGD; optionally the renderer and video recording. Every line has the
-form {"backend", "case", "metric", "value", "unit"}. Timings are never asserted in tests.
+"5 layers"), batch 150, SGD, and for 16 gaussians runs (16 seeds) trained side by side in one
+engine (aggregate epochs x runs / s, with its ratio to the single run measured in the same
+call); optionally the renderer and video recording. Every line has the form {"backend",
+"case", "metric", "value", "unit"}. Timings are never asserted in tests.
 """
 
 from __future__ import annotations
@@ -14,27 +16,30 @@ from collections.abc import Iterator
 from .compute.config import GanConfig, preset
 
 TRAIN_CASES = {
-    "gaussians": (preset("gaussians"), 4000),
-    "large_5x100": (GanConfig(g_hidden_layers=6, g_neurons=100, d_hidden_layers=6,
-                              d_neurons=100), 300),
+    "gaussians": ([preset("gaussians")], 4000),
+    "large_5x100": ([GanConfig(g_hidden_layers=6, g_neurons=100, d_hidden_layers=6,
+                               d_neurons=100)], 300),
+    "gaussians_runs16": ([preset("gaussians").replace(seed=s) for s in range(16)], 500),
 }
 
 
-def bench_train(backend: str, case: str, config: GanConfig, epochs: int,
+def bench_train(backend: str, case: str, configs: list[GanConfig], epochs: int,
                 repeats: int = 3) -> dict:
-    """Best of ``repeats`` timed runs of ``epochs`` epochs, after a warm-up."""
-    from .compute.engine import Engine
+    """Best of ``repeats`` timed runs of ``epochs`` epochs of every run, after a warm-up;
+    the value is epochs x runs per second."""
+    from .compute.api import make_engine
 
-    engine = Engine(config, backend=backend)
+    engine = make_engine(configs, backend=backend)
     engine.train(max(10, epochs // 20))
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
         engine.train(epochs)
         best = min(best, time.perf_counter() - t0)
-    name = "cupy-eager" if engine.backend.name == "cupy" else engine.backend.name
+    name = "cupy-eager" if engine.backend_name == "cupy" else engine.backend_name
     return {"backend": name, "case": case, "metric": "epochs_per_s",
-            "value": round(epochs / best, 1), "unit": "epochs/s"}
+            "value": round(epochs * len(configs) / best, 1), "unit": "epochs/s",
+            "runs": len(configs)}
 
 
 def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = False,
@@ -43,11 +48,18 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
     backends = ["numpy", backend] if backend in ("cupy", "auto") and backend != "numpy" else \
         [backend]
     for be in dict.fromkeys(backends):
-        for case, (config, epochs) in TRAIN_CASES.items():
+        lines = {}
+        for case, (configs, epochs) in TRAIN_CASES.items():
             n = max(20, epochs // 20) if quick else epochs
             if be == "cupy":  # the eager baseline is launch-bound: fewer epochs suffice
                 n = max(10, n // 20)
-            yield bench_train(be, case, config, n, repeats=1 if quick else 3)
+            lines[case] = line = bench_train(be, case, configs, n, repeats=1 if quick else 3)
+            yield line
+        # batching's gain, measured side by side with the single run of the same call
+        yield {"backend": lines["gaussians_runs16"]["backend"], "case": "gaussians_runs16",
+               "metric": "ratio_to_single_run",
+               "value": round(lines["gaussians_runs16"]["value"] / lines["gaussians"]["value"],
+                              2), "unit": "x"}
     big = render or record or app
     hardware = big and _hardware_gl()
     if render:

@@ -11,12 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 
 from .capture.errors import CaptureError
 from .compute.backend import BACKENDS, BackendError
-from .compute.config import DATASETS, PRESETS, ConfigError, GanConfig, apply_overrides, preset
+from .compute.config import (
+    DATASETS,
+    PRESETS,
+    ConfigError,
+    GanConfig,
+    apply_overrides,
+    compare_grid,
+    describe_settings,
+    preset,
+)
 from .compute.data import DataError
 from .compute.modelio import ModelFileError
 
@@ -42,7 +52,7 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    help="hyperparameter preset (default: the dataset's own)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a setting, e.g. --set d_lr=0.03 --set g_optimizer=adam "
-                        f"(keys: {', '.join(GanConfig.__dataclass_fields__)})")
+                        "(every key and its range: see the end of this help)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
 
 
@@ -55,67 +65,118 @@ def _progress(done: int, total: int, t0: float, stream) -> None:
     stream.flush()
 
 
+def _json_number(v):
+    """JSON has no NaN/Inf: a value that is not finite is written as null."""
+    return v if isinstance(v, (int, str, type(None))) or math.isfinite(v) else None
+
+
+def _load_for_training(args):
+    from .compute.modelio import load_model
+
+    fixed = [f for f, v in (("--dataset", args.dataset), ("--preset", args.preset),
+                            ("--seed", args.seed), ("--compare", args.compare)) if v]
+    if fixed:
+        raise ConfigError(f"{', '.join(fixed)}: cannot be combined with --load, which "
+                          "continues the saved model as it is (only live --set "
+                          "options such as d_lr may change)")
+    engine = load_model(args.load, backend=args.backend)
+    for run, config in enumerate(engine.configs()):
+        if not args.set:
+            break
+        new = apply_overrides(config, args.set)
+        if config.needs_reset(new):
+            changed = [k for k in new.to_dict() if getattr(new, k) != getattr(config, k)]
+            raise ConfigError(f"--set {', '.join(changed)}: would reset the loaded model; "
+                              "with --load only live settings may change "
+                              "(learning rates, optimisers, loss, k_d, k_g, ...)")
+        engine.set_config(new, run)
+    return engine
+
+
 def cmd_train(args) -> int:
-    from .compute.engine import Engine
-    from .compute.modelio import load_model, save_model
+    from .compute.api import make_engine
+    from .compute.modelio import save_model
 
     if args.epochs < 0:
         raise ConfigError(f"--epochs={args.epochs} must be >= 0")
+    grid = compare_grid(args.compare) if args.compare else [{}]
     if args.load:
-        fixed = [f for f, v in (("--dataset", args.dataset), ("--preset", args.preset),
-                                ("--seed", args.seed)) if v is not None]
-        if fixed:
-            raise ConfigError(f"{', '.join(fixed)}: cannot be combined with --load, which "
-                              "continues the saved model as it is (only live --set "
-                              "options such as d_lr may change)")
-        engine = load_model(args.load, backend=args.backend)
-        if args.set:
-            new = apply_overrides(engine.config, args.set)
-            if engine.config.needs_reset(new):
-                changed = [k for k in new.to_dict() if getattr(new, k) != getattr(
-                    engine.config, k)]
-                raise ConfigError(f"--set {', '.join(changed)}: would reset the loaded model; "
-                                  "with --load only live settings may change "
-                                  "(learning rates, optimisers, loss, k_d, k_g, ...)")
-            engine.set_config(new)
+        engine = _load_for_training(args)
     else:
-        engine = Engine(build_config(args), backend=args.backend)
+        base = build_config(args)
+        engine = make_engine([base.replace(**changes) for changes in grid],
+                             backend=args.backend)
     show = sys.stderr.isatty() and not args.quiet
     chunk = max(1, min(500, args.epochs // 100 or 1))
+    start = [engine.status(i).epoch for i in range(engine.run_count)]
     t0 = time.perf_counter()
     done = 0
     while done < args.epochs:
         n = min(chunk, args.epochs - done)
         stats = engine.train(n)
-        done += stats.epochs
+        done += n
         if show:
             _progress(done, args.epochs, t0, sys.stderr)
-        if stats.diverged:
+        if all(d is not None for d in stats.run_diverged):
             break
     seconds = time.perf_counter() - t0
     if show:
         sys.stderr.write("\n")
-    if engine.diverged:
-        print(f"glgan: {engine.diverged}", file=sys.stderr)
-    kl, js = engine.divergences()
-    result = {"epochs": done, "seconds": round(seconds, 4),
-              "epochs_per_s": round(done / seconds, 2) if seconds > 0 else 0.0,
-              "kl": kl, "js": js, "d_loss": engine.d_loss, "g_loss": engine.g_loss,
-              "epoch": engine.epoch, "diverged": engine.diverged,
-              "backend": engine.backend.name, "dataset": engine.config.dataset,
-              "seed": engine.config.seed}
-    if args.save:
-        paths = save_model(engine, args.save)
-        result["saved"] = [str(p) for p in paths]
+    runs = []
+    for i in range(engine.run_count):
+        status = engine.status(i)
+        kl, js = engine.divergences(i)
+        if status.diverged:
+            print(f"glgan: run {i}: {status.diverged}" if engine.run_count > 1 else
+                  f"glgan: {status.diverged}", file=sys.stderr)
+        runs.append({
+            "epochs": status.epoch - start[i],
+            "seconds": round(seconds, 4),
+            "epochs_per_s": round(done / seconds, 2) if seconds > 0 else 0.0,
+            "kl": kl, "js": js, "d_loss": status.d_loss, "g_loss": status.g_loss,
+            "epoch": status.epoch, "diverged": status.diverged,
+            "backend": engine.backend_name, "dataset": status.config.dataset,
+            "seed": status.config.seed})
+        if args.compare:
+            runs[-1]["varied"] = {k: getattr(status.config, k) for k in grid[0]}
+    runs = [{k: _json_number(v) if not isinstance(v, dict) else v for k, v in r.items()}
+            for r in runs]
+    saved = [str(p) for p in save_model(engine, args.save)] if args.save else None
+    if engine.run_count == 1:
+        result = dict(runs[0], **({"saved": saved} if saved else {}))
+    else:
+        result = {"runs": runs, "epochs": done, "seconds": round(seconds, 4),
+                  **({"saved": saved} if saved else {})}
     if args.json:
         print(json.dumps(result))
+    elif engine.run_count == 1:
+        r = runs[0]
+        print(f"{r['epochs']} epochs in {seconds:.2f} s ({r['epochs_per_s']:,.0f} epochs/s); "
+              f"D loss {_fmt(r['d_loss'])}, G loss {_fmt(r['g_loss'])}, "
+              f"KL {_fmt(r['kl'])}, JS {_fmt(r['js'])} bits")
     else:
-        print(f"{done} epochs in {seconds:.2f} s ({result['epochs_per_s']:,.0f} epochs/s); "
-              f"D loss {engine.d_loss:.4f}, G loss {engine.g_loss:.4f}, "
-              f"KL {kl:.4f}, JS {js:.4f} bits")
-        if args.save:
-            print("saved " + ", ".join(result["saved"]))
-    return 1 if engine.diverged else 0
+        print(_table(runs, list(grid[0]), done, seconds))
+    if saved and not args.json:
+        print("saved " + ", ".join(saved))
+    return 1 if all(engine.status(i).diverged for i in range(engine.run_count)) else 0
+
+
+def _fmt(v) -> str:
+    return "nan" if v is None else f"{v:.4f}"
+
+
+def _table(runs: list[dict], keys: list[str], epochs: int, seconds: float) -> str:
+    """One row per run: the varied values, then final KL, JS, losses and divergence."""
+    head = ["run"] + keys + ["epoch", "KL", "JS", "D loss", "G loss", "diverged"]
+    rows = [[str(i)] + [str(r.get("varied", {}).get(k, "")) for k in keys] +
+            [str(r["epoch"]), _fmt(r["kl"]), _fmt(r["js"]), _fmt(r["d_loss"]),
+             _fmt(r["g_loss"]), "yes" if r["diverged"] else "no"] for i, r in enumerate(runs)]
+    widths = [max(len(c) for c in col) for col in zip(head, *rows)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in [head] + rows]
+    total = epochs * len(runs)
+    lines.append(f"{len(runs)} runs x {epochs} epochs in {seconds:.2f} s "
+                 f"({total / seconds if seconds > 0 else 0:,.0f} epochs/s in all)")
+    return "\n".join(lines)
 
 
 def cmd_bench(args) -> int:
@@ -194,8 +255,15 @@ def make_parser() -> argparse.ArgumentParser:
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("train", parents=[verbose], help="train headless and print the result")
+    p = sub.add_parser("train", parents=[verbose], help="train headless and print the result",
+                       epilog="settings for --set and --compare:\n" + describe_settings(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_config_args(p)
+    p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
+                   help="train one run per value side by side (repeatable: every "
+                        "combination, at most 64 runs) and print a table; e.g. "
+                        "--compare d_lr=0.01,0.1 --compare seed=0,1. Exit status 1 only if "
+                        "every run diverged")
     p.add_argument("--epochs", type=int, default=1000)
     p.add_argument("--backend", choices=BACKENDS, default="auto")
     p.add_argument("--save", help="write the trained model to FILE.json + FILE.npz")

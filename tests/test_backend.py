@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from glgan.compute.backend import BackendError, cupy_status, select_backend
+from glgan.compute.api import make_engine
 from glgan.compute.config import GanConfig
-from glgan.compute.engine import Engine
 
 HAS_GPU = cupy_status()[0] is not None
 
@@ -44,8 +44,8 @@ def test_unknown_backend_is_refused():
 def test_cupy_backend_selected_when_gpu_present():
     be = select_backend("auto")
     assert be.name == "cupy"
-    assert Engine(backend="auto").backend.name == "numpy"  # faster than eager CuPy here
-    assert Engine(backend="cupy").train(3).epochs == 3
+    assert make_engine(backend="auto").backend_name == "numpy"  # faster than eager CuPy here
+    assert make_engine(backend="cupy").train(3).epochs == 3
 
 
 @pytest.mark.gpu
@@ -54,35 +54,31 @@ def test_cupy_backend_selected_when_gpu_present():
 @pytest.mark.parametrize("arch", [(2, 8), (3, 30), (6, 100)])
 def test_eager_cupy_matches_numpy_forward_gradients_and_steps(loss, opt, arch):
     """The NumPy engine run on CuPy arrays (the eager GPU baseline) against the reference:
-    same weights and batches -> same losses, gradients and updated weights (float32)."""
+    same seed -> same batches, losses and updated weights (float32), two runs at once."""
     layers, neurons = arch
     cfg = GanConfig(loss=loss, d_optimizer=opt, g_optimizer=opt, g_hidden_layers=layers,
                     d_hidden_layers=layers, g_neurons=neurons, d_neurons=neurons)
-    ref, gpu = Engine(cfg, backend="numpy"), Engine(cfg, backend="cupy")
-    assert gpu.backend.name == "cupy"
-    np.testing.assert_array_equal(gpu.backend.to_host(gpu.G.theta), ref.G.theta)
-    np.testing.assert_array_equal(gpu.backend.to_host(gpu.real_atlas.data), ref.real_atlas.data)
+    configs = [cfg, cfg.replace(seed=1, k_d=1)]
+    ref, gpu = make_engine(configs, backend="numpy"), make_engine(configs, backend="cupy")
+    assert gpu.backend_name == "cupy"
     for kind in ("d", "g", "both"):
         ref.train(1, kind)
         gpu.train(1, kind)
-        for net in ("G", "D"):
-            a, b = getattr(ref, net), getattr(gpu, net)
-            np.testing.assert_allclose(gpu.backend.to_host(b.grad), a.grad, rtol=1e-4,
-                                       atol=1e-6)
-            np.testing.assert_allclose(gpu.backend.to_host(b.theta), a.theta, rtol=1e-4,
-                                       atol=1e-6)
-        assert gpu.d_loss == pytest.approx(ref.d_loss, rel=1e-4)
-    f_ref, f_gpu = ref.frame(), gpu.frame()
-    np.testing.assert_allclose(f_gpu.fake, f_ref.fake, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(f_gpu.field, f_ref.field, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(f_gpu.grad_d, f_ref.grad_d, rtol=1e-3, atol=1e-5)
+        for a, b in zip(ref.snapshot().runs, gpu.snapshot().runs):
+            for k in ("g_theta", "d_theta", "d_m"):
+                np.testing.assert_allclose(getattr(b, k), getattr(a, k), rtol=1e-4, atol=1e-6)
+            assert b.d_loss == pytest.approx(a.d_loss, rel=1e-4)
+    for f_ref, f_gpu in zip(ref.frame(), gpu.frame()):
+        np.testing.assert_allclose(f_gpu.fake, f_ref.fake, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(f_gpu.field, f_ref.field, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(f_gpu.grad_d, f_ref.grad_d, rtol=1e-3, atol=1e-5)
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")
 def test_eager_cupy_converges_like_numpy():
     from glgan.compute.config import preset
-    eng = Engine(preset("gaussians").replace(seed=2), backend="cupy")
+    eng = make_engine(preset("gaussians").replace(seed=2), backend="cupy")
     js0 = eng.divergences()[1]
     best = 1.0
     for _ in range(6):

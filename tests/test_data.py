@@ -1,16 +1,18 @@
-"""Datasets and noise against GAN Lab's formulas (§1, §2); the atlas walk."""
+"""Datasets and noise against GAN Lab's formulas (§1, §2); the atlas walk and fresh batches."""
 
 import numpy as np
 import pytest
 
-from glgan.compute.data import Atlas, DataError, sample_noise, sample_real, validate_drawn
+from glgan.compute.data import DataError, sample_noise, sample_real, validate_drawn
+from glgan.compute.philox import Stream
+from glgan.compute.sampling import FRESH_CHUNK, SampleStream
 
 N = 200_000
 
 
 @pytest.fixture
 def rng():
-    return np.random.default_rng(123)
+    return 123  # the seed of the Philox streams
 
 
 def test_line_is_the_segment_with_small_jitter(rng):
@@ -82,22 +84,68 @@ def test_noise_ranges_and_moments(rng):
     assert g.std() == pytest.approx(0.25 * 0.8796, rel=0.01)
 
 
-def test_atlas_walks_cyclically_in_contiguous_batches(rng):
+def counting_draw(slots, stream, starts, n):
+    """Sample i of run s is (1000 s + start + i, stream): easy to follow."""
+    idx = np.asarray(starts, float) + np.arange(n)
+    base = 1000.0 * np.asarray(slots, float)[:, None] + idx
+    return np.stack([base, np.full_like(base, float(stream))], axis=-1)
+
+
+def test_atlas_walks_cyclically_in_contiguous_batches():
+    s = SampleStream(counting_draw, 2, 1, 4, 10, False, (7, 8), np.float64)
+    s.load([0], [0])
     seen = []
-    atlas = Atlas(lambda n: np.arange(n * 2, dtype=float).reshape(n, 2), 10, 4)
-    for _ in range(5):
-        batch = atlas.next()
-        assert batch.base is not None  # a view, not a copy
-        seen.append(batch[:, 0] // 2)
+    for _ in range(3):
+        dst = np.zeros((1, 2, 4))
+        s.take(dst, None)
+        seen.append(dst[0, 0])
     # GAN Lab: batch i starts at (i * B) mod size, counting from i = 1
     np.testing.assert_array_equal(seen[0], [4, 5, 6, 7])
     np.testing.assert_array_equal(seen[1], [8, 9, 0, 1])
     np.testing.assert_array_equal(seen[2], [2, 3, 4, 5])
+    assert s.counters()[0] == 3
 
 
-def test_fresh_atlas_redraws_after_each_pass(rng):
-    atlas = Atlas(lambda n: rng.random((n, 2)), 8, 4, fresh=True)
-    first_pass = atlas.data[:8].copy()
-    atlas.next()
-    atlas.next()  # wraps: a new block is drawn
-    assert not np.array_equal(first_pass, atlas.data[:8])
+@pytest.mark.parametrize("lockstep", [True, False])
+def test_runs_walk_their_own_atlas_and_only_active_runs_advance(lockstep):
+    s = SampleStream(counting_draw, 2, 2, 4, 10, False, (7, 8), np.float64)
+    s.load([0, 1], [0, 0])
+    s.begin(lockstep)
+    dst = np.zeros((2, 2, 4))
+    s.take(dst, np.array([True, True]))
+    np.testing.assert_array_equal(dst[:, 0], [[4, 5, 6, 7], [1004, 1005, 1006, 1007]])
+    s.begin(False)  # an inactive run keeps its place
+    s.take(dst, np.array([True, False]))
+    s.take(dst, np.array([True, True]))
+    np.testing.assert_array_equal(dst[:, 0], [[2, 3, 4, 5], [1008, 1009, 1000, 1001]])
+    s.end()
+    np.testing.assert_array_equal(s.counters(), [3, 2])
+
+
+@pytest.mark.parametrize("lockstep", [True, False])
+def test_fresh_batches_follow_the_stream_across_chunks(lockstep):
+    s = SampleStream(counting_draw, 2, 1, 3, 10, True, (7, 8), np.float64)
+    s.load([0], [0])
+    s.begin(lockstep)
+    got = []
+    for _ in range(FRESH_CHUNK + 5):  # past the first chunk
+        s.reserve(1)
+        dst = np.zeros((1, 2, 3))
+        s.take(dst, None)
+        got.append(dst[0].copy())
+    got = np.concatenate(got, axis=1)
+    np.testing.assert_array_equal(got[0], np.arange(3 * (FRESH_CHUNK + 5)))  # never repeated
+    assert (got[1] == 8).all()  # drawn from the fresh stream
+
+
+def test_fresh_stream_numbers_do_not_depend_on_chunking():
+    a = sample_real("ring", 300, 5, stream=Stream.REAL_FRESH, start=0)
+    b = np.concatenate([sample_real("ring", 100, 5, stream=Stream.REAL_FRESH, start=k * 100)
+                        for k in range(3)])
+    np.testing.assert_array_equal(a, b)
+    seeds = np.array([[5], [6]], np.uint64)
+    both = sample_noise("gaussian", 2, 300, seeds, stream=Stream.NOISE_FRESH,
+                        start=np.array([[0], [0]]))
+    np.testing.assert_array_equal(both[0], sample_noise("gaussian", 2, 300, 5,
+                                                        stream=Stream.NOISE_FRESH))
+    assert not np.array_equal(both[0], both[1])

@@ -10,8 +10,8 @@ import pytest
 import glgan
 from glgan.compute import metrics
 from glgan.compute.config import GanConfig
+from glgan.compute.api import make_engine
 from glgan.compute.data import sample_noise, sample_real
-from glgan.compute.engine import Engine
 from glgan.compute.modelio import ModelFileError, load_model, pretrained_path, save_model
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "ganlab-pretrained"
@@ -26,12 +26,11 @@ def ganlab_json(name: str) -> Path:
 def test_imported_ganlab_generators_reproduce_their_targets(name, max_js):
     model = glgan.load_ganlab_model(ganlab_json(name))
     assert model.config.dataset == name
-    rng = np.random.default_rng(0)
-    z = sample_noise(model.config.noise_dist, model.config.noise_dim, 20000, rng)
+    z = sample_noise(model.config.noise_dist, model.config.noise_dim, 20000, seed=0)
     fake = model.generator(z)
-    real = sample_real(name, 20000, rng)
+    real = sample_real(name, 20000, seed=0)
     _, js = metrics.grid_divergences(real, fake)
-    untrained = Engine(model.config)
+    untrained = make_engine(model.config)
     _, js_untrained = metrics.grid_divergences(real, untrained.generator(z))
     assert js < max_js < js_untrained  # measured: gaussians 0.11, line 0.31; untrained ~0.95
     d = model.discriminator(real[:1000])
@@ -45,7 +44,7 @@ def test_imported_config_and_epoch_match_ganlab_table():
     assert (c.noise_dist, c.g_hidden_layers, c.g_neurons, c.d_lr, c.g_lr, c.k_d) == \
         ("gaussian", 2, 8, 0.1, 0.03, 2)
     engine = model.to_engine()
-    assert engine.epoch == 1931
+    assert engine.status().epoch == 1931
     np.testing.assert_allclose(engine.generator(np.full((1, 2), 0.5)),
                                model.generator(np.full((1, 2), 0.5)), rtol=1e-6)
 
@@ -92,23 +91,55 @@ def test_missing_and_non_json_files(tmp_path):
 
 
 def test_glgan_model_round_trip_with_adam_state(tmp_path):
-    eng = Engine(GanConfig(d_optimizer="adam", seed=3))
+    eng = make_engine(GanConfig(d_optimizer="adam", seed=3))
     eng.train(25)
     json_path, npz_path = save_model(eng, tmp_path / "run1")
     assert json_path.name == "run1.json" and npz_path.name == "run1.npz"
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
     back = load_model(json_path)
-    assert back.config == eng.config and back.epoch == 25
-    np.testing.assert_array_equal(back.G.theta, eng.G.theta)
-    np.testing.assert_array_equal(back.opt_d.m, eng.opt_d.m)
-    assert back.opt_d.t == eng.opt_d.t
+    assert back.status().config == eng.status().config and back.status().epoch == 25
+    a, b = eng.snapshot().runs[0], back.snapshot().runs[0]
+    np.testing.assert_array_equal(b.g_theta, a.g_theta)
+    np.testing.assert_array_equal(b.d_m, a.d_m)
+    assert b.d_t == a.d_t == 50
+    np.testing.assert_array_equal(back.history().table(), eng.history().table())
     eng.train(5)
     back.train(5)  # continuing from the file gives the same numbers as not stopping
-    np.testing.assert_allclose(back.D.theta, eng.D.theta, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(back.snapshot().runs[0].d_theta, eng.snapshot().runs[0].d_theta)
+
+
+def test_several_runs_and_drawn_points_round_trip(tmp_path):
+    pts = np.array([[0.2, 0.3], [0.6, 0.7]])
+    configs = [GanConfig(dataset="drawn"), GanConfig(seed=4, g_neurons=5)]
+    eng = make_engine(configs, drawn=pts)
+    eng.train(3)
+    json_path, _ = save_model(eng, tmp_path / "two")
+    back = load_model(json_path)
+    assert back.configs() == tuple(configs) and back.run_count == 2
+    np.testing.assert_array_equal(back.drawn, pts)
+    meta = json.loads(json_path.read_text())
+    assert meta["version"] == 2 and [r["epoch"] for r in meta["runs"]] == [3, 3]
+
+
+def test_version_1_files_still_load(tmp_path):
+    """The format before engine v2: one run's weights, Adam state and epoch."""
+    eng = make_engine(GanConfig(d_optimizer="adam"))
+    eng.train(2)
+    s = eng.snapshot().runs[0]
+    np.savez(tmp_path / "old.npz", g_theta=s.g_theta, d_theta=s.d_theta, opt_d_m=s.d_m,
+             opt_d_v=s.d_v, opt_d_t=np.array(s.d_t), atlas_counters=np.array([4, 6]))
+    (tmp_path / "old.json").write_text(json.dumps({
+        "format": "glgan-model", "version": 1, "epoch": 2, "config": s.config.to_dict(),
+        "weights": "old.npz"}))
+    back = load_model(tmp_path / "old.json")
+    b = back.snapshot().runs[0]
+    np.testing.assert_array_equal(b.d_theta, s.d_theta)
+    np.testing.assert_array_equal(b.d_v, s.d_v)
+    assert (b.epoch, b.d_t, b.real_counter, b.noise_counter) == (2, s.d_t, 4, 6)
 
 
 def test_glgan_model_files_errors(tmp_path):
-    eng = Engine()
+    eng = make_engine()
     json_path, npz_path = save_model(eng, tmp_path / "m.json")
     npz_path.write_bytes(b"garbage")
     with pytest.raises(ModelFileError, match="does not belong"):  # checksum in the JSON
@@ -120,30 +151,34 @@ def test_glgan_model_files_errors(tmp_path):
         load_model(json_path)
     save_model(eng, json_path)
     meta = json.loads(json_path.read_text())
-    meta["config"]["g_neurons"] = 3  # weights no longer fit
+    meta["runs"][0]["config"]["g_neurons"] = 3  # weights no longer fit
     del meta["weights_sha256"]
     json_path.write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="g_theta"):
         load_model(json_path)
-    meta["config"]["g_neurons"] = 0
+    meta["runs"][0]["config"]["g_neurons"] = 0
     json_path.write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="g_neurons=0"):
         load_model(json_path)
     json_path.write_text(json.dumps({"format": "other"}))
     with pytest.raises(ModelFileError, match="not a glgan model"):
         load_model(json_path)
+    json_path.write_text(json.dumps({"format": "glgan-model", "version": 9}))
+    with pytest.raises(ModelFileError, match="version 9"):
+        load_model(json_path)
 
 
 def test_npz_with_pickled_objects_is_refused(tmp_path):
-    eng = Engine()
+    eng = make_engine()
     json_path, npz_path = save_model(eng, tmp_path / "m")
-    np.savez(npz_path, g_theta=np.array([object()], dtype=object), d_theta=eng.D.theta)
+    np.savez(npz_path, run0_g_theta=np.array([object()], dtype=object),
+             run0_d_theta=eng.snapshot().runs[0].d_theta)
     with pytest.raises(ModelFileError):
         load_model(json_path)
 
 
 def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
-    eng = Engine()
+    eng = make_engine()
     json_path, npz_path = save_model(eng, tmp_path / "m")
     before = npz_path.read_bytes()
 
@@ -158,7 +193,7 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
 
 
 def test_a_mixed_up_pair_is_refused(tmp_path):
-    a, b = Engine(GanConfig(seed=1)), Engine(GanConfig(seed=2))
+    a, b = make_engine(GanConfig(seed=1)), make_engine(GanConfig(seed=2))
     b.train(5)
     json_a, _ = save_model(a, tmp_path / "a")
     _, npz_b = save_model(b, tmp_path / "b")
@@ -167,20 +202,30 @@ def test_a_mixed_up_pair_is_refused(tmp_path):
         load_model(json_a)
 
 
+def _set_run0(m, **kw):
+    m["runs"][0].update(kw)
+
+
 @pytest.mark.parametrize("edit,match", [
-    (lambda m, a: m.update(epoch=[1]), "epoch"),
-    (lambda m, a: m.update(epoch=-3), "epoch"),
-    (lambda m, a: a.pop("opt_d_t"), "needs m, v and t"),
-    (lambda m, a: a.update(opt_d_t=np.array([1, 2])), "opt_d_t"),
-    (lambda m, a: a.update(opt_d_v=-np.abs(a["opt_d_v"]) - 1), "v >= 0"),
-    (lambda m, a: a.update(g_theta=a["g_theta"].astype(np.int64)), "g_theta"),
-    (lambda m, a: a.update(atlas_counters=np.array([1.5e30, 2.0])), "atlas_counters"),
-    (lambda m, a: a.update(atlas_counters=np.zeros((2, 2), np.int64)), "atlas_counters"),
+    (lambda m, a: _set_run0(m, epoch=[1]), "epoch"),
+    (lambda m, a: _set_run0(m, epoch=-3), "epoch"),
+    (lambda m, a: _set_run0(m, epoch=7), "epoch 7 in the JSON"),
+    (lambda m, a: _set_run0(m, diverged=5), "diverged"),
+    (lambda m, a: m.update(runs=[]), "1 to 64 runs"),
+    (lambda m, a: a.pop("run0_d_m"), "d_m: missing"),
+    (lambda m, a: a.update(run0_counts=np.array([1, 2])), "counts"),
+    (lambda m, a: a.update(run0_counts=np.array([0, 0, -1, 0, 3])), "counts"),
+    (lambda m, a: a.update(run0_d_v=-np.abs(a["run0_d_v"]) - 1), ">= 0"),
+    (lambda m, a: a.update(run0_d_m=a["run0_d_m"] * np.nan), "finite"),
+    (lambda m, a: a.update(run0_g_theta=a["run0_g_theta"].astype(np.int64)), "g_theta"),
+    (lambda m, a: a.update(run0_losses=np.zeros(3)), "losses"),
+    (lambda m, a: a.update(run0_history_counts=np.zeros(6, np.int64)), "history"),
+    (lambda m, a: a.update(run0_history_rows=np.zeros((5, 4))), "history rows"),
     (lambda m, a: m.update(weights=""), "must name a .npz"),
     (lambda m, a: m.update(weights="../x.npz"), "must name a .npz"),
 ])
 def test_malformed_model_files_are_refused_with_a_reason(tmp_path, edit, match):
-    eng = Engine(GanConfig(d_optimizer="adam"))
+    eng = make_engine(GanConfig(d_optimizer="adam"))
     eng.train(3)
     json_path, npz_path = save_model(eng, tmp_path / "m")
     meta = json.loads(json_path.read_text())
@@ -198,7 +243,7 @@ def test_dotted_names_keep_their_dots_and_files_get_normal_permissions(tmp_path)
     import os
     import stat
 
-    json_path, npz_path = save_model(Engine(), tmp_path / "run.v2")
+    json_path, npz_path = save_model(make_engine(), tmp_path / "run.v2")
     assert (json_path.name, npz_path.name) == ("run.v2.json", "run.v2.npz")
     umask = os.umask(0o022)
     os.umask(umask)

@@ -4,6 +4,10 @@ Owns the frozen configuration dataclass, its validation (``ConfigError`` names t
 value and what is allowed), ``KEY=VALUE`` overrides for the CLI, JSON round-trips, and the five
 per-distribution presets of GAN Lab (reference ganlab.md §3).
 
+Every field's allowed range or choices is declared once, in the field's metadata; ``field_spec``
+/ ``field_specs`` expose that table to ``validate``, the hyperparameter UI (slider bounds) and
+``describe_settings`` (``--set`` help).
+
 Layer counts are truthful: ``g_hidden_layers`` is the number of ReLU hidden layers. GAN Lab's
 UI shows "L hidden layer(s)" but builds L+1 of them, so GAN Lab's L maps to ``L + 1`` here.
 Neurons start at 1: GAN Lab lets the count reach 0, a degenerate zero-width network.
@@ -29,40 +33,63 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names the field, the value and the range."""
 
 
-def _live(default: Any, doc: str) -> Any:
-    return field(default=default, metadata={"live": True, "doc": doc})
+# Each field's metadata is one row of the settings table: live/doc plus its allowed values
+# (kind "int"/"float"/"choice"/"bool", lo/hi bounds, lo_open, choices). validate(), the
+# hyperparameter UI and describe_settings() all read this table (see field_spec()).
+def _int(lo: int, hi: int) -> dict[str, Any]:
+    return {"kind": "int", "lo": lo, "hi": hi}
 
 
-def _reset(default: Any, doc: str) -> Any:
-    return field(default=default, metadata={"live": False, "doc": doc})
+def _float(lo: float, hi: float, *, lo_open: bool = False) -> dict[str, Any]:
+    return {"kind": "float", "lo": lo, "hi": hi, "lo_open": lo_open}
+
+
+def _choice(choices: tuple[str, ...]) -> dict[str, Any]:
+    return {"kind": "choice", "choices": choices}
+
+
+_BOOL: dict[str, Any] = {"kind": "bool"}
+
+
+def _live(default: Any, doc: str, spec: dict[str, Any]) -> Any:
+    return field(default=default, metadata={"live": True, "doc": doc, **spec})
+
+
+def _reset(default: Any, doc: str, spec: dict[str, Any]) -> Any:
+    return field(default=default, metadata={"live": False, "doc": doc, **spec})
 
 
 @dataclass(frozen=True)
 class GanConfig:
     """One GAN experiment. Fields marked live apply without resetting the weights."""
 
-    dataset: str = _reset("gaussians", "target distribution: " + ", ".join(DATASETS))
-    noise_dist: str = _reset("gaussian", "latent distribution: uniform U[0,1) or truncN(0.5,0.25)")
-    noise_dim: int = _reset(2, "latent dimension (GAN Lab: 1 or 2)")
-    g_hidden_layers: int = _reset(2, "generator ReLU hidden layers (GAN Lab's L + 1)")
-    g_neurons: int = _reset(8, "neurons per generator hidden layer")
-    d_hidden_layers: int = _reset(2, "discriminator ReLU hidden layers (GAN Lab's L + 1)")
-    d_neurons: int = _reset(8, "neurons per discriminator hidden layer")
-    d_optimizer: str = _live("sgd", "discriminator optimiser: sgd or adam")
-    g_optimizer: str = _live("sgd", "generator optimiser: sgd or adam")
-    d_lr: float = _live(0.1, "discriminator learning rate")
-    g_lr: float = _live(0.03, "generator learning rate")
-    loss: str = _live("log", "log (non-saturating G), minimax (saturating G) or leastsq")
-    real_weight: float = _live(0.95, "weight of D's real term in the log loss (GAN Lab: 0.95)")
-    k_d: int = _live(2, "discriminator steps per epoch")
-    k_g: int = _live(1, "generator steps per epoch")
-    adam_beta1: float = _live(0.9, "Adam beta1")
-    adam_beta2: float = _live(0.999, "Adam beta2")
-    adam_eps: float = _live(1e-8, "Adam epsilon")
-    batch_size: int = _reset(150, "samples per D and G step (GAN Lab: 150)")
-    seed: int = _reset(0, "random seed for weights, data atlas and noise")
-    use_atlas: bool = _reset(True, "GAN Lab's fixed 12000-sample atlas walked in batches")
-    atlas_size: int = _reset(12000, "samples in the atlas")
+    dataset: str = _reset("gaussians", "target distribution: " + ", ".join(DATASETS),
+                          _choice(DATASETS))
+    noise_dist: str = _reset("gaussian", "latent distribution: uniform U[0,1) or truncN(0.5,0.25)",
+                             _choice(NOISE_DISTS))
+    noise_dim: int = _reset(2, "latent dimension (GAN Lab: 1 or 2)", _int(1, 2))
+    g_hidden_layers: int = _reset(2, "generator ReLU hidden layers (GAN Lab's L + 1)", _int(1, 6))
+    g_neurons: int = _reset(8, "neurons per generator hidden layer", _int(1, 100))
+    d_hidden_layers: int = _reset(2, "discriminator ReLU hidden layers (GAN Lab's L + 1)",
+                                  _int(1, 6))
+    d_neurons: int = _reset(8, "neurons per discriminator hidden layer", _int(1, 100))
+    d_optimizer: str = _live("sgd", "discriminator optimiser: sgd or adam", _choice(OPTIMIZERS))
+    g_optimizer: str = _live("sgd", "generator optimiser: sgd or adam", _choice(OPTIMIZERS))
+    d_lr: float = _live(0.1, "discriminator learning rate", _float(0.0, 10.0, lo_open=True))
+    g_lr: float = _live(0.03, "generator learning rate", _float(0.0, 10.0, lo_open=True))
+    loss: str = _live("log", "log (non-saturating G), minimax (saturating G) or leastsq",
+                      _choice(LOSSES))
+    real_weight: float = _live(0.95, "weight of D's real term in the log loss (GAN Lab: 0.95)",
+                               _float(0.0, 1.0, lo_open=True))
+    k_d: int = _live(2, "discriminator steps per epoch", _int(0, 10))
+    k_g: int = _live(1, "generator steps per epoch", _int(0, 10))
+    adam_beta1: float = _live(0.9, "Adam beta1", _float(0.0, 0.999999))
+    adam_beta2: float = _live(0.999, "Adam beta2", _float(0.0, 0.999999999))
+    adam_eps: float = _live(1e-8, "Adam epsilon", _float(0.0, 1.0, lo_open=True))
+    batch_size: int = _reset(150, "samples per D and G step (GAN Lab: 150)", _int(1, 8192))
+    seed: int = _reset(0, "random seed for weights, data atlas and noise", _int(0, 2**32 - 1))
+    use_atlas: bool = _reset(True, "GAN Lab's fixed 12000-sample atlas walked in batches", _BOOL)
+    atlas_size: int = _reset(12000, "samples in the atlas", _int(1, 1_000_000))
 
     def __post_init__(self) -> None:
         validate(self)
@@ -112,57 +139,122 @@ def live_field_names() -> list[str]:
     return [f.name for f in fields(GanConfig) if f.metadata.get("live")]
 
 
-def _check_choice(name: str, value: Any, choices: tuple) -> None:
-    if value not in choices:
-        raise ConfigError(f"{name}={value!r} is not allowed; choose one of {', '.join(choices)}")
+@dataclass(frozen=True)
+class FieldSpec:
+    """One row of the settings table: a GanConfig field, its allowed values and its doc.
+
+    ``kind`` is "int" or "float" (allowed: ``lo <= v <= hi``, or ``lo < v`` when ``lo_open``),
+    "choice" (allowed: one of ``choices``) or "bool". ``lo``/``hi`` are None and ``choices``
+    is empty where they do not apply. ``live`` fields apply without resetting the model.
+    """
+
+    name: str
+    kind: str
+    lo: float | int | None
+    hi: float | int | None
+    lo_open: bool
+    choices: tuple[str, ...]
+    live: bool
+    doc: str
+    default: Any
+
+    def range_text(self) -> str:
+        """What is allowed, as the error messages write it: ``[1, 100]``, ``(0.0, 10.0]``..."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        return f"{'(' if self.lo_open else '['}{self.lo}, {self.hi}]"
+
+    def check(self, value: Any) -> None:
+        """Raise ConfigError (naming the field, the value and the range) unless allowed."""
+        name = self.name
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ConfigError(
+                    f"{name}={value!r} is not allowed; choose one of {', '.join(self.choices)}"
+                )
+        elif self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{name}={value!r} must be true or false")
+        elif self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name}={value!r} must be an integer in [{self.lo}, {self.hi}]")
+            if not self.lo <= value <= self.hi:
+                raise ConfigError(f"{name}={value!r} is out of range; allowed {self.range_text()}")
+        else:  # float
+            ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not ok_type or value != value or value in (float("inf"), float("-inf")):
+                raise ConfigError(f"{name}={value!r} must be a finite number")
+            bad_lo = value <= self.lo if self.lo_open else value < self.lo
+            if bad_lo or value > self.hi:
+                raise ConfigError(f"{name}={value!r} is out of range; allowed {self.range_text()}")
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{name}={value!r} must be an integer in [{lo}, {hi}]")
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name}={value!r} is out of range; allowed [{lo}, {hi}]")
+_KINDS = ("int", "float", "choice", "bool")
 
 
-def _check_float(name: str, value: Any, lo: float, hi: float, lo_open: bool = False) -> None:
-    ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok_type or value != value or value in (float("inf"), float("-inf")):
-        raise ConfigError(f"{name}={value!r} must be a finite number")
-    bad_lo = value <= lo if lo_open else value < lo
-    if bad_lo or value > hi:
-        bracket = "(" if lo_open else "["
-        raise ConfigError(f"{name}={value!r} is out of range; allowed {bracket}{lo}, {hi}]")
+def _spec_of(f: dataclasses.Field) -> FieldSpec:
+    meta = f.metadata
+    kind = meta.get("kind")
+    if kind not in _KINDS:  # a field declared without _int/_float/_choice/_BOOL
+        raise TypeError(f"GanConfig.{f.name}: metadata kind={kind!r}, expected one of {_KINDS}")
+    return FieldSpec(
+        name=f.name, kind=kind, lo=meta.get("lo"), hi=meta.get("hi"),
+        lo_open=bool(meta.get("lo_open", False)), choices=tuple(meta.get("choices", ())),
+        live=bool(meta.get("live", False)), doc=str(meta.get("doc", "")), default=f.default,
+    )
+
+
+_SPECS: dict[str, FieldSpec] = {f.name: _spec_of(f) for f in fields(GanConfig)}
+
+
+def field_specs() -> tuple[FieldSpec, ...]:
+    """Every GanConfig field's spec, in declaration (and validation) order."""
+    return tuple(_SPECS.values())
+
+
+def field_spec(name: str) -> FieldSpec:
+    """The spec of field ``name``; ConfigError for an unknown name."""
+    try:
+        return _SPECS[name]
+    except KeyError:
+        raise ConfigError(
+            f"{name}: unknown setting; allowed: {', '.join(field_names())}"
+        ) from None
 
 
 def validate(c: GanConfig) -> None:
-    """Raise ConfigError for the first invalid field of ``c``."""
-    _check_choice("dataset", c.dataset, DATASETS)
-    _check_choice("noise_dist", c.noise_dist, NOISE_DISTS)
-    _check_int("noise_dim", c.noise_dim, 1, 2)
-    _check_int("g_hidden_layers", c.g_hidden_layers, 1, 6)
-    _check_int("g_neurons", c.g_neurons, 1, 100)
-    _check_int("d_hidden_layers", c.d_hidden_layers, 1, 6)
-    _check_int("d_neurons", c.d_neurons, 1, 100)
-    _check_choice("d_optimizer", c.d_optimizer, OPTIMIZERS)
-    _check_choice("g_optimizer", c.g_optimizer, OPTIMIZERS)
-    _check_float("d_lr", c.d_lr, 0.0, 10.0, lo_open=True)
-    _check_float("g_lr", c.g_lr, 0.0, 10.0, lo_open=True)
-    _check_choice("loss", c.loss, LOSSES)
-    _check_float("real_weight", c.real_weight, 0.0, 1.0, lo_open=True)
-    _check_int("k_d", c.k_d, 0, 10)
-    _check_int("k_g", c.k_g, 0, 10)
-    _check_float("adam_beta1", c.adam_beta1, 0.0, 0.999999)
-    _check_float("adam_beta2", c.adam_beta2, 0.0, 0.999999999)
-    _check_float("adam_eps", c.adam_eps, 0.0, 1.0, lo_open=True)
-    _check_int("batch_size", c.batch_size, 1, 8192)
-    _check_int("seed", c.seed, 0, 2**32 - 1)
-    if not isinstance(c.use_atlas, bool):
-        raise ConfigError(f"use_atlas={c.use_atlas!r} must be true or false")
-    _check_int("atlas_size", c.atlas_size, 1, 1_000_000)
+    """Raise ConfigError for the first invalid field of ``c`` (in field order)."""
+    for spec in _SPECS.values():
+        spec.check(getattr(c, spec.name))
     if c.use_atlas and c.atlas_size < c.batch_size:  # (fresh sampling draws >= a batch)
         raise ConfigError(
             f"atlas_size={c.atlas_size} must be at least batch_size={c.batch_size}"
         )
+
+
+def _cli_text(value: Any) -> str:
+    """A value as it is typed after ``--set KEY=``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def describe_settings() -> str:
+    """Help text for ``--set KEY=VALUE``: every setting, its range or choices, live or reset."""
+    lines = [
+        "Settings for --set KEY=VALUE (repeatable). 'live' settings apply to a running model;",
+        "'reset' settings restart training from new weights.",
+        "",
+    ]
+    for spec in _SPECS.values():
+        effect = "live" if spec.live else "reset"
+        lines.append(f"  {spec.name:<16} {spec.kind:<6} {spec.range_text()}  "
+                     f"(default {_cli_text(spec.default)}, {effect})")
+        lines.append(f"  {'':<16} {spec.doc}")
+    lines += ["", "Also: atlas_size must be at least batch_size while use_atlas is true."]
+    return "\n".join(lines)
 
 
 def _coerce(name: str, value: Any, type_name: Any) -> Any:
@@ -194,6 +286,32 @@ def parse_override(text: str) -> tuple[str, Any]:
         except (ValueError, SyntaxError):
             value = raw  # a bare word such as adam or gaussians
     return key, _coerce(key, value, known[key].type)
+
+
+MAX_COMPARE_RUNS = 64
+
+
+def compare_grid(specs: list[str]) -> list[dict[str, Any]]:
+    """``--compare KEY=V1,V2,...`` (repeatable) -> the cartesian product as a list of changes,
+    first key slowest; at most 64 runs. Each value is parsed like ``--set KEY=VALUE``."""
+    axes: dict[str, list[Any]] = {}
+    for spec in specs:
+        if "=" not in spec:
+            raise ConfigError(f"--compare {spec!r}: expected KEY=V1,V2,..., e.g. d_lr=0.01,0.1")
+        key, raw = (t.strip() for t in spec.split("=", 1))
+        if key in axes:
+            raise ConfigError(f"--compare {key}: given twice; list all its values once")
+        values = [v.strip() for v in raw.split(",")]
+        if not values or any(v == "" for v in values):
+            raise ConfigError(f"--compare {spec!r}: an empty value; expected KEY=V1,V2,...")
+        axes[key] = [parse_override(f"{key}={v}")[1] for v in values]
+    grid: list[dict[str, Any]] = [{}]
+    for key, values in axes.items():
+        grid = [dict(g, **{key: v}) for g in grid for v in values]
+        if len(grid) > MAX_COMPARE_RUNS:
+            raise ConfigError(f"--compare: {len(grid)}+ runs; at most {MAX_COMPARE_RUNS} "
+                              "(the product of every key's number of values)")
+    return grid
 
 
 def apply_overrides(cfg: GanConfig, overrides: list[str]) -> GanConfig:

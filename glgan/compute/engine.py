@@ -1,440 +1,288 @@
-"""Engine: trains one GAN (NumPy reference path) and computes what a renderer shows.
+"""BatchedEngine: the GanEngine of the NumPy path (and of the eager CuPy baseline).
 
-Owns the training loop of GAN Lab (§4): one epoch = k_D discriminator steps, then k_G generator
-steps, each on a fresh batch from the real and noise atlases; step kinds both / d / g
-(GAN Lab's Step buttons). Detects divergence (NaN/Inf) and rolls back to the last finite
-state of the current ``train`` call instead of propagating it. ``frame()`` returns a
-``FrameData`` with everything visual (fake and real samples, D's field, the generator
-manifold with GAN Lab's density opacities, gradient vectors, predictions, KL/JS).
-
-A CuPy engine can sit behind the same public methods (``reset``, ``set_config``, ``train``,
-``frame``, ``generator``, ``discriminator``, ``state``/``load_state``).
+Owns the list of runs and how they are batched: runs whose configs share ``batch_key``
+(architecture, batch size, atlas settings) train together in one ``RunBatch``; runs that
+differ there go to separate batches, while callers see one list of runs in their order.
+Structural changes (a run's architecture, restore, new drawn points) rebuild the batches from
+the complete state of every run, so nothing is lost; live edits go straight to the batch.
 """
 
 from __future__ import annotations
 
-import logging
-import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from glgan.frame import FrameData
 
-from . import losses, metrics
-from .backend import select_backend
-from .config import MAX_FIELD_RES, GanConfig
-from .data import Atlas, DataError, sample_noise, sample_real, validate_drawn
+from .api import MAX_RUNS, STEP_KINDS, RunStatus, TrainStats
+from .backend import Backend
+from .batch import RunBatch, batch_key, initial_state
+from .config import MAX_FIELD_RES, ConfigError, GanConfig
+from .data import DataError, validate_drawn
 from .history import History
-from .mlp import MLP, init_params, layer_sizes
-from .optim import make_optimizer
-
-log = logging.getLogger(__name__)
-STEP_KINDS = ("both", "d", "g")
-NUM_FAKE_SHOWN = 150
-ROLLBACK_EVERY = 16  # epochs between finite snapshots: a divergence loses at most this many
-NUM_REAL_SHOWN = 450
-METRIC_SAMPLES = 1200
+from .mlp import params_to_theta
+from .state import EngineState, RunState, d_sizes, g_sizes
 
 
-@dataclass
-class TrainStats:
-    """What one ``train`` call did."""
-
-    epochs: int
-    seconds: float
-    d_loss: float
-    g_loss: float
-    diverged: str | None
+def _check_run_count(n: int) -> None:
+    if not 1 <= n <= MAX_RUNS:
+        raise ConfigError(f"runs={n} is out of range; allowed [1, {MAX_RUNS}]")
 
 
-class Engine:
-    """One GAN: generator, discriminator, their optimisers, data atlases and history.
+class BatchedEngine:
+    """See the module docstring and ``api.GanEngine`` for the methods."""
 
-    Args:
-        config: the experiment (validated GanConfig).
-        backend: "numpy" (this engine), or "auto" (numpy where no GPU engine applies).
-        drawn: (N, 2) user-drawn points, required when ``config.dataset == "drawn"``.
-        dtype: float32 for speed, float64 for gradient checks.
-    """
+    def __init__(self, configs: list[GanConfig] | None, backend: Backend, *, drawn=None,
+                 state: EngineState | None = None, dtype=np.float32):
+        self._backend, self._dtype = backend, np.dtype(dtype)
+        self._version = 0
+        if state is None:
+            _check_run_count(len(configs))
+            drawn = validate_drawn(drawn) if drawn is not None else None
+            for c in configs:
+                self._check_drawn(c, drawn)
+            state = EngineState(tuple(initial_state(c) for c in configs), drawn)
+        self._run_ids: list[int] = []
+        self._batches: list[RunBatch] = []
+        self._where: list[tuple[int, int]] = []
+        self._drawn = None
+        self.restore(state)
 
-    def __init__(self, config: GanConfig | None = None, *, backend: str = "numpy",
-                 drawn: np.ndarray | None = None, dtype=np.float32):
-        # The NumPy path is the reference. "cupy" runs the same code on CuPy arrays (the
-        # eager GPU baseline: correct but launch-bound); "auto" keeps NumPy, which is faster
-        # than eager CuPy for GAN Lab's small models, until the fused CUDA engine exists.
-        selected = select_backend(backend)
-        if selected.name == "cupy" and backend == "auto":
-            log.warning("backend auto: using numpy; on CuPy this engine runs eagerly (one "
-                        "launch per array operation), which is slower for small models")
-            selected = select_backend("numpy")
-        self.backend = selected
-        self.xp = selected.xp
-        self.dtype = np.dtype(dtype)
-        self.config = config if config is not None else GanConfig()
-        self.drawn = validate_drawn(drawn) if drawn is not None else None
-        self.history = History(capacity=1000)
-        self.reset()
-
-    # -- set-up -------------------------------------------------------------------------
-    def reset(self, config: GanConfig | None = None) -> None:
-        """New weights, atlases and optimisers from ``config.seed``; epoch 0. A config that
-        cannot be used (drawn without points) is refused before anything changes."""
-        c = config if config is not None else self.config
-        if c.dataset == "drawn" and self.drawn is None:
+    # -- structure ----------------------------------------------------------------------
+    @staticmethod
+    def _check_drawn(c: GanConfig, drawn) -> None:
+        if c.dataset == "drawn" and drawn is None:
             raise DataError("dataset=drawn needs drawn points; draw some first")
-        self.config = c
-        self.run_id = getattr(self, "run_id", 0) + 1  # a new run: UI clocks start over
-        seeds = np.random.SeedSequence(c.seed).spawn(4)
-        rng_g, rng_d, rng_real, rng_noise = (np.random.default_rng(s) for s in seeds)
-        xp = self.xp
-        self.G = MLP(layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2),
-                     tanh_output=True, capacity=c.batch_size, dtype=self.dtype, xp=xp)
-        self.D = MLP(layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1),
-                     tanh_output=False, capacity=2 * c.batch_size, dtype=self.dtype, xp=xp)
-        self.G.set_params(init_params(self.G.sizes, rng_g))
-        self.D.set_params(init_params(self.D.sizes, rng_d))
-        drawn = self.drawn
 
-        def draw_real(n):
-            return sample_real(c.dataset, n, rng_real, drawn)
-
-        def draw_noise(n):
-            return sample_noise(c.noise_dist, c.noise_dim, n, rng_noise)
-
-        fresh = not c.use_atlas
-        # with fresh samples the atlas is only a block redrawn after each pass: at least a batch
-        size = max(c.atlas_size, c.batch_size) if fresh else c.atlas_size
-        self.real_atlas = Atlas(draw_real, size, c.batch_size, self.dtype, fresh, xp)
-        self.noise_atlas = Atlas(draw_noise, size, c.batch_size, self.dtype, fresh, xp)
-        # What the view shows: the atlases' first rows (GAN Lab: 450 real, 150 fixed noise).
-        self.real_shown = self.real_atlas.first[:NUM_REAL_SHOWN].copy()
-        self.fixed_noise = self.noise_atlas.first[:NUM_FAKE_SHOWN].copy()
-        self._init_metric_sets(rng_real, draw_real, draw_noise)
-        self._d_grad = losses.DLossGrad(c.batch_size, c.batch_size, self.dtype, xp)
-        self._g_grad = losses.GLossGrad(c.batch_size, self.dtype, xp)
-        self.opt_d = self.opt_g = None
-        self._make_optimizers(force=True)
-        self.epoch = 0
-        self.d_loss = float("nan")
-        self.g_loss = float("nan")
-        self.diverged: str | None = None
-        self.history.clear()
+    def _build(self, runs: tuple[RunState, ...], drawn) -> None:
+        """Group the runs into batches (first-seen order) and load their states."""
+        groups: dict[tuple, list[int]] = {}
+        for i, r in enumerate(runs):
+            groups.setdefault(batch_key(r.config), []).append(i)
+        self._drawn = drawn
+        self._batches, self._where = [], [None] * len(runs)
+        for members in groups.values():
+            batch = RunBatch([runs[i] for i in members], drawn, self._dtype, self._backend.xp)
+            for slot, i in enumerate(members):
+                self._where[i] = (len(self._batches), slot)
+            self._batches.append(batch)
         self._touch()
 
+    def _at(self, run: int) -> tuple[RunBatch, int]:
+        if isinstance(run, bool) or not isinstance(run, (int, np.integer)) or \
+                not 0 <= run < len(self._where):
+            raise ValueError(f"run={run!r} is out of range; this engine has "
+                             f"{len(self._where)} run(s): 0..{len(self._where) - 1}")
+        b, slot = self._where[int(run)]
+        return self._batches[b], slot
+
+    def _put(self, run: int, s: RunState) -> None:
+        """Make run ``run`` exactly ``s``: in place when it stays in its batch."""
+        batch, slot = self._at(run)
+        if batch_key(s.config) == batch_key(batch.configs[0]):
+            batch.load_run(slot, s)
+            self._touch()
+        else:
+            runs = list(self.snapshot().runs)
+            runs[run] = s
+            self._build(tuple(runs), self._drawn)
+        self._run_ids[run] += 1
+
     def _touch(self) -> None:
-        """Weights (or the loss) changed: cached evaluations are stale; ``version`` counts
-        these changes so a viewer knows when to ask for a new frame."""
-        self._divergence_cache: dict[bool, tuple[float, float]] = {}
-        self.version = getattr(self, "version", 0) + 1
+        self._version += 1
 
-    def _init_metric_sets(self, rng, draw_real, draw_noise) -> None:
-        n = min(METRIC_SAMPLES, self.config.atlas_size)
-        host = self.backend.to_host
-        # copies: with fresh sampling the atlases are redrawn, the evaluation set must not be
-        self._metric_real = np.array(host(self.real_atlas.data[:n]))
-        self._metric_real_hist = metrics.histogram(self._metric_real)
-        self._metric_noise = np.array(host(self.noise_atlas.data[:n]))
-        self._ganlab_true_hist = None  # built on demand (compat metrics)
+    # -- the Protocol: properties -----------------------------------------------------------
+    @property
+    def backend_name(self) -> str:
+        return self._backend.name
 
-    def _make_optimizers(self, force: bool = False) -> None:
-        c = self.config
-        hyper = (c.adam_beta1, c.adam_beta2, c.adam_eps)
-        if force or self.opt_d.kind != c.d_optimizer:
-            self.opt_d = make_optimizer(c.d_optimizer, self.D.theta, c.d_lr, *hyper, xp=self.xp)
-        if force or self.opt_g.kind != c.g_optimizer:
-            self.opt_g = make_optimizer(c.g_optimizer, self.G.theta, c.g_lr, *hyper, xp=self.xp)
-        self.opt_d.set_hyper(c.d_lr, *hyper)
-        self.opt_g.set_hyper(c.g_lr, *hyper)
+    @property
+    def version(self) -> int:
+        return self._version
 
-    def set_config(self, config: GanConfig) -> bool:
-        """Apply ``config``: live fields (lr, optimiser, loss, k, ...) keep the weights and
-        Adam's moments; any other change resets. Returns True if it reset."""
-        if self.config.needs_reset(config):
-            self.reset(config)  # refuses a config it cannot use, keeping the current one
-            return True
-        changed = config != self.config
-        self.config = config
-        self._make_optimizers()
-        if changed:
-            self._touch()  # e.g. a new loss changes the gradient arrows
-            self.clear_divergence()  # a live edit (lower lr, other loss) may fix it
-        return False
+    @property
+    def run_count(self) -> int:
+        return len(self._where)
 
-    def set_drawn(self, points) -> None:
-        """Use ``points`` (N, 2) as the drawn distribution (validated)."""
-        self.drawn = validate_drawn(points)
+    @property
+    def drawn(self) -> np.ndarray | None:
+        return self._drawn
 
-    # -- training -----------------------------------------------------------------------
-    def _d_step(self, want_loss: bool) -> None:
-        c, B = self.config, self.config.batch_size
-        buf = self.D.input_buffer(2 * B)
-        buf[:B] = self.real_atlas.next()
-        buf[B:] = self.G.forward(self.noise_atlas.next())
-        logits = self.D.forward_input(2 * B)
-        self.D.backward(self._d_grad(c.loss, logits, c.real_weight))
-        if want_loss:
-            self.d_loss = losses.d_loss_value(c.loss, logits[:B], logits[B:], c.real_weight,
-                                              self.xp)
-        self.opt_d.step(self.D.theta, self.D.grad)
+    def configs(self) -> tuple[GanConfig, ...]:
+        return tuple(self._at(i)[0].configs[self._at(i)[1]] for i in range(self.run_count))
 
-    def _g_step(self, want_loss: bool) -> None:
-        loss = self.config.loss
-        fake = self.G.forward(self.noise_atlas.next())
-        logits = self.D.forward(fake)
-        d_fake = self.D.backward(self._g_grad(loss, logits), param_grads=False, input_grad=True)
-        if want_loss:
-            self.g_loss = losses.g_loss_value(loss, logits, self.xp)
-        self.G.backward(d_fake)
-        self.opt_g.step(self.G.theta, self.G.grad)
+    def status(self, run: int = 0) -> RunStatus:
+        b, s = self._at(run)
+        return RunStatus(b.configs[s], b.epoch[s], float(b.d_loss[s]), float(b.g_loss[s]),
+                         b.diverged[s], self._run_ids[run])
 
-    def train(self, epochs: int = 1, kind: str = "both") -> TrainStats:
-        """Train ``epochs`` epochs of ``kind`` (both: k_D D steps then k_G G steps; d: one D
-        step; g: one G step). Stops early, rolled back, if anything becomes NaN/Inf."""
+    def history(self, run: int = 0) -> History:
+        b, s = self._at(run)
+        return b.history[s]
+
+    # -- training ---------------------------------------------------------------------------
+    def _selected(self, runs) -> list[np.ndarray]:
+        """Per batch, a bool mask of the runs asked for."""
+        masks = [np.zeros(b.R, bool) for b in self._batches]
+        for i in (range(self.run_count) if runs is None else runs):
+            self._at(i)  # checks the index
+            b, s = self._where[int(i)]
+            masks[b][s] = True
+        return masks
+
+    def _train(self, epochs: int, runs, k, count: bool) -> TrainStats:
+        t0 = time.perf_counter()
+        done = [0] * self.run_count
+        masks = self._selected(runs)
+        trained = False
+        for b, (batch, mask) in enumerate(zip(self._batches, masks)):
+            if not mask.any():
+                continue
+            kd, kg = k(batch)
+            runs_done = batch.train(epochs, kd, kg, mask, count)
+            trained = trained or epochs > 0
+            for i, (bi, slot) in enumerate(self._where):
+                if bi == b:
+                    done[i] = int(runs_done[slot])
+        if trained:
+            self._touch()
+        return TrainStats(time.perf_counter() - t0, tuple(done),
+                          tuple(self.status(i).diverged for i in range(self.run_count)))
+
+    def train(self, epochs: int = 1, kind: str = "both", runs=None) -> TrainStats:
         if kind not in STEP_KINDS:
             raise ValueError(f"kind={kind!r} is not allowed; choose one of {', '.join(STEP_KINDS)}")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs={epochs!r} must be a non-negative integer")
-        c = self.config
-        k_d = c.k_d if kind == "both" else int(kind == "d")
-        k_g = c.k_g if kind == "both" else int(kind == "g")
-        return self._run(int(epochs), k_d, k_g, count=True)
+        if kind == "both":
+            return self._train(int(epochs), runs, lambda b: (None, None), True)
+        steps = (1, 0) if kind == "d" else (0, 1)
+        return self._train(int(epochs), runs, lambda b: steps, True)
 
-    def train_phase(self, net: str) -> TrainStats:
-        """Slow motion: this epoch's D phase (k_D D steps, the epoch is not finished) or its
-        G phase (k_G G steps, then the epoch counter advances)."""
+    def train_phase(self, net: str, runs=None) -> TrainStats:
         if net not in ("d", "g"):
             raise ValueError(f"net={net!r} is not allowed; choose d or g")
         if net == "d":
-            return self._run(1, self.config.k_d, 0, count=False)
-        return self._run(1, 0, self.config.k_g, count=True)
+            return self._train(1, runs, lambda b: (b.k_d, 0), False)
+        return self._train(1, runs, lambda b: (0, b.k_g), True)
 
-    def _run(self, epochs: int, k_d: int, k_g: int, count: bool) -> TrainStats:
-        t0 = time.perf_counter()
-        if self.diverged is not None or epochs == 0:
-            return TrainStats(0, 0.0, self.d_loss, self.g_loss, self.diverged)
-        backup, backup_done = self._snapshot(), 0
-        g_theta, d_theta = self.G.theta, self.D.theta
-        isfinite = math.isfinite
-        done = 0
-        with np.errstate(over="ignore", invalid="ignore"):
-            for e in range(epochs):
-                last = e == epochs - 1
-                # losses are computed on the last epoch and on snapshot epochs (so a rollback
-                # restores the losses of the state it restores)
-                want = last or (e + 1) % ROLLBACK_EVERY == 0
-                for i in range(k_d):
-                    self._d_step(want and i == k_d - 1)
-                for i in range(k_g):
-                    self._g_step(want and i == k_g - 1)
-                # one reduction per network (a host sync per epoch on the eager GPU path)
-                if not (isfinite(float(d_theta.sum())) and isfinite(float(g_theta.sum()))):
-                    break
-                done += 1
-                if done % ROLLBACK_EVERY == 0 and not last:
-                    backup, backup_done = self._snapshot(), done  # a recent finite state
-        losses_ok = (k_d == 0 or isfinite(self.d_loss)) and (k_g == 0 or isfinite(self.g_loss))
-        if done < epochs or not losses_ok:
-            # back to the latest finite snapshot (never taken after the last epoch)
-            self._diverge(backup, self.epoch + done + 1)
-            done = backup_done
-        self._touch()
-        if count:
-            self.epoch += done
-            if done:
-                self._record_history()
-        return TrainStats(done, time.perf_counter() - t0, self.d_loss, self.g_loss,
-                          self.diverged)
+    # -- edits ------------------------------------------------------------------------------
+    def set_config(self, config: GanConfig, run: int = 0) -> bool:
+        batch, slot = self._at(run)
+        current = batch.configs[slot]
+        if current.needs_reset(config):
+            self.reset(config, run)  # refuses a config it cannot use, keeping the current one
+            return True
+        if config != current:
+            batch.set_config(slot, config)
+            batch.clear_divergence(slot)  # a live edit (lower lr, other loss) may fix it
+            self._touch()  # e.g. a new loss changes the gradient arrows
+        return False
 
-    def _snapshot(self):
-        return (self.G.theta.copy(), self.D.theta.copy(), self.d_loss, self.g_loss)
+    def reset(self, config: GanConfig | None = None, run: int | None = None) -> None:
+        if run is None and config is not None and self.run_count > 1:
+            raise ValueError("reset: name the run a new config is for")
+        targets = range(self.run_count) if run is None else [run]
+        configs = {}
+        for i in targets:
+            batch, slot = self._at(i)
+            c = config if config is not None else batch.configs[slot]
+            self._check_drawn(c, self._drawn)
+            configs[i] = c
+        for i, c in configs.items():
+            self._put(i, initial_state(c))
 
-    def _diverge(self, backup, bad_epoch: int) -> None:
-        c = self.config
-        self.diverged = (
-            f"training diverged at epoch {bad_epoch}: weights or losses became NaN/Inf "
-            f"(d_lr={c.d_lr}, g_lr={c.g_lr}, loss={c.loss}). Paused at the last finite state; "
-            f"lower a learning rate (training may then continue) or reset."
-        )
-        # roll back to the state at the start of this call (the last one known finite)
-        self.G.theta[...] = backup[0]
-        self.D.theta[...] = backup[1]
-        self.d_loss, self.g_loss = backup[2], backup[3]
-        self._make_optimizers(force=True)
+    def set_drawn(self, points) -> None:
+        drawn = validate_drawn(points)
+        state = self.snapshot()
+        self._build(state.runs, drawn)
 
-    def clear_divergence(self) -> None:
-        """Allow training again after a divergence (e.g. after lowering a learning rate)."""
-        self.diverged = None
+    def set_weights(self, g_params, d_params, epoch: int = 0, run: int = 0) -> None:
+        batch, slot = self._at(run)
+        c = batch.configs[slot]
+        g = params_to_theta(g_params, g_sizes(c)).astype(np.float32)
+        d = params_to_theta(d_params, d_sizes(c)).astype(np.float32)
+        fresh = initial_state(c)
+        s = batch.run_state(slot).replace(
+            g_theta=g, d_theta=d, g_m=fresh.g_m, g_v=fresh.g_v, d_m=fresh.d_m, d_v=fresh.d_v,
+            g_t=0, d_t=0, epoch=int(epoch), diverged=None, history=None)
+        self._put(run, s)
 
-    def _record_history(self) -> None:
-        kl, js = self.divergences()
-        self.history.append(self.epoch, self.d_loss, self.g_loss, kl, js)
+    def clear_divergence(self, run: int | None = None) -> None:
+        for i in range(self.run_count) if run is None else [run]:
+            batch, slot = self._at(i)
+            batch.clear_divergence(slot)
 
-    # -- evaluation and visuals -----------------------------------------------------------
-    def generator(self, z: np.ndarray) -> np.ndarray:
-        """G(z): (n, noise_dim) -> (n, 2) float32."""
-        z = np.asarray(z, self.dtype)
-        if z.ndim != 2 or z.shape[1] != self.config.noise_dim:
-            raise ValueError(f"z: expected shape (n, {self.config.noise_dim}), got {z.shape}")
-        return self.backend.to_host(self.G.predict(z))
+    # -- state ------------------------------------------------------------------------------
+    def snapshot(self) -> EngineState:
+        runs = tuple(self._at(i)[0].run_state(self._at(i)[1]) for i in range(self.run_count))
+        drawn = None if self._drawn is None else self._drawn.copy()
+        return EngineState(runs, drawn)
 
-    def discriminator(self, x: np.ndarray) -> np.ndarray:
-        """D(x) as probabilities: (n, 2) -> (n,)."""
-        x = np.asarray(x, self.dtype)
+    def restore(self, state: EngineState) -> None:
+        _check_run_count(len(state.runs))
+        drawn = validate_drawn(state.drawn) if state.drawn is not None else None
+        for r in state.runs:
+            self._check_drawn(r.config, drawn)
+        same_shape = (len(state.runs) == self.run_count and self._batches and
+                      all(batch_key(r.config) == batch_key(self._at(i)[0].configs[0])
+                          for i, r in enumerate(state.runs)) and
+                      (drawn is self._drawn or (drawn is not None and self._drawn is not None
+                                                and np.array_equal(drawn, self._drawn))))
+        if same_shape:
+            for i, r in enumerate(state.runs):
+                batch, slot = self._at(i)
+                batch.load_run(slot, r)
+            self._touch()
+        else:
+            self._build(state.runs, drawn)
+        old = self._run_ids + [0] * len(state.runs)
+        self._run_ids = [i + 1 for i in old[:len(state.runs)]]
+
+    # -- evaluation and visuals -------------------------------------------------------------
+    def generator(self, z, run: int = 0) -> np.ndarray:
+        batch, slot = self._at(run)
+        z = np.asarray(z, self._dtype)
+        nz = batch.nz
+        if z.ndim != 2 or z.shape[1] != nz:
+            raise ValueError(f"z: expected shape (n, {nz}), got {z.shape}")
+        return batch.generator(slot, z)
+
+    def discriminator(self, x, run: int = 0) -> np.ndarray:
+        batch, slot = self._at(run)
+        x = np.asarray(x, self._dtype)
         if x.ndim != 2 or x.shape[1] != 2:
             raise ValueError(f"x: expected shape (n, 2), got {x.shape}")
-        logits = self.backend.to_host(self.D.predict(x)[:, 0])
-        with np.errstate(over="ignore"):
-            return losses.sigmoid(logits)
+        return batch.discriminator(slot, x)
 
-    def divergences(self, ganlab_compat: bool = False) -> tuple[float, float]:
-        """Grid (KL, JS) in bits between real and generated samples (see metrics); cached
-        until the weights change."""
-        cached = self._divergence_cache.get(ganlab_compat)
-        if cached is None:
-            cached = self._divergence_cache[ganlab_compat] = self._divergences(ganlab_compat)
-        return cached
+    def divergences(self, run: int = 0, ganlab_compat: bool = False) -> tuple[float, float]:
+        batch, slot = self._at(run)
+        return batch.divergences(slot, ganlab_compat)
 
-    def _divergences(self, ganlab_compat: bool) -> tuple[float, float]:
-        if ganlab_compat:
-            if self._ganlab_true_hist is None:
-                self._ganlab_true_hist = metrics.ganlab_true_histogram(
-                    self.backend.to_host(self.real_atlas.data[: self.config.atlas_size]))
-            fake = self.generator(self.fixed_noise)
-            return metrics.kl_js(self._ganlab_true_hist, metrics.ganlab_histogram(fake))
-        fake = self.generator(self._metric_noise)
-        return metrics.kl_js(self._metric_real_hist, metrics.histogram(fake))
-
-    def field(self, res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0)) -> np.ndarray:
-        """D(x) on the centres of a res x res grid over bounds; row 0 = smallest y."""
-        if isinstance(res, bool) or not isinstance(res, (int, np.integer)) or \
-                not 1 <= res <= MAX_FIELD_RES:
-            raise ValueError(f"field_res={res!r} is out of range; allowed [1, {MAX_FIELD_RES}]")
+    def frame(self, field_res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0),
+              manifold_cells: int = 20, ganlab_metrics: bool = False
+              ) -> tuple[FrameData, ...]:
+        if isinstance(field_res, bool) or not isinstance(field_res, (int, np.integer)) or \
+                not 1 <= field_res <= MAX_FIELD_RES:
+            raise ValueError(f"field_res={field_res!r} is out of range; allowed "
+                             f"[1, {MAX_FIELD_RES}]")
         x0, y0, x1, y1 = (float(b) for b in bounds)
         if not (np.isfinite([x0, y0, x1, y1]).all() and x1 > x0 and y1 > y0):
             raise ValueError(f"bounds={tuple(bounds)!r} must be finite with x1 > x0, y1 > y0")
-        xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
-        ys = y0 + (np.arange(res) + 0.5) * (y1 - y0) / res
-        gx, gy = np.meshgrid(xs, ys)
-        pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
-        return self.discriminator(pts).reshape(res, res).astype(np.float32)
-
-    def manifold(self, cells: int = 20) -> tuple[np.ndarray, np.ndarray]:
-        """(G on the (cells+1)-point noise grid, per-cell opacity) as GAN Lab §6 computes it."""
-        t = np.arange(cells + 1) / cells
-        if self.config.noise_dim == 1:
-            return self.generator(t[:, None]), np.zeros((0, 0), np.float32)
-        gi, gj = np.meshgrid(t, t, indexing="ij")
-        grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
-        mesh = self.generator(grid).reshape(cells + 1, cells + 1, 2)
-        return mesh, manifold_opacity(mesh, self.config.noise_dist)
-
-    def frame(self, field_res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0),
-              manifold_cells: int = 20, ganlab_metrics: bool = False) -> FrameData:
-        """Everything the layered view draws, as host arrays (see FrameData)."""
-        loss, xp, host = self.config.loss, self.xp, self.backend.to_host
-
-        def d_sigmoid(logit):  # dD/dlogit, per sample
-            s = losses.sigmoid(logit, xp=xp)
-            return s * (1.0 - s)
-
-        def d_gloss(logit):  # dL_G/dlogit, per sample
-            return losses.g_loss_dlogit(loss, logit, xp)
-
-        with np.errstate(over="ignore", invalid="ignore"):
-            fake = self.generator(self.fixed_noise)
-            logit_fake, grad_d = (host(a) for a in self.D.input_gradient(fake, d_sigmoid))
-            grad_l = host(self.D.input_gradient(fake, d_gloss)[1])
-            mesh, alpha = self.manifold(manifold_cells)
-            kl, js = self.divergences(ganlab_metrics)
-            return FrameData(
-                epoch=self.epoch,
-                real=self.real_shown.astype(np.float32),
-                fake=fake.astype(np.float32),
-                noise=self.fixed_noise.astype(np.float32),
-                field=self.field(field_res, bounds),
-                field_bounds=tuple(float(b) for b in bounds),
-                manifold=mesh.astype(np.float32),
-                manifold_alpha=alpha.astype(np.float32),
-                grad_d=grad_d.astype(np.float32),
-                grad_g=(-grad_l).astype(np.float32),
-                pred_real=self.discriminator(self.real_shown).astype(np.float32),
-                pred_fake=losses.sigmoid(logit_fake[:, 0]).astype(np.float32),
-                d_loss=self.d_loss, g_loss=self.g_loss, kl=kl, js=js,
-            )
-
-    # -- state for model files ---------------------------------------------------------
-    def state(self) -> dict[str, np.ndarray]:
-        """Weights and optimiser state as named arrays (see modelio)."""
-        host = self.backend.to_host
-        out = {"g_theta": host(self.G.theta).copy(), "d_theta": host(self.D.theta).copy(),
-               "atlas_counters": np.array([self.real_atlas.counter, self.noise_atlas.counter])}
-        for name, opt in (("opt_d", self.opt_d), ("opt_g", self.opt_g)):
-            for key, value in opt.state().items():
-                out[f"{name}_{key}"] = value
-        return out
-
-    def load_state(self, arrays: dict[str, np.ndarray], epoch: int = 0) -> None:
-        """Inverse of ``state`` for the current config; shapes are checked."""
-        for name, net in (("g_theta", self.G), ("d_theta", self.D)):
-            if name not in arrays:
-                raise ValueError(f"{name}: missing from the model file")
-            if arrays[name].shape != net.theta.shape:
-                raise ValueError(f"{name}: {arrays[name].shape[0] if arrays[name].ndim else 0} "
-                                 f"values do not fit this config's {net.theta.size}")
-            net.theta[...] = self.xp.asarray(arrays[name])
-        for name, opt in (("opt_d", self.opt_d), ("opt_g", self.opt_g)):
-            keys = {k[len(name) + 1:]: v for k, v in arrays.items() if k.startswith(name + "_")}
-            if opt.kind == "adam" and keys:
-                opt.load_state(keys)
-        if "atlas_counters" in arrays:  # continue the atlas walk where it stopped
-            counters = np.asarray(arrays["atlas_counters"])
-            if counters.shape != (2,) or counters.dtype.kind not in "iu" or \
-                    (counters < 0).any():
-                raise ValueError("atlas_counters must be two non-negative integers")
-            # the walk is periodic: keep the counters small
-            period = self.config.atlas_size * self.config.batch_size
-            self.real_atlas.counter, self.noise_atlas.counter = (
-                int(v) % period for v in counters)
-        self.epoch = int(epoch)
-        self.diverged = None
-        self._touch()
-
-    def set_weights(self, g_params: list[np.ndarray], d_params: list[np.ndarray],
-                    epoch: int = 0) -> None:
-        """Use these [W0, b0, ...] weights (e.g. GAN Lab's pretrained ones) at ``epoch``."""
-        self.G.set_params(g_params)
-        self.D.set_params(d_params)
-        self._make_optimizers(force=True)
-        self.epoch = int(epoch)
-        self.diverged = None
-        self.history.clear()
-        self._touch()
-
-
-def manifold_opacity(mesh: np.ndarray, noise_dist: str) -> np.ndarray:
-    """GAN Lab's manifold fill opacity per cell of a deformed (n+1, n+1, 2) grid.
-
-    A_i = shoelace area of cell i / sum of areas. Uniform noise: max(0.9 - 0.4 A_i n^2, 0.1);
-    Gaussian noise: min(0.1 + 0.2 pdf_i / (A_i n^2), 0.9), pdf of N(0.5, 0.25^2 I) at the cell's
-    noise-space centre. (GAN Lab's 400 = n^2 for its 20 x 20 cells.)
-    """
-    n = mesh.shape[0] - 1
-    p00, p01 = mesh[:-1, :-1], mesh[:-1, 1:]
-    p11, p10 = mesh[1:, 1:], mesh[1:, :-1]
-    quad = [p00, p01, p11, p10]
-    area = np.zeros((n, n))
-    for a, b in zip(quad, quad[1:] + quad[:1]):
-        area += a[..., 0] * b[..., 1] - b[..., 0] * a[..., 1]
-    area = np.abs(area) * 0.5
-    total = area.sum()
-    rel = area * (n * n) / total if total > 0 else np.ones_like(area)
-    if noise_dist == "uniform":
-        return np.maximum(0.9 - 0.4 * rel, 0.1).astype(np.float32)
-    c = (np.arange(n) + 0.5) / n
-    ci, cj = np.meshgrid(c, c, indexing="ij")
-    pdf = np.exp(-((ci - 0.5) ** 2 + (cj - 0.5) ** 2) / (2 * 0.25**2)) / (2 * np.pi * 0.25**2)
-    with np.errstate(divide="ignore"):
-        alpha = 0.1 + pdf / rel * 0.2
-    return np.minimum(np.nan_to_num(alpha, nan=0.9, posinf=0.9), 0.9).astype(np.float32)
+        field_bounds = (x0, y0, x1, y1)
+        per_batch = [b.visuals(int(field_res), field_bounds, manifold_cells)
+                     for b in self._batches]
+        frames = []
+        for i in range(self.run_count):
+            b, s = self._where[i]
+            batch, v = self._batches[b], per_batch[b]
+            kl, js = batch.divergences(s, ganlab_metrics)
+            frames.append(FrameData(
+                epoch=batch.epoch[s], real=batch.real_shown[s], fake=v["fake"][s],
+                noise=batch.fixed_noise[s], field=v["field"][s], field_bounds=field_bounds,
+                manifold=v["manifold"][s], manifold_alpha=v["manifold_alpha"][s],
+                grad_d=v["grad_d"][s], grad_g=v["grad_g"][s], pred_real=v["pred_real"][s],
+                pred_fake=v["pred_fake"][s], d_loss=float(batch.d_loss[s]),
+                g_loss=float(batch.g_loss[s]), kl=kl, js=js))
+        return tuple(frames)

@@ -76,6 +76,42 @@ class History:
         self._rows[self._n] = row
         self._n += 1
 
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue this history exactly, as named arrays (copies)."""
+        nan = np.full(len(COLUMNS), np.nan)
+        return {
+            "rows": self._rows[: self._n].copy(),
+            "first": (self._first if self._first is not None else nan).copy(),
+            "last": (self._last if self._last is not None else nan).copy(),
+            "acc": np.stack([self._sum, self._cnt]),
+            "counts": np.array([self.capacity, self._bucket, self._acc_n, self.total,
+                                self._first is not None, self._last is not None], np.int64),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> History:
+        """Inverse of ``state``; shapes and counts are checked (ValueError names the field)."""
+        counts = np.asarray(state["counts"])
+        if counts.shape != (6,) or counts.dtype.kind not in "iu" or (counts < 0).any():
+            raise ValueError("history counts: expected 6 non-negative integers")
+        capacity, bucket, acc_n, total, has_first, has_last = (int(v) for v in counts)
+        if not 2 <= capacity <= 1_000_000 or bucket < 1 or acc_n >= bucket:
+            raise ValueError(f"history counts {counts.tolist()} are inconsistent")
+        rows = np.asarray(state["rows"], np.float64)
+        if rows.ndim != 2 or rows.shape[1] != len(COLUMNS) or len(rows) > 2 * capacity:
+            raise ValueError(f"history rows: shape {rows.shape} does not fit capacity {capacity}")
+        acc = np.asarray(state["acc"], np.float64)
+        if acc.shape != (2, len(COLUMNS)):
+            raise ValueError(f"history acc: shape {acc.shape} != (2, {len(COLUMNS)})")
+        h = cls(capacity)
+        h._rows[: len(rows)] = rows
+        h._n = len(rows)
+        h._bucket, h._acc_n, h.total = bucket, acc_n, total
+        h._sum, h._cnt = acc[0].copy(), acc[1].copy()
+        h._first = np.asarray(state["first"], np.float64).copy() if has_first else None
+        h._last = np.asarray(state["last"], np.float64).copy() if has_last else None
+        return h
+
     def table(self) -> np.ndarray:
         """(M, 5) rows [epoch, d_loss, g_loss, kl, js]: first point, decimated rows, last point."""
         parts = [] if self._first is None else [self._first[None]]

@@ -76,3 +76,30 @@ def kl_js(p: np.ndarray, q: np.ndarray, eps: float = EPS) -> tuple[float, float]
 def grid_divergences(real: np.ndarray, fake: np.ndarray, grid: int = GRID) -> tuple[float, float]:
     """(KL, JS) between samples ``real`` (n, 2) and ``fake`` (m, 2), correctly normalised."""
     return kl_js(histogram(real, grid), histogram(fake, grid))
+
+
+def manifold_opacity(mesh: np.ndarray, noise_dist: str) -> np.ndarray:
+    """GAN Lab's manifold fill opacity per cell of a deformed (n+1, n+1, 2) grid.
+
+    A_i = shoelace area of cell i / sum of areas. Uniform noise: max(0.9 - 0.4 A_i n^2, 0.1);
+    Gaussian noise: min(0.1 + 0.2 pdf_i / (A_i n^2), 0.9), pdf of N(0.5, 0.25^2 I) at the cell's
+    noise-space centre. (GAN Lab's 400 = n^2 for its 20 x 20 cells.)
+    """
+    n = mesh.shape[0] - 1
+    p00, p01 = mesh[:-1, :-1], mesh[:-1, 1:]
+    p11, p10 = mesh[1:, 1:], mesh[1:, :-1]
+    quad = [p00, p01, p11, p10]
+    area = np.zeros((n, n))
+    for a, b in zip(quad, quad[1:] + quad[:1]):
+        area += a[..., 0] * b[..., 1] - b[..., 0] * a[..., 1]
+    area = np.abs(area) * 0.5
+    total = area.sum()
+    rel = area * (n * n) / total if total > 0 else np.ones_like(area)
+    if noise_dist == "uniform":
+        return np.maximum(0.9 - 0.4 * rel, 0.1).astype(np.float32)
+    c = (np.arange(n) + 0.5) / n
+    ci, cj = np.meshgrid(c, c, indexing="ij")
+    pdf = np.exp(-((ci - 0.5) ** 2 + (cj - 0.5) ** 2) / (2 * 0.25**2)) / (2 * np.pi * 0.25**2)
+    with np.errstate(divide="ignore"):
+        alpha = 0.1 + pdf / rel * 0.2
+    return np.minimum(np.nan_to_num(alpha, nan=0.9, posinf=0.9), 0.9).astype(np.float32)

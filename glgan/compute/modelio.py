@@ -2,9 +2,12 @@
 
 Owns reading GAN Lab's tfjs ``ModelArtifacts`` (reference ganlab.md §7: a JSON manifest and a
 little-endian float32 ``.weights.bin``) and glgan's format: ``NAME.json`` (format, version,
-config, epoch) beside ``NAME.npz`` (weights and optimiser state; loaded with
-``allow_pickle=False``). Writes go to a temporary file that is then renamed, so a crash never
-leaves a half-written model. Loading never executes code.
+each run's config, epoch and divergence message) beside ``NAME.npz`` (each run's complete
+``RunState`` arrays: weights, Adam's moments and step counts, sample counters, losses,
+history; loaded with ``allow_pickle=False``). A file holds an ``EngineState``, so loading and
+training on gives bit for bit what training on without stopping would have. Version 1 files
+(weights, Adam state and epoch of one run) still load. Writes go to a temporary file that is
+then renamed, so a crash never leaves a half-written model. Loading never executes code.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ import numpy as np
 
 from glgan.fileio import atomic_write
 
+from .api import GanEngine, make_engine
 from .config import ConfigError, GanConfig, preset
-from .engine import Engine
 from .losses import sigmoid
-from .mlp import MLP, layer_sizes
+from .mlp import forward, layer_sizes, params_to_theta
+from .state import EngineState, RunState
 
 FORMAT = "glgan-model"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
 
 
 class ModelFileError(ValueError):
@@ -51,31 +56,29 @@ class GanLabModel:
 
     def __post_init__(self):
         c = self.config
-        self._G = MLP(layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2),
-                      tanh_output=True, capacity=1)
-        self._D = MLP(layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1),
-                      tanh_output=False, capacity=1)
-        self._G.set_params(self.g_params)
-        self._D.set_params(self.d_params)
+        self._g_sizes = layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2)
+        self._d_sizes = layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1)
+        self._g = params_to_theta(self.g_params, self._g_sizes).astype(np.float32)
+        self._d = params_to_theta(self.d_params, self._d_sizes).astype(np.float32)
 
     def generator(self, z: np.ndarray) -> np.ndarray:
         """G(z): (n, noise_dim) -> (n, 2)."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.config.noise_dim:
             raise ValueError(f"z: expected shape (n, {self.config.noise_dim}), got {z.shape}")
-        return self._G.predict(z)
+        return forward(self._g, self._g_sizes, z, True)[-1]
 
     def discriminator(self, x: np.ndarray) -> np.ndarray:
         """D(x) as probabilities: (n, 2) -> (n,)."""
         x = np.asarray(x, np.float32)
         if x.ndim != 2 or x.shape[1] != 2:
             raise ValueError(f"x: expected shape (n, 2), got {x.shape}")
-        return sigmoid(self._D.predict(x)[:, 0])
+        return sigmoid(forward(self._d, self._d_sizes, x, False)[-1][:, 0])
 
-    def to_engine(self, base: GanConfig | None = None) -> Engine:
+    def to_engine(self, base: GanConfig | None = None, backend: str = "numpy") -> GanEngine:
         """A training engine starting from these weights at GAN Lab's stored epoch."""
         cfg = self.config if base is None else base.replace(**_arch(self.config))
-        engine = Engine(cfg)
+        engine = make_engine(cfg, backend=backend)
         engine.set_weights(self.g_params, self.d_params, self.epoch)
         return engine
 
@@ -212,23 +215,28 @@ def _paths(path) -> tuple[Path, Path]:
     return Path(f"{stem}.json"), Path(f"{stem}.npz")
 
 
-def save_model(engine: Engine, path) -> tuple[Path, Path]:
-    """Write ``NAME.json`` + ``NAME.npz`` atomically; returns both paths.
+def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
+    """Write ``NAME.json`` + ``NAME.npz`` (every run's complete state) atomically; returns
+    both paths.
 
     The JSON records the SHA-256 of the .npz it belongs to, so a pair mixed up by a crash
     between the two writes (or by hand) is refused on load instead of loading silently.
     """
     json_path, npz_path = _paths(path)
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = engine.state()
-    if engine.drawn is not None:
-        arrays["drawn"] = engine.drawn
+    state = engine.snapshot()
+    arrays = {}
+    for i, run in enumerate(state.runs):
+        arrays.update({f"run{i}_{k}": v for k, v in run.arrays().items()})
+    if state.drawn is not None:
+        arrays["drawn"] = state.drawn
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     blob = buf.getvalue()
-    meta = {"format": FORMAT, "version": VERSION, "epoch": engine.epoch,
-            "config": engine.config.to_dict(), "weights": npz_path.name,
-            "weights_sha256": hashlib.sha256(blob).hexdigest(),
+    meta = {"format": FORMAT, "version": VERSION,
+            "runs": [{"config": r.config.to_dict(), "epoch": r.epoch, "diverged": r.diverged}
+                     for r in state.runs],
+            "weights": npz_path.name, "weights_sha256": hashlib.sha256(blob).hexdigest(),
             "arrays": {k: list(v.shape) for k, v in arrays.items()}}
     atomic_write(npz_path, lambda f: f.write(blob))
     atomic_write(json_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
@@ -239,40 +247,27 @@ def _read_meta(json_path: Path) -> dict:
     meta = _read_json(json_path)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{json_path}: not a glgan model file (format != {FORMAT!r})")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in READS:
         raise ModelFileError(f"{json_path}: version {meta.get('version')!r} is not supported "
-                             f"(this glgan reads version {VERSION})")
-    epoch = meta.get("epoch", 0)
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise ModelFileError(f"{json_path}: epoch={epoch!r} must be a non-negative integer")
+                             f"(this glgan reads versions {', '.join(map(str, READS))})")
     return meta
 
 
-def _check_optimizer_state(arrays: dict, npz_path: Path) -> None:
-    for net in ("opt_d", "opt_g"):
-        keys = {k for k in arrays if k.startswith(net + "_")}
-        if not keys:
-            continue
-        if keys != {f"{net}_m", f"{net}_v", f"{net}_t"}:
-            raise ModelFileError(f"{npz_path}: {net} state needs m, v and t; found "
-                                 f"{sorted(k[len(net) + 1:] for k in keys)}")
-        m, v, t = arrays[f"{net}_m"], arrays[f"{net}_v"], arrays[f"{net}_t"]
-        if t.shape != () or t.dtype.kind not in "iu" or int(t) < 0:
-            raise ModelFileError(f"{npz_path}: {net}_t must be a non-negative integer scalar")
-        if not (np.isfinite(m).all() and np.isfinite(v).all() and (v >= 0).all()):
-            raise ModelFileError(f"{npz_path}: {net} moments must be finite, with v >= 0")
+def _check_epoch(epoch, where: str) -> int:
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ModelFileError(f"{where}: epoch={epoch!r} must be a non-negative integer")
+    return epoch
 
 
-def load_model(path, backend: str = "numpy") -> Engine:
-    """Load a glgan model file pair into a new Engine (weights, optimiser state, epoch)."""
-    json_path, npz_path = _paths(path)
-    meta = _read_meta(json_path)
+def _config(data, where: str) -> GanConfig:
     try:
-        config = GanConfig.from_dict(_get(meta, "config", str(json_path)),
-                                     where=f"{json_path}: config")
+        return GanConfig.from_dict(data, where=where)
     except ConfigError as e:
         raise ModelFileError(str(e)) from None
-    weights = meta.get("weights", npz_path.name)
+
+
+def _read_arrays(json_path: Path, meta: dict) -> dict[str, np.ndarray]:
+    weights = meta.get("weights", _paths(json_path)[1].name)
     if not isinstance(weights, str) or not weights.endswith(".npz") or \
             Path(weights).name != weights:
         raise ModelFileError(f"{json_path}: weights={weights!r} must name a .npz file "
@@ -288,22 +283,95 @@ def load_model(path, backend: str = "numpy") -> Engine:
                              "mismatch: the pair was changed or only half saved)")
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+            return {k: data[k] for k in data.files}
     except (ValueError, OSError, EOFError) as e:
         raise ModelFileError(f"{npz_path}: corrupt weights file ({e})") from None
+
+
+def _v1_run(meta: dict, arrays: dict, json_path: Path) -> RunState:
+    """A version 1 file: one run's weights, Adam state, atlas counters and epoch."""
+    config = _config(_get(meta, "config", str(json_path)), f"{json_path}: config")
+    epoch = _check_epoch(meta.get("epoch", 0), str(json_path))
     for name in ("g_theta", "d_theta"):
         if name not in arrays:
-            raise ModelFileError(f"{npz_path}: {name} missing")
-        if arrays[name].dtype.kind != "f" or not np.isfinite(arrays[name]).all():
-            raise ModelFileError(f"{npz_path}: {name} must be finite floating-point numbers")
-    _check_optimizer_state(arrays, npz_path)
+            raise ModelFileError(f"{name} missing")
+    _check_optimizer_state(arrays)
+    out = {"g_theta": arrays["g_theta"], "d_theta": arrays["d_theta"]}
+    counts = [0, 0, 0, 0, epoch]
+    for net in ("g", "d"):
+        size = np.asarray(arrays[f"{net}_theta"]).shape
+        m = arrays.get(f"opt_{net}_m", np.zeros(size, np.float32))
+        v = arrays.get(f"opt_{net}_v", np.zeros(size, np.float32))
+        out[f"{net}_m"], out[f"{net}_v"] = m, v
+        counts[0 if net == "g" else 1] = int(arrays.get(f"opt_{net}_t", 0))
+    if "atlas_counters" in arrays:
+        c = np.asarray(arrays["atlas_counters"])
+        if c.shape != (2,) or c.dtype.kind not in "iu" or (c < 0).any():
+            raise ModelFileError("atlas_counters must be two non-negative integers")
+        counts[2], counts[3] = int(c[0]), int(c[1])
+    out["counts"] = np.array(counts, np.int64)
+    return RunState.from_arrays(config, out)
+
+
+def _check_optimizer_state(arrays: dict) -> None:
+    for net in ("opt_d", "opt_g"):
+        keys = {k for k in arrays if k.startswith(net + "_")}
+        if not keys:
+            continue
+        if keys != {f"{net}_m", f"{net}_v", f"{net}_t"}:
+            raise ModelFileError(f"{net} state needs m, v and t; found "
+                                 f"{sorted(k[len(net) + 1:] for k in keys)}")
+        t = arrays[f"{net}_t"]
+        if t.shape != () or t.dtype.kind not in "iu" or int(t) < 0:
+            raise ModelFileError(f"{net}_t must be a non-negative integer scalar")
+
+
+def read_state(path) -> EngineState:
+    """The EngineState stored in a glgan model file pair (every field checked)."""
+    json_path, _ = _paths(path)
+    meta = _read_meta(json_path)
+    if meta["version"] == 2:  # check the JSON before reading the weights
+        runs_meta = _get(meta, "runs", str(json_path))
+        if not isinstance(runs_meta, list) or not 1 <= len(runs_meta) <= 64:
+            raise ModelFileError(f"{json_path}: runs must be a list of 1 to 64 runs")
+        configs = []
+        for i, r in enumerate(runs_meta):
+            where = f"{json_path}: runs[{i}]"
+            configs.append(_config(_get(r, "config", where), f"{where}.config"))
+            _check_epoch(r.get("epoch", 0), where)
+            if not isinstance(r.get("diverged"), (str, type(None))):
+                raise ModelFileError(f"{where}: diverged must be a message or null")
+    arrays = _read_arrays(json_path, meta)
+    npz_path = json_path.parent / meta.get("weights", _paths(json_path)[1].name)
     drawn = arrays.pop("drawn", None)
     try:
-        engine = Engine(config, drawn=drawn, backend=backend)
-        engine.load_state(arrays, epoch=meta.get("epoch", 0))
+        if meta["version"] == 1:
+            runs = [_v1_run(meta, arrays, json_path)]
+        else:
+            runs = []
+            for i, (c, r) in enumerate(zip(configs, runs_meta)):
+                prefix = f"run{i}_"
+                mine = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+                try:
+                    state = RunState.from_arrays(c, mine, r.get("diverged"))
+                except ValueError as e:
+                    raise ValueError(f"run {i}: {e}") from None
+                if state.epoch != r.get("epoch", state.epoch):
+                    raise ValueError(f"run {i}: epoch {r.get('epoch')} in the JSON != "
+                                     f"{state.epoch} in the weights")
+                runs.append(state)
     except (ValueError, KeyError, TypeError) as e:
         raise ModelFileError(f"{npz_path}: {e}") from None
-    return engine
+    return EngineState(tuple(runs), drawn)
+
+
+def load_model(path, backend: str = "numpy") -> GanEngine:
+    """Load a glgan model file pair into a new engine (every run's complete state)."""
+    state = read_state(path)
+    try:
+        return make_engine(state=state, backend=backend)
+    except (ValueError, KeyError, TypeError) as e:
+        raise ModelFileError(f"{_paths(path)[1]}: {e}") from None
 
 
 def pretrained_path(dataset: str) -> Path | None:

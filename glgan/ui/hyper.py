@@ -5,44 +5,61 @@ floats, so values are cast with ``float()`` (typed ones rounded to 6 significant
 the config's exact value is kept when the widget did not change. Fields that reset the model
 commit when the widget is released, so dragging "neurons" from 8 to 50 resets once, not 42
 times. An invalid value never raises: the ConfigError text is shown in the panel instead.
+
+Slider bounds and combo choices come from the config's settings table (``field_spec``); the
+only UI-specific numbers are the documented display ranges in ``DISPLAY_RANGES`` and GAN Lab's
+learning-rate list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from types import MappingProxyType
 from typing import Any
 
 from imgui_bundle import imgui
 
-from glgan.compute.config import (
-    GANLAB_LEARNING_RATES,
-    LOSSES,
-    NOISE_DISTS,
-    OPTIMIZERS,
-    ConfigError,
-    GanConfig,
-)
+from glgan.compute.config import GANLAB_LEARNING_RATES, ConfigError, GanConfig, field_spec
 from glgan.ui import theme as th
 from glgan.ui.commands import Command, SetConfig
 from glgan.ui.state import UiState
 from glgan.ui.widgets import hook
 
-_META: Mapping[str, Mapping] = MappingProxyType({f.name: f.metadata for f in fields(GanConfig)})
 LOSS_TITLES: Mapping[str, str] = MappingProxyType({
     "log": "Log loss (non-saturating G)", "minimax": "Minimax (saturating G)",
     "leastsq": "Least squares"})
 
+# Deliberate display ranges for float sliders, narrower than what validate() accepts (typed
+# values, --set and JSON still get the whole range). (lo, hi); None = the table's bound.
+#   real_weight: a slider cannot offer the open bound 0 (invalid), so it starts at 0.01.
+#   adam_beta1/2: only values near the usual 0.9 / 0.999 are useful to drag through.
+DISPLAY_RANGES: Mapping[str, tuple[float | None, float | None]] = MappingProxyType({
+    "real_weight": (0.01, None),
+    "adam_beta1": (None, 0.999),
+    "adam_beta2": (0.9, 0.9999),
+})
+
+
+def slider_bounds(name: str) -> tuple[float, float]:
+    """(lo, hi) a slider for numeric field ``name`` shows: the table's range, narrowed by
+    ``DISPLAY_RANGES``; never wider than the table, so a slider cannot offer invalid values."""
+    spec = field_spec(name)
+    if spec.lo is None or spec.hi is None:
+        raise ValueError(f"{name} is a {spec.kind} setting, not a numeric one")
+    d_lo, d_hi = DISPLAY_RANGES.get(name, (None, None))
+    lo = spec.lo if d_lo is None else max(spec.lo, d_lo)
+    hi = spec.hi if d_hi is None else min(spec.hi, d_hi)
+    return lo, hi
+
 
 def _tooltip(name: str) -> None:
-    meta = _META[name]
-    effect = "applies live" if meta.get("live") else "resets the model"
-    imgui.set_item_tooltip(f"{name}: {meta.get('doc', '')}\n({effect})")
+    spec = field_spec(name)
+    effect = "applies live" if spec.live else "resets the model"
+    imgui.set_item_tooltip(f"{name}: {spec.doc}\n({effect})")
 
 
 def _label(text: str, name: str) -> str:
-    return f"{text}{'' if _META[name].get('live') else ' *'}##{name}"
+    return f"{text}{'' if field_spec(name).live else ' *'}##{name}"
 
 
 class _Form:
@@ -74,20 +91,23 @@ class _Form:
     def shown(self, name: str) -> Any:
         return self.ui.edits.get(name, getattr(self.cfg, name))
 
-    def int_slider(self, text: str, name: str, lo: int, hi: int) -> None:
+    def int_slider(self, text: str, name: str) -> None:
+        lo, hi = slider_bounds(name)
         imgui.set_next_item_width(-120 * self.ui.scale)
-        changed, v = imgui.slider_int(_label(text, name), int(self.shown(name)), lo, hi)
+        changed, v = imgui.slider_int(_label(text, name), int(self.shown(name)), int(lo), int(hi))
         hook(self.ui, name)
         _tooltip(name)
-        if _META[name].get("live"):
+        if field_spec(name).live:
             if changed:
                 self.commit(name, int(v))
         else:
             self._released(name, changed, int(v))
 
-    def float_slider(self, text: str, name: str, lo: float, hi: float, fmt: str) -> None:
+    def float_slider(self, text: str, name: str, fmt: str) -> None:
+        lo, hi = slider_bounds(name)
         imgui.set_next_item_width(-120 * self.ui.scale)
-        changed, v = imgui.slider_float(_label(text, name), float(self.shown(name)), lo, hi, fmt)
+        changed, v = imgui.slider_float(_label(text, name), float(self.shown(name)),
+                                        float(lo), float(hi), fmt)
         hook(self.ui, name)
         _tooltip(name)
         if changed:
@@ -113,7 +133,8 @@ class _Form:
             changed, value = False, int(self.shown(name))
         self._released(name, changed, value)
 
-    def choice(self, text: str, name: str, choices: tuple, titles: Mapping | None = None) -> None:
+    def choice(self, text: str, name: str, titles: Mapping | None = None) -> None:
+        choices = field_spec(name).choices
         current = getattr(self.cfg, name)
         items = [str((titles or {}).get(c, c)) for c in choices]
         idx = choices.index(current) if current in choices else 0
@@ -150,9 +171,9 @@ def _network(form: _Form, who: str, title: str, color: int) -> None:
     imgui.push_style_color(imgui.Col_.text, color)
     imgui.separator_text(title)
     imgui.pop_style_color()
-    form.int_slider("hidden layers", f"{who}_hidden_layers", 1, 6)
-    form.int_slider("neurons", f"{who}_neurons", 1, 100)
-    form.choice("optimizer", f"{who}_optimizer", OPTIMIZERS)
+    form.int_slider("hidden layers", f"{who}_hidden_layers")
+    form.int_slider("neurons", f"{who}_neurons")
+    form.choice("optimizer", f"{who}_optimizer")
     form.learning_rate("learning rate", f"{who}_lr")
 
 
@@ -161,18 +182,18 @@ def draw_hyper(ui: UiState, cfg: GanConfig) -> list[Command]:
     form = _Form(ui, cfg)
     imgui.text_disabled("* resets the model; other settings apply live")
     imgui.separator_text("Noise")
-    form.choice("distribution", "noise_dist", NOISE_DISTS)
-    form.int_slider("dimensions", "noise_dim", 1, 2)
+    form.choice("distribution", "noise_dist")
+    form.int_slider("dimensions", "noise_dim")
     _network(form, "g", "Generator", th.G_COLOR)
     _network(form, "d", "Discriminator", th.D_COLOR)
     imgui.separator_text("Training")
-    form.choice("loss", "loss", LOSSES, LOSS_TITLES)
-    form.int_slider("D steps / epoch", "k_d", 0, 10)
-    form.int_slider("G steps / epoch", "k_g", 0, 10)
-    form.float_slider("real weight", "real_weight", 0.01, 1.0, "%.3f")
+    form.choice("loss", "loss", LOSS_TITLES)
+    form.int_slider("D steps / epoch", "k_d")
+    form.int_slider("G steps / epoch", "k_g")
+    form.float_slider("real weight", "real_weight", "%.3f")
     if "adam" in (form.cfg.d_optimizer, form.cfg.g_optimizer):
-        form.float_slider("Adam beta1", "adam_beta1", 0.0, 0.999, "%.3f")
-        form.float_slider("Adam beta2", "adam_beta2", 0.9, 0.9999, "%.4f")
+        form.float_slider("Adam beta1", "adam_beta1", "%.3f")
+        form.float_slider("Adam beta2", "adam_beta2", "%.4f")
         form.typed_float("Adam epsilon", "adam_eps", "%.3g")
     imgui.separator_text("Data")
     form.typed_int("batch size", "batch_size")

@@ -1,0 +1,177 @@
+"""The engine interface: what the app, record, snapshot, bench and the CLI may call.
+
+Owns the declared contract between training and everything that shows or stores it:
+``GanEngine`` (a Protocol), its plain result values (``RunStatus``, ``TrainStats``; the state
+value ``EngineState`` lives in ``state``) and ``make_engine``, the one place an engine is
+built. An engine trains a list of runs (one or many GANs, each with its own config); methods
+take a run index (default 0, so single-run callers never mention runs). Nothing outside
+``glgan.compute`` names a concrete engine class or touches an engine's attributes beyond
+this Protocol (tests/test_layering.py checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from glgan.frame import FrameData
+
+from .config import GanConfig
+from .history import History
+from .state import EngineState
+
+STEP_KINDS = ("both", "d", "g")
+MAX_RUNS = 64
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """Where one run stands.
+
+    Attributes:
+        config: its settings.
+        epoch: epochs trained.
+        d_loss, g_loss: the losses of its last training step (NaN before any).
+        diverged: why it is paused after a divergence, or None.
+        run_id: changes whenever the run starts over (reset, new config, restore).
+    """
+
+    config: GanConfig
+    epoch: int
+    d_loss: float
+    g_loss: float
+    diverged: str | None
+    run_id: int
+
+
+@dataclass(frozen=True)
+class TrainStats:
+    """What one ``train`` call did: epochs completed and divergence state, per run."""
+
+    seconds: float
+    run_epochs: tuple[int, ...]
+    run_diverged: tuple[str | None, ...]
+
+    @property
+    def epochs(self) -> int:
+        """The most epochs any run completed in this call."""
+        return max(self.run_epochs, default=0)
+
+    @property
+    def diverged(self) -> str | None:
+        """The first paused run's message (None when every run can train)."""
+        return next((d for d in self.run_diverged if d is not None), None)
+
+
+@runtime_checkable
+class GanEngine(Protocol):
+    """Trains a list of GAN runs and computes what the view shows of each."""
+
+    @property
+    def backend_name(self) -> str:
+        """numpy, cupy, ... (what trains)."""
+
+    @property
+    def version(self) -> int:
+        """Increases whenever anything a frame shows may have changed."""
+
+    @property
+    def run_count(self) -> int: ...
+
+    @property
+    def drawn(self) -> np.ndarray | None:
+        """The user's drawn points (the 'drawn' dataset), or None."""
+
+    def configs(self) -> tuple[GanConfig, ...]: ...
+
+    def status(self, run: int = 0) -> RunStatus: ...
+
+    def history(self, run: int = 0) -> History:
+        """The run's losses and KL/JS per recorded epoch (the charts draw this)."""
+
+    def train(self, epochs: int = 1, kind: str = "both",
+              runs: Sequence[int] | None = None) -> TrainStats:
+        """``epochs`` epochs of every (or the listed) run: kind both = k_D D steps then k_G G
+        steps, d = one D step, g = one G step. Diverging runs are rolled back and paused."""
+
+    def train_phase(self, net: str, runs: Sequence[int] | None = None) -> TrainStats:
+        """Slow motion: this epoch's D phase ("d": k_D D steps, the epoch not finished) or its
+        G phase ("g": k_G G steps, then the epoch counter advances)."""
+
+    def set_config(self, config: GanConfig, run: int = 0) -> bool:
+        """Apply ``config`` to a run: live fields keep the weights; other changes reset it.
+        Returns True if it reset. A config that cannot be used is refused, nothing changed."""
+
+    def reset(self, config: GanConfig | None = None, run: int | None = None) -> None:
+        """Start a run (None: every run) over from its seed, optionally with a new config."""
+
+    def set_drawn(self, points) -> None:
+        """Use ``points`` (N, 2) as the drawn distribution (validated)."""
+
+    def set_weights(self, g_params: list, d_params: list, epoch: int = 0,
+                    run: int = 0) -> None:
+        """Use these [W0, b0, ...] weights (e.g. GAN Lab's pretrained ones) at ``epoch``."""
+
+    def clear_divergence(self, run: int | None = None) -> None:
+        """Allow a paused run (None: all) to train again."""
+
+    def frame(self, field_res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0),
+              manifold_cells: int = 20, ganlab_metrics: bool = False
+              ) -> tuple[FrameData, ...]:
+        """Every run's visual state in one call (one FrameData per run, in run order). The
+        arrays are the engine's host buffers, valid until the next ``frame`` call: a consumer
+        copies what it keeps."""
+
+    def generator(self, z, run: int = 0) -> np.ndarray:
+        """G(z): (n, noise_dim) -> (n, 2)."""
+
+    def discriminator(self, x, run: int = 0) -> np.ndarray:
+        """D(x) as probabilities: (n, 2) -> (n,)."""
+
+    def divergences(self, run: int = 0, ganlab_compat: bool = False) -> tuple[float, float]:
+        """Grid (KL, JS) in bits between the run's real and generated samples."""
+
+    def snapshot(self) -> EngineState:
+        """The complete state of every run (host copies)."""
+
+    def restore(self, state: EngineState) -> None:
+        """Become exactly ``state`` (its run list replaces this engine's)."""
+
+
+def make_engine(configs: GanConfig | Sequence[GanConfig] | None = None, *,
+                backend: str = "numpy", drawn=None, state: EngineState | None = None,
+                dtype=np.float32) -> GanEngine:
+    """Build an engine for ``configs`` (one or a list of up to 64 runs), or from ``state``.
+
+    backend: "numpy" (the reference), "cupy" (the same code on CuPy arrays: the eager GPU
+    baseline), or "auto" (numpy until a faster GPU engine applies; says why in one log line).
+    Raises ConfigError/DataError for unusable configs, BackendError for a missing backend.
+    """
+    from .backend import select_backend
+    from .engine import BatchedEngine
+
+    if state is None:
+        if configs is None:
+            configs = [GanConfig()]
+        elif isinstance(configs, GanConfig):
+            configs = [configs]
+        configs = list(configs)
+    return BatchedEngine(configs, select_backend_for_engine(backend, select_backend),
+                         drawn=drawn, state=state, dtype=dtype)
+
+
+def select_backend_for_engine(name: str, select_backend):
+    """The array backend for ``name``: "auto" keeps NumPy, which is faster than eager CuPy
+    for GAN Lab's small models, until the fused CUDA engine exists."""
+    import logging
+
+    selected = select_backend(name)
+    if selected.name == "cupy" and name == "auto":
+        logging.getLogger(__name__).warning(
+            "backend auto: using numpy; on CuPy this engine runs eagerly (one launch per "
+            "array operation), which is slower for small models")
+        selected = select_backend("numpy")
+    return selected

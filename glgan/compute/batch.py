@@ -1,0 +1,631 @@
+"""RunBatch: R GAN runs of one architecture and batch size, trained together on NumPy (or CuPy).
+
+Owns the training loop of GAN Lab (§4) for many runs at once and the visual quantities of
+those runs. One epoch = k_D discriminator steps, then k_G generator steps, each on the next
+batch of real and noise samples; every run has its own seed, learning rates, optimiser, loss,
+real-term weight, k_D, k_G, noise distribution and dataset. Each array operation serves all R
+runs: every buffer has a leading run axis, so the per-call overhead that bounds the NumPy path
+is paid once per batch of runs, not once per run. A run with a smaller k_D or k_G takes part
+in the extra steps with a zero update (``optim``'s masks), so it ends exactly where a single
+run with its settings would. Divergence (NaN/Inf) is detected per run every epoch and rolled
+back for that run alone to its last finite state (at most ``ROLLBACK_EVERY`` epochs old).
+
+Training layout: activations are (R, features + 1, columns) with a row of ones under the
+features (so [W; b]^T [h; 1] = W^T h + b is one matmul) and one column per sample, so the
+ReLU, its mask and the sample copies run over long contiguous rows. D's input holds the real
+batch in columns [0, B) and G's output (written there directly) in [B, 2B); a D step runs D
+on all 2B columns, a G step on the fake half only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import losses, metrics
+from .config import GanConfig
+from .history import History
+from .mlp import forward, init_theta, input_gradient, layer_views, param_count
+from .optim import NetOptimizer
+from .philox import Stream
+from .sampling import STREAMS_NOISE, STREAMS_REAL, SampleStream, noise_drawer, real_drawer
+from .state import RunState, d_sizes, g_sizes
+
+ROLLBACK_EVERY = 16  # epochs between finite snapshots: a divergence loses at most this many
+NUM_FAKE_SHOWN = 150
+NUM_REAL_SHOWN = 450
+METRIC_SAMPLES = 1200
+HISTORY_CAPACITY = 1000
+BATCH_FIELDS = ("noise_dim", "g_hidden_layers", "g_neurons", "d_hidden_layers", "d_neurons",
+                "batch_size", "use_atlas", "atlas_size")
+FIELD_CHUNK = 1 << 20  # values per intermediate when evaluating D over a field
+
+
+def batch_key(c: GanConfig) -> tuple:
+    """Runs with equal keys share buffers and array operations."""
+    return tuple(getattr(c, f) for f in BATCH_FIELDS)
+
+
+def initial_state(c: GanConfig) -> RunState:
+    """A new run of ``c``: GAN Lab's initial weights from the seed's Philox streams, epoch 0."""
+    g, d = init_theta(g_sizes(c), c.seed, Stream.G_INIT), init_theta(d_sizes(c), c.seed,
+                                                                     Stream.D_INIT)
+    zg, zd = np.zeros(g.size, np.float32), np.zeros(d.size, np.float32)
+    return RunState(config=c, g_theta=g.astype(np.float32), d_theta=d.astype(np.float32),
+                    g_m=zg, g_v=zg, d_m=zd, d_v=zd)
+
+
+def diverged_message(c: GanConfig, epoch: int) -> str:
+    return (f"training diverged at epoch {epoch}: weights or losses became NaN/Inf "
+            f"(d_lr={c.d_lr}, g_lr={c.g_lr}, loss={c.loss}). Paused at the last finite state; "
+            f"lower a learning rate (training may then continue) or reset.")
+
+
+@dataclass
+class _Step:
+    """Everything one D or G step index needs, built once per (k values, running runs)."""
+
+    coeffs: object  # optim.StepCoefficients
+    active: np.ndarray  # (R,) bool
+    last: np.ndarray  # (R,) bool: this is the run's last step of its kind in the epoch
+    tanh_a: object  # (R, 1, n) or None: delta = tanh_a * t + tanh_b (log/minimax runs)
+    tanh_b: object
+    ls: object  # (R, 1, n) or None: leastsq runs' factor
+
+
+class RunBatch:
+    """R runs sharing ``batch_key``; see the module docstring.
+
+    Args:
+        states: the runs' complete states (their configs must share ``batch_key``).
+        drawn: the user's points for runs whose dataset is "drawn".
+        dtype: float32 for speed, float64 for gradient checks.
+        xp: numpy, or cupy for the eager GPU baseline.
+    """
+
+    def __init__(self, states: list[RunState], drawn=None, dtype=np.float32, xp=np):
+        c = states[0].config
+        if any(batch_key(s.config) != batch_key(c) for s in states):
+            raise ValueError("runs of one RunBatch must share " + ", ".join(BATCH_FIELDS))
+        self.xp, self.dtype, self.drawn = xp, np.dtype(dtype), drawn
+        self.R, self.B, self.nz = len(states), c.batch_size, c.noise_dim
+        self.configs = [s.config for s in states]
+        self.g_sizes, self.d_sizes = g_sizes(c), d_sizes(c)
+        R, B, dt = self.R, self.B, self.dtype
+        Pg, Pd = param_count(self.g_sizes), param_count(self.d_sizes)
+        self.Pg = Pg
+        # one row per run: [G params | D params]; gradients and Adam moments alike
+        self.theta, self.grad = xp.zeros((R, Pg + Pd), dt), xp.zeros((R, Pg + Pd), dt)
+        self.m, self.v = xp.zeros((R, Pg + Pd), dt), xp.zeros((R, Pg + Pd), dt)
+        self.t_g, self.t_d = np.zeros(R, np.int64), np.zeros(R, np.int64)
+        split = lambda a: (a[:, :Pg], a[:, Pg:])  # noqa: E731
+        (gt, dth), (gg, dg), (gm, dm), (gv, dv) = map(split, (self.theta, self.grad, self.m,
+                                                              self.v))
+        self.g_theta, self.d_theta = gt, dth
+        self.opt_g = NetOptimizer(gt, gg, gm, gv, self.t_g, dt, xp)
+        self.opt_d = NetOptimizer(dth, dg, dm, dv, self.t_d, dt, xp)
+        self._build_buffers(layer_views(gt, self.g_sizes), layer_views(dth, self.d_sizes),
+                            layer_views(gg, self.g_sizes), layer_views(dg, self.d_sizes))
+        fresh = not c.use_atlas
+        self.visible = min(c.atlas_size if c.use_atlas else max(c.atlas_size, B),
+                           NUM_REAL_SHOWN)
+        self.real = SampleStream(real_drawer(self.configs, drawn), 2, R, B, c.atlas_size,
+                                 fresh, STREAMS_REAL, dt, xp)
+        self.noise = SampleStream(noise_drawer(self.configs), self.nz, R, B, c.atlas_size,
+                                  fresh, STREAMS_NOISE, dt, xp)
+        # per-run host status
+        self.epoch = [0] * R
+        self.d_loss = np.full(R, math.nan)
+        self.g_loss = np.full(R, math.nan)
+        self.diverged: list[str | None] = [None] * R
+        self.history = [History(HISTORY_CAPACITY) for _ in range(R)]
+        self._steps_cache: dict = {}
+        self._div_cache: list[dict] = [{} for _ in range(R)]
+        self._frame_buffers: dict = {}
+        self._ganlab_true: dict = {}
+        self._fixed_sets(range(R))
+        for slot, s in enumerate(states):
+            self.load_run(slot, s, fixed_sets=False)
+        self.configure()
+
+    # -- buffers and plans ----------------------------------------------------------------
+    def _build_buffers(self, g_Wa, d_Wa, g_dWa, d_dWa) -> None:
+        xp, dt, R, B = self.xp, self.dtype, self.R, self.B
+        gs, ds = self.g_sizes, self.d_sizes
+
+        def acts(sizes, cols):  # inputs of each layer with a row of ones
+            out = []
+            for n in sizes[:-1]:
+                a = xp.empty((R, n + 1, cols), dt)
+                a[:, n] = 1.0
+                out.append(a)
+            return out
+
+        self.g_acts, self.d_acts = acts(gs, B), acts(ds, 2 * B)
+        # ReLU as maximum(h, zeros): twice as fast as against a scalar 0 in NumPy
+        self._zeros = {id(a): xp.zeros_like(a) for a in self.g_acts + self.d_acts}
+        self.logits = xp.zeros((R, 1, 2 * B), dt)
+        self.d_delta_out = xp.zeros((R, 1, 2 * B), dt)
+        self.d_dx = xp.zeros((R, 2, 2 * B), dt)
+        # deltas and ReLU masks have the activations' full height (the ones row too): the
+        # mask then runs over whole contiguous buffers; row n is never read
+        self.d_deltas = [None] + [xp.zeros((R, n + 1, 2 * B), dt) for n in ds[1:-1]]
+        self.d_masks = [None] + [xp.zeros((R, n + 1, 2 * B), dt) for n in ds[1:-1]]
+        self.g_delta_out = xp.zeros((R, 2, B), dt)
+        self.g_deltas = [None] + [xp.zeros((R, n + 1, B), dt) for n in gs[1:-1]]
+        self.g_masks = [None] + [xp.zeros((R, n + 1, B), dt) for n in gs[1:-1]]
+        self._t = xp.zeros((R, 1, 2 * B), dt)  # tanh(l/2)
+        self._u = xp.zeros((R, 1, 2 * B), dt)
+        self._w = xp.zeros((R, 1, 2 * B), dt)
+        self.fake_in = self.d_acts[0][:, :2, B:]  # G's output = D's fake columns
+        self.real_in = self.d_acts[0][:, :2, :B]
+        self.noise_in = self.g_acts[0][:, :self.nz]
+        q = np.ones((1, 1, 2 * B))
+        q[..., :B] = -1.0  # 1 - 2 target: -1 for real, +1 for fake
+        self._q = xp.asarray(q, dt)
+        swap = lambda a: xp.swapaxes(a, 1, 2)  # noqa: E731
+        full, fake = slice(None), slice(B, None)
+
+        def fwd(Wa, A, out_last, cols):
+            plan = []
+            for i, W in enumerate(Wa):
+                last = i == len(Wa) - 1
+                out = out_last if last else A[i + 1][:, :-1, cols]
+                relu = None if last else (A[i + 1][:, :, cols],
+                                          self._zeros[id(A[i + 1])][:, :, cols])
+                plan.append((swap(W), A[i][:, :, cols], out, relu))
+            return plan
+
+        self._g_fwd = fwd(g_Wa, self.g_acts, self.fake_in, full)
+        self._d_fwd = fwd(d_Wa, self.d_acts, self.logits, full)
+        self._d_fwd_fake = fwd(d_Wa, self.d_acts, self.logits[:, :, fake], fake)
+
+        def bwd(Wa, dWa, A, deltas, masks, delta_out, dx, cols, params):
+            plan, delta = [], delta_out
+            for i in range(len(Wa) - 1, -1, -1):
+                d_in = deltas[i][:, :-1, cols] if i > 0 else dx
+                mask = (masks[i][:, :, cols], A[i][:, :, cols], deltas[i][:, :, cols]) \
+                    if i > 0 else None
+                plan.append((A[i][:, :, cols] if params else None, swap(delta),
+                             dWa[i] if params else None, Wa[i][:, :-1], delta, d_in,
+                             Wa[i].shape[-1] == 1, mask))
+                delta = d_in
+            return plan
+
+        self._d_bwd = bwd(d_Wa, d_dWa, self.d_acts, self.d_deltas, self.d_masks,
+                          self.d_delta_out, None, full, True)
+        self._d_bwd_input = bwd(d_Wa, d_dWa, self.d_acts, self.d_deltas, self.d_masks,
+                                self.d_delta_out[:, :, fake], self.d_dx[:, :, fake], fake,
+                                False)
+        self._g_bwd = bwd(g_Wa, g_dWa, self.g_acts, self.g_deltas, self.g_masks,
+                          self.g_delta_out, None, full, True)
+
+    def _forward(self, plan) -> None:
+        mm, relu = self.xp.matmul, self.xp.maximum
+        for Wt, a_in, out, act in plan:
+            mm(Wt, a_in, out=out)
+            if act is not None:
+                relu(act[0], act[1], out=act[0])  # the ones row stays 1
+
+    def _backward(self, plan) -> None:
+        xp = self.xp
+        mm, mul, gt = xp.matmul, xp.multiply, xp.greater
+        for a_in, delta_t, dWa, W, delta, d_in, k1, mask in plan:
+            if dWa is not None:
+                mm(a_in, delta_t, out=dWa)  # [dW; db] = [h; 1] delta^T
+            if d_in is None:
+                return
+            if k1:  # an outer product: broadcasting beats BLAS for k = 1
+                mul(W, delta, out=d_in)
+            else:
+                mm(W, delta, out=d_in)
+            if mask is not None:  # through the ReLU that made h: times (h > 0)
+                gt(mask[1], 0.0, out=mask[0])
+                mul(mask[2], mask[0], out=mask[2])
+
+    # -- configuration --------------------------------------------------------------------
+    def configure(self) -> None:
+        """Read the runs' live settings (optimisers, rates, losses, k) into the loop."""
+        cs = self.configs
+        for opt, p in ((self.opt_d, "d"), (self.opt_g, "g")):
+            kinds = [getattr(c, f"{p}_optimizer") for c in cs]
+            for r, (old, new) in enumerate(zip(getattr(opt, "kinds", kinds), kinds)):
+                if old != new:  # a new optimiser type starts from fresh moments
+                    self._zero_moments(r, p)
+            opt.configure(kinds, [getattr(c, f"{p}_lr") for c in cs],
+                          [c.adam_beta1 for c in cs], [c.adam_beta2 for c in cs],
+                          [c.adam_eps for c in cs])
+        self.loss_kinds = [c.loss for c in cs]
+        self.real_weight = np.array([c.real_weight for c in cs])
+        self.k_d = np.array([c.k_d for c in cs])
+        self.k_g = np.array([c.k_g for c in cs])
+        self._steps_cache.clear()
+        self._div_cache = [{} for _ in range(self.R)]
+
+    def _zero_moments(self, r: int, net: str) -> None:
+        sl = slice(0, self.Pg) if net == "g" else slice(self.Pg, None)
+        self.m[r, sl] = 0.0
+        self.v[r, sl] = 0.0
+        (self.t_g if net == "g" else self.t_d)[r] = 0
+
+    def _steps(self, k_d, k_g, running) -> tuple[list[_Step], list[_Step]]:
+        key = (tuple(k_d), tuple(k_g), tuple(running))
+        cached = self._steps_cache.get(key)
+        if cached is not None:
+            return cached
+        xp, dt, B, R = self.xp, self.dtype, self.B, self.R
+        ls = np.array([k == "leastsq" for k in self.loss_kinds])
+        minimax = np.array([k == "minimax" for k in self.loss_kinds])
+
+        def col(v, n):  # (R,) per run -> (R, 1, n)
+            return xp.asarray(np.broadcast_to(np.asarray(v, np.float64)[:, None, None],
+                                              (R, 1, n)).copy(), dt)
+
+        d_steps, g_steps = [], []
+        for s in range(int(max(k_d, default=0))):
+            active = running & (s < k_d)
+            k = self.opt_d.coefficients(active)
+            c = np.where(ls, 0.0, k.scale)
+            real = c * self.real_weight / (2 * B)
+            a = np.concatenate([np.repeat(real[:, None], B, 1),
+                                np.repeat((c / (2 * B))[:, None], B, 1)], 1)
+            b = np.concatenate([np.repeat((-real)[:, None], B, 1),
+                                np.repeat((c / (2 * B))[:, None], B, 1)], 1)
+            tanh_a = xp.asarray(a[:, None, :], dt) if (~ls).any() else None
+            tanh_b = xp.asarray(b[:, None, :], dt) if (~ls).any() else None
+            lsf = col(np.where(ls, k.scale / (4 * B), 0.0), 2 * B) if ls.any() else None
+            d_steps.append(_Step(k, active, active & (s == k_d - 1), tanh_a, tanh_b, lsf))
+        for s in range(int(max(k_g, default=0))):
+            active = running & (s < k_g)
+            k = self.opt_g.coefficients(active)
+            c = np.where(ls, 0.0, k.scale) / (2 * B)
+            tanh_a = col(np.where(minimax, -c, c), B) if (~ls).any() else None
+            tanh_b = col(-c, B) if (~ls).any() else None
+            lsf = col(np.where(ls, k.scale / (4 * B), 0.0), B) if ls.any() else None
+            g_steps.append(_Step(k, active, active & (s == k_g - 1), tanh_a, tanh_b, lsf))
+        self._steps_cache[key] = (d_steps, g_steps)
+        return d_steps, g_steps
+
+    # -- the steps ------------------------------------------------------------------------
+    def _g_forward(self, step: _Step) -> None:
+        self.noise.take(self.noise_in, step.active)
+        self._forward(self._g_fwd)
+        self.xp.tanh(self.fake_in, out=self.fake_in)
+
+    def _loss_grad(self, step: _Step, logits, t, delta, u, w, q) -> None:
+        """delta = d(loss)/d(logit) * the run's gradient scale, from t = tanh(l/2)."""
+        xp = self.xp
+        xp.multiply(logits, 0.5, out=t)
+        xp.tanh(t, out=t)
+        if step.tanh_a is not None:
+            xp.multiply(t, step.tanh_a, out=delta)
+            delta += step.tanh_b
+        if step.ls is not None:
+            xp.multiply(t, t, out=u)
+            xp.subtract(1.0, u, out=u)  # 1 - t^2 = 4 s (1 - s)
+            xp.add(t, q, out=w)  # t + 1 - 2 target (D) / t - 1 (G)
+            u *= w
+            u *= step.ls
+            if step.tanh_a is None:
+                xp.copyto(delta, u)
+            else:
+                delta += u
+
+    def _d_step(self, step: _Step, want_loss: bool) -> None:
+        self._g_forward(step)
+        self.real.take(self.real_in, step.active)
+        self._forward(self._d_fwd)
+        self._loss_grad(step, self.logits, self._t, self.d_delta_out, self._u, self._w,
+                        self._q)
+        self._backward(self._d_bwd)
+        if want_loss and step.last.any():
+            B, host = self.B, self._host
+            values = losses.d_loss_values(self.loss_kinds, self.logits[:, 0, :B],
+                                          self.logits[:, 0, B:], self.real_weight, self.xp)
+            self.d_loss = np.where(step.last, host(values), self.d_loss)
+        self.opt_d.step(step.coeffs)
+
+    def _g_step(self, step: _Step, want_loss: bool) -> None:
+        B, xp = self.B, self.xp
+        self._g_forward(step)
+        self._forward(self._d_fwd_fake)
+        fake = slice(B, None)
+        self._loss_grad(step, self.logits[:, :, fake], self._t[:, :, fake],
+                        self.d_delta_out[:, :, fake], self._u[:, :, fake],
+                        self._w[:, :, fake], -1.0)
+        self._backward(self._d_bwd_input)
+        # through G's tanh: delta = dL/dy * (1 - y^2)
+        y, out = self.fake_in, self.g_delta_out
+        xp.multiply(y, y, out=out)
+        xp.subtract(1.0, out, out=out)
+        out *= self.d_dx[:, :, fake]
+        self._backward(self._g_bwd)
+        if want_loss and step.last.any():
+            values = losses.g_loss_values(self.loss_kinds, self.logits[:, 0, fake], self.xp)
+            self.g_loss = np.where(step.last, self._host(values), self.g_loss)
+        self.opt_g.step(step.coeffs)
+
+    def _host(self, a) -> np.ndarray:
+        return a if self.xp is np else a.get()
+
+    # -- training -------------------------------------------------------------------------
+    def train(self, epochs: int, k_d=None, k_g=None, runs=None, count: bool = True
+              ) -> np.ndarray:
+        """Train ``epochs`` epochs of k_d D steps then k_g G steps (per-run arrays; default
+        the configs') for the runs in ``runs`` (bool (R,), default all) that have not
+        diverged. Returns the epochs each run completed (rolled back ones: up to its last
+        finite snapshot)."""
+        R = self.R
+        k_d = self.k_d if k_d is None else np.broadcast_to(np.asarray(k_d), (R,))
+        k_g = self.k_g if k_g is None else np.broadcast_to(np.asarray(k_g), (R,))
+        running = np.array([d is None for d in self.diverged])
+        if runs is not None:
+            running &= np.asarray(runs, bool)
+        done = np.zeros(R, np.int64)
+        if epochs <= 0 or not running.any():
+            return done
+        isfinite = math.isfinite
+        kd_max, kg_max = int(k_d[running].max()), int(k_g[running].max())
+        uniform = running.all() and (k_d == kd_max).all() and (k_g == kg_max).all()
+        d_steps, g_steps = self._steps(k_d, k_g, running)
+        self.real.begin(uniform)
+        self.noise.begin(uniform)
+        backup, backup_done = self._backup(), 0
+        bad_epoch = np.zeros(R, np.int64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for e in range(epochs):
+                last = e == epochs - 1
+                # losses on the last epoch and on snapshot epochs (so a rollback restores the
+                # losses of the state it restores)
+                want = last or (e + 1) % ROLLBACK_EVERY == 0
+                self.real.reserve(kd_max)
+                self.noise.reserve(kd_max + kg_max)
+                for step in d_steps:
+                    self._d_step(step, want)
+                for step in g_steps:
+                    self._g_step(step, want)
+                # one reduction for every run (a host sync per epoch on the eager GPU path)
+                if not isfinite(float(self.theta.sum())):
+                    bad = running & ~self._host(self.xp.isfinite(self.theta).all(axis=1))
+                    if bad.any():
+                        bad_epoch[bad] = e + 1
+                        running &= ~bad
+                        self._rollback(bad, backup)
+                        if not running.any():
+                            break
+                        d_steps, g_steps = self._steps(k_d, k_g, running)
+                        self.real.begin(False)
+                        self.noise.begin(False)
+                done[running] = e + 1
+                if (e + 1) % ROLLBACK_EVERY == 0 and not last:
+                    backup, backup_done = self._backup(), e + 1  # a recent finite state
+        self.real.end()
+        self.noise.end()
+        unfinished = running & (((k_d > 0) & ~np.isfinite(self.d_loss)) |
+                                ((k_g > 0) & ~np.isfinite(self.g_loss)))
+        if unfinished.any():  # finite weights but infinite losses: diverging too
+            bad_epoch[unfinished] = done[unfinished] + 1
+            self._rollback(unfinished, backup)
+        failed = bad_epoch > 0
+        done[failed] = backup_done
+        for r in np.nonzero(failed)[0]:
+            self.diverged[r] = diverged_message(self.configs[r],
+                                                self.epoch[r] + int(bad_epoch[r]))
+        self._div_cache = [{} for _ in range(R)]
+        if count:
+            for r in np.nonzero(done)[0]:
+                self.epoch[r] += int(done[r])
+                kl, js = self.divergences(int(r))
+                self.history[r].append(self.epoch[r], self.d_loss[r], self.g_loss[r], kl, js)
+        return done
+
+    def _backup(self) -> tuple:
+        return (self.theta.copy(), self.m.copy(), self.v.copy(), self.t_g.copy(),
+                self.t_d.copy(), self.real.counters(), self.noise.counters(),
+                self.d_loss.copy(), self.g_loss.copy())
+
+    def _rollback(self, bad: np.ndarray, backup: tuple) -> None:
+        """Put the runs in ``bad`` back to ``backup`` (the others keep training)."""
+        theta, m, v, t_g, t_d, real_c, noise_c, d_loss, g_loss = backup
+        rows = np.nonzero(bad)[0]
+        idx = self.xp.asarray(rows)
+        self.theta[idx], self.m[idx], self.v[idx] = theta[idx], m[idx], v[idx]
+        self.t_g[rows], self.t_d[rows] = t_g[rows], t_d[rows]
+        self.d_loss[rows], self.g_loss[rows] = d_loss[rows], g_loss[rows]
+        self.real.set_counters(rows, real_c[rows])
+        self.noise.set_counters(rows, noise_c[rows])
+
+    # -- runs in and out ------------------------------------------------------------------
+    def load_run(self, slot: int, s: RunState, fixed_sets: bool = True) -> None:
+        """Make run ``slot`` exactly ``s`` (its config must share this batch's key)."""
+        if batch_key(s.config) != batch_key(self.configs[0]):
+            raise ValueError("load_run: the state's config does not fit this batch")
+        xp, Pg = self.xp, self.Pg
+        old = self.configs[slot]
+        self.configs[slot] = s.config
+        self.theta[slot, :Pg] = xp.asarray(s.g_theta)
+        self.theta[slot, Pg:] = xp.asarray(s.d_theta)
+        self.m[slot, :Pg], self.v[slot, :Pg] = xp.asarray(s.g_m), xp.asarray(s.g_v)
+        self.m[slot, Pg:], self.v[slot, Pg:] = xp.asarray(s.d_m), xp.asarray(s.d_v)
+        self.t_g[slot], self.t_d[slot] = s.g_t, s.d_t
+        self.epoch[slot] = s.epoch
+        self.d_loss[slot], self.g_loss[slot] = s.d_loss, s.g_loss
+        self.diverged[slot] = s.diverged
+        self.history[slot] = s.make_history(HISTORY_CAPACITY)
+        same_data = fixed_sets and (old.seed, old.dataset, old.noise_dist) == \
+            (s.config.seed, s.config.dataset, s.config.noise_dist)
+        if fixed_sets and not same_data:
+            self._fixed_sets([slot])
+        self.real.load([slot], [s.real_counter], regenerate=not same_data)
+        self.noise.load([slot], [s.noise_counter], regenerate=not same_data)
+        # the optimisers' kinds follow the state (its moments are already in place)
+        for opt, p in ((self.opt_d, "d"), (self.opt_g, "g")):
+            if hasattr(opt, "kinds"):
+                opt.kinds[slot] = getattr(s.config, f"{p}_optimizer")
+        self.configure()
+
+    def set_config(self, slot: int, c: GanConfig) -> None:
+        """A live edit of run ``slot`` (fields that keep the weights)."""
+        self.configs[slot] = c
+        self.configure()
+
+    def run_state(self, slot: int) -> RunState:
+        """A complete host copy of run ``slot``."""
+        host, Pg = self._host, self.Pg
+        th, m, v = (np.array(host(a[slot])) for a in (self.theta, self.m, self.v))
+        return RunState(
+            config=self.configs[slot], g_theta=th[:Pg].copy(), d_theta=th[Pg:].copy(),
+            g_m=m[:Pg].copy(), g_v=v[:Pg].copy(), d_m=m[Pg:].copy(), d_v=v[Pg:].copy(),
+            g_t=int(self.t_g[slot]), d_t=int(self.t_d[slot]),
+            real_counter=int(self.real.counters()[slot]),
+            noise_counter=int(self.noise.counters()[slot]),
+            epoch=self.epoch[slot], d_loss=float(self.d_loss[slot]),
+            g_loss=float(self.g_loss[slot]), diverged=self.diverged[slot],
+            history=self.history[slot].state())
+
+    def clear_divergence(self, slot: int) -> None:
+        self.diverged[slot] = None
+
+    # -- fixed sample sets (shown and evaluated) ----------------------------------------
+    def _fixed_sets(self, slots) -> None:
+        """The real samples shown, the fixed noise behind the fakes shown and the KL/JS
+        evaluation sets: the first rows of each run's atlas streams (as GAN Lab shows)."""
+        xp, dt, R = self.xp, self.dtype, self.R
+        c = self.configs[0]
+        size = c.atlas_size if c.use_atlas else max(c.atlas_size, self.B)
+        n_metric, n_fake = min(METRIC_SAMPLES, c.atlas_size), min(NUM_FAKE_SHOWN, size)
+        n_draw = max(n_metric, self.visible, n_fake)
+        if not hasattr(self, "real_shown"):
+            self.real_shown = np.zeros((R, self.visible, 2), np.float32)
+            self.fixed_noise = np.zeros((R, n_fake, self.nz), np.float32)
+            self._metric_noise = xp.zeros((R, n_metric, self.nz), dt)
+            self._metric_hist = [None] * R
+        slots = np.asarray(list(slots), np.int64)
+        zero = np.zeros((len(slots), 1), np.int64)
+        real = real_drawer(self.configs, self.drawn)(slots, Stream.REAL_ATLAS, zero, n_draw)
+        noise = noise_drawer(self.configs)(slots, Stream.NOISE_ATLAS, zero, n_draw)
+        self.real_shown[slots] = real[:, :self.visible]
+        self.fixed_noise[slots] = noise[:, :n_fake]
+        self._metric_noise[xp.asarray(slots)] = xp.asarray(noise[:, :n_metric], dt)
+        for i, r in enumerate(slots):
+            self._metric_hist[r] = metrics.histogram(real[i, :n_metric].astype(dt))
+            self._ganlab_true.pop(int(r), None)
+
+    # -- evaluation and visuals -------------------------------------------------------------
+    def _g_params(self, slots=None):
+        return self.g_theta if slots is None else self.g_theta[self.xp.asarray(slots)]
+
+    def _d_params(self, slots=None):
+        return self.d_theta if slots is None else self.d_theta[self.xp.asarray(slots)]
+
+    def generator(self, slot: int, z) -> np.ndarray:
+        """G(z) of run ``slot``: (n, noise_dim) -> (n, 2) on the host."""
+        z = self.xp.asarray(z, self.dtype)
+        return self._host(forward(self.g_theta[slot], self.g_sizes, z, True, self.xp)[-1])
+
+    def discriminator(self, slot: int, x) -> np.ndarray:
+        """D(x) of run ``slot`` as probabilities: (n, 2) -> (n,) on the host."""
+        logits = self._d_logits(self.d_theta[slot][None], self.xp.asarray(x, self.dtype)[None])
+        with np.errstate(over="ignore"):
+            return losses.sigmoid(self._host(logits[0]))
+
+    def _d_logits(self, d_theta, x):
+        """D's logits (R', n) for inputs x (R' or 1, n, 2), evaluated in bounded chunks."""
+        xp = self.xp
+        R, n = d_theta.shape[0], x.shape[1]
+        out = xp.empty((R, n), self.dtype)
+        width = max(self.d_sizes)
+        step = max(1024, FIELD_CHUNK // max(1, R * width))
+        for s in range(0, n, step):
+            out[:, s:s + step] = forward(d_theta, self.d_sizes, x[:, s:s + step], False,
+                                         xp)[-1][..., 0]
+        return out
+
+    def divergences(self, slot: int, ganlab_compat: bool = False) -> tuple[float, float]:
+        """Grid (KL, JS) in bits between real and generated samples (see metrics); cached
+        until the run's weights change."""
+        cache = self._div_cache[slot]
+        if ganlab_compat not in cache:
+            if ganlab_compat:
+                true = self._ganlab_true.get(slot)
+                if true is None:
+                    c = self.configs[slot]
+                    atlas = real_drawer(self.configs, self.drawn)(
+                        np.array([slot]), Stream.REAL_ATLAS, np.zeros((1, 1), np.int64),
+                        c.atlas_size)[0].astype(self.dtype)
+                    true = self._ganlab_true[slot] = metrics.ganlab_true_histogram(atlas)
+                fake = self.generator(slot, self.fixed_noise[slot])
+                cache[True] = metrics.kl_js(true, metrics.ganlab_histogram(fake))
+            else:
+                fake = self.generator(slot, self._metric_noise[slot])
+                cache[False] = metrics.kl_js(self._metric_hist[slot], metrics.histogram(fake))
+        return cache[ganlab_compat]
+
+    def _frame_buffer(self, name: str, shape: tuple) -> np.ndarray:
+        buf = self._frame_buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._frame_buffers[name] = np.empty(shape, np.float32)
+        return buf
+
+    def visuals(self, field_res: int, bounds, manifold_cells: int) -> dict[str, np.ndarray]:
+        """Every run's visual quantities as host float32 arrays with a leading run axis:
+        fake, grad_d, grad_g, pred_fake, pred_real, field, manifold, manifold_alpha.
+        The arrays are this batch's preallocated buffers: valid until the next call."""
+        xp, host, R = self.xp, self._host, self.R
+        buf = self._frame_buffer
+        with np.errstate(over="ignore", invalid="ignore"):
+            # G on the fixed noise, D on those fakes, and D's input gradients there
+            z = xp.asarray(self.fixed_noise, self.dtype)
+            fake = forward(self.g_theta, self.g_sizes, z, True, xp)[-1]
+            acts = forward(self.d_theta, self.d_sizes, fake, False, xp)
+            logit = acts[-1]
+            s = losses.sigmoid(logit, xp=xp)
+            grad_d = input_gradient(self.d_theta, self.d_sizes, acts, s * (1.0 - s), False, xp)
+            d_gloss = losses.g_loss_dlogit(self.loss_kinds, logit, xp)
+            grad_g = input_gradient(self.d_theta, self.d_sizes, acts, d_gloss, False, xp)
+            n_fake = fake.shape[1]
+            out = {"fake": buf("fake", (R, n_fake, 2)), "grad_d": buf("grad_d", (R, n_fake, 2)),
+                   "grad_g": buf("grad_g", (R, n_fake, 2)),
+                   "pred_fake": buf("pred_fake", (R, n_fake))}
+            out["fake"][...] = host(fake)
+            out["grad_d"][...] = host(grad_d)
+            out["grad_g"][...] = -host(grad_g)
+            out["pred_fake"][...] = host(s[..., 0])
+            real = xp.asarray(self.real_shown, self.dtype)
+            pred_real = buf("pred_real", (R, real.shape[1]))
+            pred_real[...] = losses.sigmoid(host(self._d_logits(self.d_theta, real)))
+            out["pred_real"] = pred_real
+            # D over the field's cell centres (row 0 = smallest y)
+            x0, y0, x1, y1 = bounds
+            xs = x0 + (np.arange(field_res) + 0.5) * (x1 - x0) / field_res
+            ys = y0 + (np.arange(field_res) + 0.5) * (y1 - y0) / field_res
+            gx, gy = np.meshgrid(xs, ys)
+            pts = xp.asarray(np.stack([gx.ravel(), gy.ravel()], axis=1)[None], self.dtype)
+            field = buf("field", (R, field_res, field_res))
+            field[...] = losses.sigmoid(host(self._d_logits(self.d_theta, pts))).reshape(
+                R, field_res, field_res)
+            out["field"] = field
+            # the generator manifold: G on the noise grid, with GAN Lab's opacities
+            t = np.arange(manifold_cells + 1) / manifold_cells
+            if self.nz == 1:
+                grid = t[:, None]
+                shape = (R, manifold_cells + 1, 2)
+            else:
+                gi, gj = np.meshgrid(t, t, indexing="ij")
+                grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
+                shape = (R, manifold_cells + 1, manifold_cells + 1, 2)
+            mesh = forward(self.g_theta, self.g_sizes, xp.asarray(grid[None], self.dtype),
+                           True, xp)[-1]
+            out["manifold"] = buf("manifold", shape)
+            out["manifold"][...] = host(mesh).reshape(shape)
+            if self.nz == 1:
+                out["manifold_alpha"] = buf("manifold_alpha", (R, 0, 0))
+            else:
+                alpha = buf("manifold_alpha", (R, manifold_cells, manifold_cells))
+                for r in range(R):
+                    alpha[r] = metrics.manifold_opacity(out["manifold"][r],
+                                                        self.configs[r].noise_dist)
+                out["manifold_alpha"] = alpha
+        return out
