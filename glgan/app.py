@@ -20,9 +20,9 @@ from typing import Any
 import moderngl
 import numpy as np
 
+from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.config import ConfigError, GanConfig, preset
 from glgan.compute.data import DataError, sample_real
-from glgan.compute.engine import Engine
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.frame import FrameData
 from glgan.render import LayeredView, View
@@ -67,9 +67,9 @@ class App:
         self.out_dir = Path(out_dir)
         if pretrained is None:
             pretrained = config is None
-        self.engine = Engine(config if config is not None else GanConfig())
+        self.engine: GanEngine = make_engine(config if config is not None else GanConfig())
         self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
-                               history=self.engine.history)
+                               history=self.engine.history())
         self.ui = self.overlay.ui
         self.scene = LayeredView(ctx, transition_s=0.25)
         self.thumbnails = Thumbnails(ctx, self.scene)
@@ -94,15 +94,15 @@ class App:
         self.screenshot_requested = False
         self.sync_timings = False  # benchmarks: wait for the GPU so GL time is attributed
         self._commands: list = []  # built by last frame's overlay, applied at the next frame
-        self._run_id = self.engine.run_id
+        self._run_id = self.engine.status().run_id
         self.dataset_samples = {
-            name: sample_real(name, 200, np.random.default_rng(7))
+            name: sample_real(name, 200, seed=7)
             for name in ("line", "gaussians", "ring", "disjoint")
         }
 
     # -- commands -------------------------------------------------------------------------
     def _load_pretrained(self) -> bool:
-        path = pretrained_path(self.engine.config.dataset)
+        path = pretrained_path(self.config.dataset)
         if path is None:
             return False
         try:
@@ -110,20 +110,25 @@ class App:
         except ModelFileError as e:
             self.ui.error = f"could not load the pretrained model: {e}"
             return False
-        self.engine.reset(preset(model.config.dataset, base=self.engine.config))
+        self.engine.reset(preset(model.config.dataset, base=self.config), run=0)
         # GAN Lab trains one extra epoch "for visualisation" after loading; glgan does not.
         self.engine.set_weights(model.g_params, model.d_params, model.epoch)
         self.ui.use_pretrained = True
         return True
 
+    @property
+    def config(self) -> GanConfig:
+        """The shown run's settings."""
+        return self.engine.status().config
+
     def _set_config(self, config: GanConfig) -> None:
-        was_diverged = self.engine.diverged is not None
+        was_diverged = self.engine.status().diverged is not None
         try:
             self.engine.set_config(config)
         except (ConfigError, DataError) as e:
             self.ui.config_error = str(e)
             return
-        if was_diverged and self.engine.diverged is None:
+        if was_diverged and self.engine.status().diverged is None:
             self.ui.error = ""
             self.ui.status = "settings changed: training can continue"
 
@@ -138,11 +143,12 @@ class App:
 
     def _apply_one(self, c) -> None:
         eng, ui = self.engine, self.ui
+        status = eng.status()
         if isinstance(c, cmd.Play):
             ui.playing = True
-            if eng.diverged:
+            if status.diverged:
                 ui.playing = False
-                ui.error = eng.diverged
+                ui.error = status.diverged
         elif isinstance(c, cmd.Pause):
             ui.playing = False  # no extra epoch on pause (GAN Lab trains one)
         elif isinstance(c, cmd.Step):
@@ -153,13 +159,13 @@ class App:
             eng.reset()  # keeps the user's edits (GAN Lab reloads the preset)
             ui.error = ""
         elif isinstance(c, cmd.RestorePreset):
-            eng.reset(preset(eng.config.dataset, base=eng.config))
+            eng.reset(preset(status.config.dataset, base=status.config), run=0)
             ui.error = ""
         elif isinstance(c, cmd.SelectDataset):
             if c.name == "drawn" and eng.drawn is None:
                 ui.drawing.open = True
                 return
-            eng.reset(preset(c.name, base=eng.config.replace(seed=eng.config.seed)))
+            eng.reset(preset(c.name, base=status.config), run=0)
             ui.error = ""
         elif isinstance(c, cmd.SetConfig):
             self._set_config(c.config)
@@ -168,7 +174,7 @@ class App:
                 ui.use_pretrained = self._load_pretrained()
             else:
                 ui.use_pretrained = False
-                eng.reset(preset(eng.config.dataset, base=eng.config))
+                eng.reset(preset(status.config.dataset, base=status.config), run=0)
         elif isinstance(c, cmd.SetEpochsPerFrame):
             ui.epochs_per_frame = int(c.n)
         elif isinstance(c, cmd.SetSlowMotion):
@@ -177,7 +183,7 @@ class App:
             ui.layers = c.layers
         elif isinstance(c, cmd.ApplyDrawing):
             eng.set_drawn(c.points)
-            eng.reset(preset("drawn", base=eng.config))
+            eng.reset(preset("drawn", base=status.config), run=0)
             ui.error = ""
         elif isinstance(c, cmd.Screenshot):
             self.screenshot_requested = True
@@ -195,7 +201,7 @@ class App:
     # -- per frame ------------------------------------------------------------------------
     def _train(self) -> None:
         ui, eng = self.ui, self.engine
-        if not ui.playing or ui.slow_motion or eng.diverged:
+        if not ui.playing or ui.slow_motion or eng.status().diverged:
             return
         if self.recording is not None:  # recorded frames hold exactly epochs_per_frame epochs
             n = ui.epochs_per_frame
@@ -218,7 +224,7 @@ class App:
         key = (self.engine.version, tuple(round(b, 9) for b in bounds), res)
         if key != self._frame_key or self.frame_data is None:
             t0 = time.perf_counter()
-            self.frame_data = self.engine.frame(field_res=res, bounds=bounds)
+            self.frame_data = self.engine.frame(field_res=res, bounds=bounds)[0]
             if not self.ui.layers.blocky:
                 self._adapt_field_res(time.perf_counter() - t0)
             self.scene.update(self.frame_data, self.clock)
@@ -260,15 +266,18 @@ class App:
             # plays at true speed however long the frame took to render
             dt = 1.0 / RECORD_FPS
         self.clock += dt
-        epoch_before = self.engine.epoch
         self.apply(self._commands)
         self._commands = []
-        if self.engine.run_id != self._run_id:  # a new run: slow motion starts at D1 again
-            self._run_id = self.engine.run_id
+        status = self.engine.status()
+        if status.run_id != self._run_id:  # a new run: slow motion starts at D1 again
+            self._run_id = status.run_id
             if self.ui.slow_step is not None:
                 self.ui.slow_step, self.ui.slow_elapsed = 0, 0.0
+        # the rate counts this frame's training only (a reset or a new run in the commands
+        # above would otherwise count as negative epochs)
+        epoch_before = status.epoch
         self._train()
-        trained = self.engine.epoch - epoch_before
+        trained = self.engine.status().epoch - epoch_before
         self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
         t_train = time.perf_counter()
         vx, vy, vw, vh = self.view_rect_px()
@@ -288,17 +297,19 @@ class App:
         t_view = time.perf_counter()
         if self.recording is not None and not self.recording_with_overlay:
             self._record(fbo)
-        if self.engine.diverged and not self.ui.error:
-            self.ui.error = self.engine.diverged
+        diverged = self.engine.status().diverged
+        if diverged and not self.ui.error:
+            self.ui.error = diverged
         info = {
             "dataset_samples": self.dataset_samples,
             "mouse_data": self.mouse_data(mouse_px),
             "pick_radius": self.view.data_per_px((max(vw, 1), max(vh, 1))) * 6 * self.fb_scale,
             "recording": self.recording is not None,
             "fps": self.fps, "epochs_per_s": self.epochs_per_s,
-            "timings_ms": self.timings_ms, "backend": self.engine.backend.name,
+            "timings_ms": self.timings_ms, "backend": self.engine.backend_name,
         }
-        self._commands = self.overlay.frame(self.engine.config, frame, info, dt)
+        self.overlay.history = self.engine.history()  # a new run has a new history
+        self._commands = self.overlay.frame(self.config, frame, info, dt)
         t_ui = time.perf_counter()
         fbo.use()
         self.ctx.viewport = (0, 0, fb_w, fb_h)

@@ -240,7 +240,10 @@ def make_parser() -> argparse.ArgumentParser:
     verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                          help="log more")
 
-    p = sub.add_parser("run", parents=[verbose], help="open the interactive window (the default)")
+    settings = dict(epilog="settings for --set (and train --compare):\n" + describe_settings(),
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("run", parents=[verbose], help="open the interactive window (the default)",
+                       **settings)
     _add_config_args(p)
     p.add_argument("--window", default=None, choices=("glfw", "pyglet", "headless"),
                    help="window backend (default glfw; headless renders offscreen via EGL)")
@@ -256,8 +259,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("train", parents=[verbose], help="train headless and print the result",
-                       epilog="settings for --set and --compare:\n" + describe_settings(),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       **settings)
     _add_config_args(p)
     p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
                    help="train one run per value side by side (repeatable: every "
@@ -285,7 +287,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("snapshot", parents=[verbose],
-                       help="train, then render the view to a PNG (no display)")
+                       help="train, then render the view to a PNG (no display)", **settings)
     _add_config_args(p)
     p.add_argument("--epochs", type=int, default=1000)
     p.add_argument("--size", type=parse_size, default=(800, 800))
@@ -296,7 +298,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("record", parents=[verbose],
-                       help="render training offscreen to MP4 (or a PNG folder)")
+                       help="render training offscreen to MP4 (or a PNG folder)", **settings)
     _add_config_args(p)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--fps", type=int, default=60)

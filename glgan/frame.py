@@ -2,7 +2,9 @@
 
 This module owns only the data contract. It imports nothing from glgan, so ``compute`` can
 produce a FrameData and ``render``/``ui``/``capture`` can consume one without knowing each other.
-All arrays are NumPy float32 in data space (GAN Lab's unit square is [0,1]^2, y up).
+All arrays are NumPy float32 in data space (GAN Lab's unit square is [0,1]^2, y up). An
+engine hands out views of its own preallocated buffers, valid until its next ``frame()`` call:
+a consumer that keeps values across frames (the renderer's transitions) copies them.
 """
 
 from __future__ import annotations

@@ -270,8 +270,8 @@ class FullOverlay:
         from .compute.config import DATASETS
         from .compute.data import sample_real
 
-        rng = np.random.default_rng(0)   # picker thumbnails: fixed, so frames are reproducible
-        samples = {d: sample_real(d, 300, rng) for d in DATASETS if d != "drawn"}
+        # picker thumbnails: fixed, so frames are reproducible
+        samples = {d: sample_real(d, 300, seed=0) for d in DATASETS if d != "drawn"}
         self.info = {"fps": float(fps), "epochs_per_s": float(epochs_per_frame * fps),
                      "backend": backend, "recording": False, "pretrained": (),
                      "dataset_samples": samples}
@@ -343,7 +343,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ``RecordError`` (an OSError) for bad arguments before anything is trained or written, and
     ``DivergedError`` (``.summary`` = what was kept) if training diverges mid-recording.
     """
-    from .compute.engine import Engine
+    from .compute.api import make_engine
     from .render import LayeredView
     from .render.offscreen import create_egl_context
 
@@ -356,14 +356,13 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         raise ConfigError(f"smooth_frames={smooth_frames!r} must be a number >= 0")
     k = int(epochs_per_frame)
 
-    engine = Engine(cfg)
+    engine = make_engine(cfg)
     transition_s = smooth_frames / fps
     ctx = create_egl_context()
     bar = _Progress(n_frames, progress_stream or sys.stderr) if progress else None
     summary: RecordingSummary | None = None
     diverged: str | None = None
-    first_epoch = engine.epoch
-    last_epoch = engine.epoch
+    first_epoch = last_epoch = engine.status().epoch
     try:
         with ctx:
             view = LayeredView(ctx, transition_s=transition_s)
@@ -378,11 +377,10 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                     for i in range(n_frames):
                         t = i / fps
                         if i > 0 and k > 0:
-                            engine.train(k)
-                            if engine.diverged is not None:
-                                diverged = engine.diverged
+                            diverged = engine.train(k).diverged
+                            if diverged is not None:
                                 break
-                        frame = engine.frame(field_res=field_res, bounds=bounds)
+                        frame = engine.frame(field_res=field_res, bounds=bounds)[0]
                         last_epoch = frame.epoch
                         view.update(frame, t)  # glide from where the samples are at t
                         fbo.use()

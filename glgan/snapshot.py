@@ -9,9 +9,9 @@ D's heatmap computed over exactly the visible rectangle so it fills the image).
 
 Python API (notebooks)::
 
-    from glgan.compute.engine import Engine
+    from glgan.compute.api import make_engine
     from glgan.snapshot import snapshot_array
-    engine = Engine(preset("ring")); engine.train(2000)
+    engine = make_engine(preset("ring")); engine.train(2000)
     img = snapshot_array(engine, (800, 600), "heatmap,manifold,real,fake")  # (600, 800, 3) uint8
 
 Errors a user can cause are raised as classes the CLI reports with exit status 2:
@@ -33,7 +33,7 @@ from .capture.validate import check_png_target
 from .compute.config import MAX_FIELD_RES, ConfigError, GanConfig
 
 if TYPE_CHECKING:
-    from .compute.engine import Engine
+    from .compute.api import GanEngine
     from .frame import FrameData
     from .render import Layers, OffscreenRenderer, View
 
@@ -91,18 +91,19 @@ def check_epochs(epochs: int, name: str = "--epochs") -> int:
 
 
 # ---------------------------------------------------------------------------- training
-def train_or_raise(engine: Engine, epochs: int,
+def train_or_raise(engine: GanEngine, epochs: int,
                    on_chunk: Callable[[int], None] | None = None) -> None:
     """Train ``epochs`` epochs in chunks; raise DivergedError (engine left at the last finite
     state) if the weights or losses become NaN/Inf."""
     done = 0
-    while done < epochs and engine.diverged is None:
+    while done < epochs and engine.status().diverged is None:
         n = min(TRAIN_CHUNK, epochs - done)
         done += engine.train(n).epochs
         if on_chunk is not None:
             on_chunk(done)
-    if engine.diverged is not None:
-        raise DivergedError(f"{engine.diverged} Nothing was rendered.")
+    diverged = engine.status().diverged
+    if diverged is not None:
+        raise DivergedError(f"{diverged} Nothing was rendered.")
 
 
 # ---------------------------------------------------------------------------- framing
@@ -116,14 +117,14 @@ def framing(size: tuple[int, int], view: View | None = None
     return view, view.effective_bounds(size)
 
 
-def engine_frame(engine: Engine, size: tuple[int, int], field_res: int = DEFAULT_FIELD_RES,
+def engine_frame(engine: GanEngine, size: tuple[int, int], field_res: int = DEFAULT_FIELD_RES,
                  view: View | None = None) -> tuple[FrameData, View]:
     """The engine's FrameData with the field sampled over the visible rectangle."""
     view, bounds = framing(size, view)
-    return engine.frame(field_res=field_res, bounds=bounds), view
+    return engine.frame(field_res=field_res, bounds=bounds)[0], view
 
 
-def snapshot_array(engine: Engine, size: tuple[int, int] = (800, 800),
+def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
                    layers: str | Layers | None = None, *, field_res: int = DEFAULT_FIELD_RES,
                    view: View | None = None, renderer: OffscreenRenderer | None = None
                    ) -> np.ndarray:
@@ -151,7 +152,7 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg``, render, write the PNG
     atomically. Returns the path. Everything is checked before training starts."""
     from .capture.sinks import save_png
-    from .compute.engine import Engine
+    from .compute.api import make_engine
 
     path = check_png_path(out)
     lay = check_layers(layers)
@@ -160,7 +161,7 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     w, h = (int(v) for v in size)
     if w < 1 or h < 1:
         raise ConfigError(f"--size={w}x{h}: width and height must be >= 1")
-    engine = Engine(cfg)
+    engine = make_engine(cfg)
     train_or_raise(engine, epochs)
     image = snapshot_array(engine, (w, h), lay, field_res=field_res)
     try:

@@ -1,8 +1,22 @@
 """The window: glgan's App inside a moderngl-window window, started by ``glgan run``.
 
 Owns the ``WindowConfig`` (window settings, event forwarding, zoom/pan with the mouse, the
---frames/--screenshot automation options, fullscreen) and ``run_app``, which refuses to start
-without a display and says what to use instead.
+--frames/--screenshot/--report automation options, fullscreen) and ``run_app``, which refuses
+to start without a display and says what to use instead.
+
+Automation handshake (for scripts that drive the real window, e.g. with xdotool), through two
+environment variables naming files:
+
+* ``GLGAN_READY_FILE``: once the first frame has been presented and the window is visible, the
+  window writes its state there (the ``--report`` JSON: epoch, dataset, playing, frames,
+  ``size`` = the framebuffer's [width, height], config, diverged) and rewrites it every
+  ``READY_EVERY`` frames (atomically, so a reader never sees half a file). Its existence says
+  "ready for input"; its ``frames``, ``playing``, ``dataset``, ``epoch`` and ``size`` show a
+  script when its last action has taken effect.
+* ``GLGAN_STOP_FILE``: checked after every frame; once that file exists the window ends as if
+  ``--frames`` had been reached (saves ``--screenshot``, writes ``--report``, closes, exit 0).
+  With it, ``--screenshot`` and the headless window do not need ``--frames``. (A stop file
+  left over from an earlier run ends the window after its first frame: remove it first.)
 """
 
 from __future__ import annotations
@@ -13,6 +27,10 @@ import os
 from glgan.app import App
 
 log = logging.getLogger(__name__)
+
+READY_FILE_ENV = "GLGAN_READY_FILE"
+STOP_FILE_ENV = "GLGAN_STOP_FILE"
+READY_EVERY = 5  # frames between rewrites of the ready file
 
 
 class SizedFramebuffer:
@@ -72,8 +90,12 @@ def make_window_class(args):
             self.frames = 0
             self.max_frames = args.frames
             self.screenshot_path = args.screenshot
+            self.ready_path = os.environ.get(READY_FILE_ENV) or None
+            self.stop_path = os.environ.get(STOP_FILE_ENV) or None
+            self._ready_at: int | None = None  # the frame count the ready file last showed
 
         def on_render(self, time_s: float, frame_time: float) -> None:
+            self._write_ready()  # the previous frame has been presented by now
             dt = frame_time if frame_time > 0 else 1 / 60
             try:
                 self.app.render(self.screen(), dt, self.mouse_px)
@@ -85,7 +107,8 @@ def make_window_class(args):
                 self.app.fullscreen_requested = False
                 self.wnd.fullscreen = not self.wnd.fullscreen
             self.frames += 1
-            if self.max_frames is not None and self.frames >= self.max_frames:
+            done = self.max_frames is not None and self.frames >= self.max_frames
+            if done or (self.stop_path is not None and os.path.exists(self.stop_path)):
                 if self.screenshot_path:
                     self.app.save_screenshot(self.screen(), self.screenshot_path)
                 self.wnd.close()
@@ -129,16 +152,36 @@ def make_window_class(args):
             finally:
                 self.app.close()
 
+        def _state(self) -> dict:
+            status, ui = self.app.engine.status(), self.app.ui
+            return {"epoch": status.epoch, "dataset": status.config.dataset,
+                    "playing": ui.playing, "frames": self.frames,
+                    "size": [int(v) for v in self.wnd.buffer_size],
+                    "config": status.config.to_dict(), "diverged": status.diverged}
+
         def _write_report(self, path: str) -> None:
             import json
 
             from glgan.fileio import atomic_write
 
-            eng, ui = self.app.engine, self.app.ui
-            state = {"epoch": eng.epoch, "dataset": eng.config.dataset, "playing": ui.playing,
-                     "frames": self.frames, "config": eng.config.to_dict(),
-                     "diverged": eng.diverged}
+            state = self._state()
             atomic_write(path, lambda f: f.write(json.dumps(state, indent=1).encode()))
+
+        def _write_ready(self) -> None:
+            """GLGAN_READY_FILE: the state, after the first presented frame of a visible window
+            and then every READY_EVERY frames (see the module docstring)."""
+            if self.ready_path is None or self.frames < 1 or \
+                    not getattr(self.wnd, "visible", True):
+                return
+            if self._ready_at is not None and self.frames - self._ready_at < READY_EVERY:
+                return
+            try:
+                self._write_report(self.ready_path)
+                self._ready_at = self.frames
+            except OSError as e:  # automation only: the window goes on without it
+                log.error("could not write %s=%s: %s; no longer writing it", READY_FILE_ENV,
+                          self.ready_path, e)
+                self.ready_path = None
 
     return GlganWindow
 
@@ -147,18 +190,22 @@ def run_app(args) -> int:
     """Open the window (``glgan run``); returns the exit status."""
     import moderngl_window as mglw
 
+    from glgan.capture.validate import check_writable_file
+
     window = args.window or ("headless" if os.environ.get("GLGAN_HEADLESS") else "glfw")
+    stop_file = os.environ.get(STOP_FILE_ENV) or None  # also ends the window, like --frames
     if args.screenshot is not None:
         from glgan.capture.validate import check_png_target
 
-        if args.frames is None:
-            print("glgan: error: --screenshot needs --frames N (it saves the last frame)")
+        if args.frames is None and stop_file is None:
+            print(f"glgan: error: --screenshot needs --frames N (it saves the last frame) or "
+                  f"{STOP_FILE_ENV}")
             return 2
         check_png_target(args.screenshot, "--screenshot")  # before any window opens
     if args.report is not None:
-        from glgan.capture.validate import check_writable_file
-
         check_writable_file(args.report, "--report")
+    if os.environ.get(READY_FILE_ENV):
+        check_writable_file(os.environ[READY_FILE_ENV], READY_FILE_ENV)
     if args.frames is not None and args.frames < 1:
         print(f"glgan: error: --frames={args.frames} must be at least 1")
         return 2
@@ -169,8 +216,9 @@ def run_app(args) -> int:
     argv = ["--window", window]
     if window == "headless":
         argv += ["--backend", "egl"]
-        if args.frames is None:
-            print("glgan: --window headless needs --frames N (it has no screen to close)")
+        if args.frames is None and stop_file is None:
+            print(f"glgan: --window headless needs --frames N or {STOP_FILE_ENV} (it has no "
+                  f"screen to close)")
             return 2
     mglw.run_window_config(cls, args=argv)
     return 0

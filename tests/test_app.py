@@ -39,101 +39,156 @@ def pixels(app):
     return np.frombuffer(raw, np.uint8).reshape(SIZE[1], SIZE[0], 3)[::-1]
 
 
+def epoch(app) -> int:
+    return app.engine.status().epoch
+
+
+def config(app) -> GanConfig:
+    return app.engine.status().config
+
+
 def test_startup_matches_ganlab_pretrained_gaussians_without_an_extra_epoch(app):
-    assert app.engine.config.dataset == "gaussians"
-    assert app.engine.epoch == 1931  # GAN Lab's stored count; no "visualisation" epoch trained
+    assert config(app).dataset == "gaussians"
+    assert epoch(app) == 1931  # GAN Lab's stored count; no "visualisation" epoch trained
     assert app.ui.use_pretrained
     frames(app, 2)
-    assert app.engine.epoch == 1931  # paused: nothing trains
+    assert epoch(app) == 1931  # paused: nothing trains
 
 
 def test_play_trains_and_pause_does_not_train_an_extra_epoch(app):
     app.apply([cmd.Play()])
     frames(app, 3)
-    assert app.engine.epoch > 1931
+    assert epoch(app) > 1931
     app.apply([cmd.Pause()])
-    epoch = app.engine.epoch
+    paused_at = epoch(app)
     frames(app, 3)
-    assert app.engine.epoch == epoch
+    assert epoch(app) == paused_at
 
 
-def test_epochs_per_frame_trains_more_per_frame(app):
+def test_epochs_per_frame_trains_more_per_frame(app, monkeypatch):
+    import glgan.app
+
+    # the time budget out of the way (it caps the epochs of a slow frame): every frame then
+    # trains exactly the epochs per frame asked for, not 1
+    monkeypatch.setattr(glgan.app, "TRAIN_BUDGET_S", 1e9)
     app.apply([cmd.SetEpochsPerFrame(20), cmd.Play()])
-    before = app.engine.epoch
+    before = epoch(app)
+    frames(app)
+    assert epoch(app) - before == 20
     frames(app, 2)
-    assert app.engine.epoch - before >= 2  # bounded by the time budget, at least 1 per frame
+    assert epoch(app) - before == 60
+
+
+def test_epochs_per_s_counts_training_not_a_new_run(app):
+    app.apply([cmd.Play()])
+    frames(app, 2)
+    app.ui.push(*app.overlay.input.shortcut("NUMBER_3"))  # ring: epoch 1931+ -> 0 mid-frame
+    frames(app, 2)
+    assert config(app).dataset == "ring" and epoch(app) > 0
+    assert app.epochs_per_s > 0  # the drop to epoch 0 is not negative training
 
 
 def test_step_d_only_changes_only_d(app):
-    g, d = app.engine.G.theta.copy(), app.engine.D.theta.copy()
+    before = app.engine.snapshot().runs[0]
     app.apply([cmd.Step("d")])
-    np.testing.assert_array_equal(app.engine.G.theta, g)
-    assert not np.array_equal(app.engine.D.theta, d)
-    assert app.engine.epoch == 1932
+    after = app.engine.snapshot().runs[0]
+    np.testing.assert_array_equal(after.g_theta, before.g_theta)
+    assert not np.array_equal(after.d_theta, before.d_theta)
+    assert epoch(app) == 1932
+
+
+def d_step_size(app) -> float:
+    """How far one D step moves D's weights from the engine's current state."""
+    before = app.engine.snapshot().runs[0].d_theta
+    app.engine.train(1, kind="d")
+    return float(np.linalg.norm(app.engine.snapshot().runs[0].d_theta - before))
 
 
 def test_learning_rate_applies_live_and_layers_reset(app):
-    theta = app.engine.G.theta.copy()
-    app.apply([cmd.SetConfig(app.engine.config.replace(d_lr=0.3))])
-    assert app.engine.config.d_lr == 0.3 and app.engine.opt_d.lr == 0.3
-    np.testing.assert_array_equal(app.engine.G.theta, theta)
-    assert app.engine.epoch == 1931
-    app.apply([cmd.SetConfig(app.engine.config.replace(d_hidden_layers=4))])
-    assert app.engine.epoch == 0 and app.engine.D.sizes == [2, 8, 8, 8, 8, 1]
+    old_lr = config(app).d_lr
+    theta = app.engine.snapshot().runs[0].g_theta
+    app.apply([cmd.SetConfig(config(app).replace(d_lr=0.3))])
+    assert config(app).d_lr == 0.3 and app.engine.configs()[0].d_lr == 0.3
+    np.testing.assert_array_equal(app.engine.snapshot().runs[0].g_theta, theta)
+    assert epoch(app) == 1931
+    # the optimiser uses the new rate: from the same state (same weights, moments and sample
+    # counters) one D step moves D's weights 0.3 / old_lr times as far (SGD and Adam's first
+    # steps alike are proportional to the rate)
+    state = app.engine.snapshot()
+    fast = d_step_size(app)
+    app.engine.restore(state)
+    app.engine.set_config(config(app).replace(d_lr=old_lr))
+    slow = d_step_size(app)
+    assert fast / slow == pytest.approx(0.3 / old_lr, rel=0.01)
+    app.engine.restore(state)
+    app.apply([cmd.SetConfig(config(app).replace(d_hidden_layers=4))])
+    assert epoch(app) == 0
+    c = config(app)
+    assert c.d_hidden_layers == 4 and c.d_neurons == 8
+    # D is 2 -> 8 -> 8 -> 8 -> 8 -> 1: weights and biases of its 5 layers
+    sizes = [2, 8, 8, 8, 8, 1]
+    assert app.engine.snapshot().runs[0].d_theta.size == sum(
+        (a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
 def test_selecting_ring_loads_its_preset_and_reset_keeps_edits(app):
     app.apply([cmd.SelectDataset("ring")])
-    assert app.engine.config == preset("ring")
-    assert app.engine.epoch == 0
-    app.apply([cmd.SetConfig(app.engine.config.replace(k_d=5))])
+    assert config(app) == preset("ring")
+    assert epoch(app) == 0
+    app.apply([cmd.SetConfig(config(app).replace(k_d=5))])
     app.apply([cmd.Reset()])
-    assert app.engine.config.k_d == 5  # GAN Lab would have reloaded the preset
+    assert config(app).k_d == 5  # GAN Lab would have reloaded the preset
     app.apply([cmd.RestorePreset()])
-    assert app.engine.config.k_d == 3
+    assert config(app).k_d == 3
 
 
 def test_applied_drawing_becomes_the_dataset(app):
     pts = np.array([[0.2, 0.8], [0.25, 0.8], [0.3, 0.8]], np.float32)
     app.apply([cmd.ApplyDrawing(pts)])
-    assert app.engine.config.dataset == "drawn"
-    real = app.engine.real_shown
+    assert config(app).dataset == "drawn"
+    real = app.engine.frame()[0].real
     assert np.abs(real[:, 1] - 0.8).mean() < 0.05
     assert (np.abs(real[:, 0] - 0.25) < 0.15).mean() > 0.95
     app.apply([cmd.SelectDataset("line"), cmd.SelectDataset("drawn")])
-    assert app.engine.config.dataset == "drawn"  # the drawing was kept
+    assert config(app).dataset == "drawn"  # the drawing was kept
 
 
 def test_bad_config_is_a_message_not_a_crash(app):
-    app.apply([cmd.SetConfig(app.engine.config.replace(dataset="drawn"))])  # no drawing yet
+    app.apply([cmd.SetConfig(config(app).replace(dataset="drawn"))])  # no drawing yet
     assert app.ui.config_error or app.ui.error
     frames(app)
 
 
 def test_divergence_pauses_with_a_message(app):
-    app.engine.D.theta *= 1e30  # push D over the edge of float32
+    from glgan.compute.state import EngineState
+
+    state = app.engine.snapshot()
+    run = state.runs[0]
+    poisoned = run.replace(d_theta=run.d_theta * np.float32(1e30))  # D over float32's edge
+    app.engine.restore(EngineState((poisoned,), state.drawn))
     app.apply([cmd.Play()])
     frames(app, 2)
     assert not app.ui.playing and "diverged" in app.ui.error
+    assert app.engine.status().diverged is not None
     app.apply([cmd.Reset()])
-    assert app.engine.diverged is None and not app.ui.error
+    assert app.engine.status().diverged is None and not app.ui.error
 
 
 def test_keyboard_shortcuts_act(app):
     # a shortcut becomes a command in one frame's overlay and is applied at the next frame
     app.ui.push(*app.overlay.input.shortcut("SPACE"))
     frames(app, 2)
-    assert app.ui.playing and app.engine.epoch > 1931
+    assert app.ui.playing and epoch(app) > 1931
     app.ui.push(*app.overlay.input.shortcut("SPACE"))
     frames(app, 2)
     assert not app.ui.playing
-    epoch = app.engine.epoch
+    paused_at = epoch(app)
     app.ui.push(*app.overlay.input.shortcut("S"))
     frames(app, 2)
-    assert app.engine.epoch == epoch + 1
+    assert epoch(app) == paused_at + 1
     app.ui.push(*app.overlay.input.shortcut("NUMBER_3"))
     frames(app, 2)
-    assert app.engine.config.dataset == "ring"
+    assert config(app).dataset == "ring"
 
 
 def test_record_shortcut_toggles_recording(app):
@@ -148,14 +203,14 @@ def test_record_shortcut_toggles_recording(app):
 def test_slow_motion_trains_in_phases_only(app):
     app.apply([cmd.SetSlowMotion(True, 50.0), cmd.Play()])
     app.ui.slow_motion, app.ui.slow_speed = True, 50.0
-    epoch = app.engine.epoch
+    start = epoch(app)
     frames(app, 2)
-    assert app.engine.epoch == epoch  # continuous training is off in slow motion
+    assert epoch(app) == start  # continuous training is off in slow motion
     for _ in range(200):
         frames(app)
-        if app.engine.epoch > epoch:
+        if epoch(app) > start:
             break
-    assert app.engine.epoch == epoch + 1  # the D and G phases made exactly one epoch
+    assert epoch(app) == start + 1  # the D and G phases made exactly one epoch
 
 
 def test_frame_draws_view_and_overlay(app):
@@ -258,7 +313,9 @@ def test_a_given_config_is_used_as_is(gl_ctx):
 
     a = App(gl_ctx, SIZE, GanConfig(noise_dim=1, g_neurons=5))
     try:
-        assert a.engine.config.noise_dim == 1 and a.engine.epoch == 0
+        status = a.engine.status()
+        assert status.config.noise_dim == 1 and status.config.g_neurons == 5
+        assert status.epoch == 0
         fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
         a.apply([cmd.Play()])
         for _ in range(3):
@@ -276,7 +333,7 @@ def test_view_updates_after_the_d_phase_and_after_a_loss_change(app):
     frames(app)
     assert not np.array_equal(app.frame_data.field, field)
     grad_g = app.frame_data.grad_g.copy()
-    app.apply([cmd.SetConfig(app.engine.config.replace(loss="leastsq"))])
+    app.apply([cmd.SetConfig(config(app).replace(loss="leastsq"))])
     frames(app)
     assert not np.allclose(app.frame_data.grad_g, grad_g)
 
@@ -289,10 +346,10 @@ def test_slow_motion_starts_over_on_a_new_run(app):
 
 
 def test_pretrained_keeps_settings_outside_the_preset(app):
-    app.apply([cmd.SetConfig(app.engine.config.replace(seed=7, batch_size=64))])
+    app.apply([cmd.SetConfig(config(app).replace(seed=7, batch_size=64))])
     app.apply([cmd.UsePretrained(True)])
-    assert app.engine.config.seed == 7 and app.engine.config.batch_size == 64
-    assert app.engine.epoch == 1931
+    assert config(app).seed == 7 and config(app).batch_size == 64
+    assert epoch(app) == 1931
 
 
 def test_screenshots_and_recordings_in_the_same_second_get_their_own_files(app, tmp_path):
@@ -318,27 +375,70 @@ def test_zoom_is_bounded(app):
     assert not app.ui.error
 
 
+# Drives ``glgan run`` in a real window as a person would, with no fixed sleeps: it waits for
+# GLGAN_READY_FILE (the window's state, first written once a frame is on screen, then every
+# few frames), after each action polls that state until the action shows, and ends the window
+# by creating GLGAN_STOP_FILE. Every wait is bounded; a timeout says what it waited for.
+# argv: report, screenshot, ready file, stop file, x, y (the Play button's centre).
+WINDOW_DRIVER = r"""
+import json, os, subprocess, sys, time
+
+report, shot, ready, stop, x, y = sys.argv[1:7]
+env = dict(os.environ, GLGAN_READY_FILE=ready, GLGAN_STOP_FILE=stop)
+app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "1280x720",
+                        "--report", report, "--screenshot", shot], env=env)
+
+
+def state():
+    try:
+        with open(ready) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def wait_for(what, ok, timeout=30.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        s = state()
+        if s is not None and ok(s):
+            return s
+        if app.poll() is not None:
+            sys.exit(f"glgan exited ({app.returncode}) while waiting for {what}")
+        time.sleep(0.02)
+    app.kill()
+    sys.exit(f"timed out waiting for {what}; last state: {state()}")
+
+
+def xdotool(*args):
+    return subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True,
+                          timeout=30).stdout
+
+
+try:
+    wait_for("the first frame", lambda s: s["frames"] >= 1, timeout=120)
+    wid = xdotool("search", "--sync", "--onlyvisible", "--name", "glgan").split()[0]
+    xdotool("mousemove", "--window", wid, x, y, "click", "1")
+    wait_for("Play to start training", lambda s: s["playing"])
+    xdotool("key", "--window", wid, "3")
+    wait_for("dataset 3 (ring) to train",
+             lambda s: s["dataset"] == "ring" and s["epoch"] > 0)
+    xdotool("windowsize", wid, "1400", "800")
+    wait_for("the resize", lambda s: s["size"] == [1400, 800])
+finally:
+    open(stop, "w").close()  # the window saves the screenshot and the report, then closes
+sys.exit(app.wait(timeout=60))
+"""
+
+
 @pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
                     reason="needs xvfb-run and xdotool (make test installs them)")
 def test_real_mouse_and_keyboard_drive_the_window(tmp_path):
     """End to end as a person: a real X server, a real glfw window, a real mouse click on
     Play and a real key press ("3" = ring), read back from the app's exit report."""
     report, shot = tmp_path / "report.json", tmp_path / "resized.png"
-    script = tmp_path / "drive.sh"
-    script.write_text(f"""
-set -e
-"{sys.executable}" -m glgan run --size 1280x720 --frames 240 --report "{report}" \
-    --screenshot "{shot}" &
-APP=$!
-WID=$(xdotool search --sync --onlyvisible --name "glgan" | head -1)
-sleep 1
-xdotool mousemove --window "$WID" {{x}} {{y}} click 1
-sleep 1
-xdotool key --window "$WID" 3
-sleep 1
-xdotool windowsize "$WID" 1400 800
-wait $APP
-""")
+    driver = tmp_path / "drive.py"
+    driver.write_text(WINDOW_DRIVER)
     # the Play button's centre at 1280x720 (the top bar layout is fixed at this size)
     from glgan.ui.testing import NullUi
 
@@ -348,9 +448,10 @@ wait $APP
         x, y = probe.point("play")
     finally:
         probe.close()
-    script.write_text(script.read_text().replace("{x}", str(int(x))).replace("{y}", str(int(y))))
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", "bash", str(script)],
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", sys.executable,
+                           str(driver), str(report), str(shot), str(tmp_path / "ready.json"),
+                           str(tmp_path / "stop"), str(int(x)), str(int(y))],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     import json

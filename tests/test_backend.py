@@ -5,8 +5,8 @@ import logging
 import numpy as np
 import pytest
 
-from glgan.compute.backend import BackendError, cupy_status, select_backend
 from glgan.compute.api import make_engine
+from glgan.compute.backend import BackendError, cupy_status, select_backend
 from glgan.compute.config import GanConfig
 
 HAS_GPU = cupy_status()[0] is not None

@@ -60,9 +60,21 @@ def test_bench_json_lines(capsys):
     assert main(["bench", "--json", "--quick"]) == 0
     lines = [json.loads(s) for s in capsys.readouterr().out.strip().splitlines()]
     cases = {line["case"] for line in lines}
-    assert {"gaussians", "large_5x100"} <= cases
+    assert {"gaussians", "large_5x100", "gaussians_runs16"} <= cases
+    keys = {"backend", "case", "metric", "value", "unit"}
+    train = {line["case"]: line for line in lines if line["metric"] == "epochs_per_s"}
+    for line in train.values():  # training lines also say how many runs trained side by side
+        assert set(line) == keys | {"runs"} and line["unit"] == "epochs/s"
+    assert train["gaussians"]["runs"] == train["large_5x100"]["runs"] == 1
+    assert train["gaussians_runs16"]["runs"] == 16
+    (ratio,) = [line for line in lines if line["metric"] == "ratio_to_single_run"]
+    assert set(ratio) == keys and ratio["unit"] == "x"
+    assert ratio["case"] == "gaussians_runs16" and ratio["backend"] == "numpy"
+    # the 16 runs' aggregate rate over the single run's, both measured in this call
+    assert ratio["value"] == pytest.approx(
+        train["gaussians_runs16"]["value"] / train["gaussians"]["value"], abs=0.006)
+    assert len(lines) == len(train) + 1
     for line in lines:
-        assert set(line) == {"backend", "case", "metric", "value", "unit"}
         assert line["value"] > 0
 
 

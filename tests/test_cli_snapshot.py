@@ -14,6 +14,48 @@ FAKE_RGB = (123, 50, 148)    # GAN Lab: rgba(123,50,148,0.75)
 SIZE = (320, 240)            # non-square on purpose: aspect kept, field fills the image
 
 
+class DivergesFrom:
+    """A GanEngine (delegating to a real one) whose training diverges for real once the run
+    has reached ``epoch``: each ``train`` call from then on first pushes D's weights over the
+    edge of float32 (a state restored through the Protocol), so the engine's own divergence
+    check pauses the run with its message."""
+
+    def __init__(self, engine, epoch: int) -> None:
+        self._engine, self._epoch = engine, epoch
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def train(self, epochs=1, kind="both", runs=None):
+        from glgan.compute.state import EngineState
+
+        if self._engine.status().epoch >= self._epoch:
+            state = self._engine.snapshot()
+            run = state.runs[0]
+            poisoned = run.replace(d_theta=run.d_theta * np.float32(1e30))
+            self._engine.restore(EngineState((poisoned, *state.runs[1:]), state.drawn))
+        return self._engine.train(epochs, kind, runs)
+
+
+def diverging_engines(monkeypatch, epoch: int) -> None:
+    """Every engine built from now on diverges once it has trained ``epoch`` epochs."""
+    import glgan.compute.api as api
+
+    real_make_engine = api.make_engine
+    monkeypatch.setattr(api, "make_engine",
+                        lambda *a, **k: DivergesFrom(real_make_engine(*a, **k), epoch))
+
+
+def forbid_engines(monkeypatch, message: str) -> None:
+    """Building an engine (``make_engine``, the only way to get one) fails the test."""
+    import glgan.compute.api as api
+
+    def boom(*a, **k):
+        raise AssertionError(message)
+
+    monkeypatch.setattr(api, "make_engine", boom)
+
+
 def _near(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 40) -> int:
     """Pixels whose channels are all within ``tol`` of ``rgb``."""
     return int((np.abs(img.astype(int) - np.array(rgb)).max(axis=-1) <= tol).sum())
@@ -27,9 +69,17 @@ def _tones(img: np.ndarray) -> tuple[int, int]:
     return green, purple
 
 
-def _snap(tmp_path, name: str, *extra: str, epochs: int = 300) -> tuple[int, np.ndarray | None]:
+# Seed 2, 600 epochs, re-measured for the Philox streams (seed 0 at 300, used before, now has
+# a heatmap with no green cell: D swings between confident phases): heatmap-only tones
+# (green 9729, purple 5377), real / fake disc pixels 147 / 583, the manifold layer changes
+# 13.5% of the pixels.
+SEED, EPOCHS = 2, 600
+
+
+def _snap(tmp_path, name: str, *extra: str, epochs: int = EPOCHS
+          ) -> tuple[int, np.ndarray | None]:
     out = tmp_path / name
-    rc = main(["snapshot", "--dataset", "gaussians", "--seed", "0", "--epochs", str(epochs),
+    rc = main(["snapshot", "--dataset", "gaussians", "--seed", str(SEED), "--epochs", str(epochs),
                "--size", f"{SIZE[0]}x{SIZE[1]}", "--field-res", "128", "--out", str(out),
                *extra])
     if not out.exists():
@@ -82,12 +132,8 @@ def test_snapshot_is_deterministic(tmp_path, snaps):
     ("", "must be a .png file"),
 ])
 def test_bad_out_exit_2(tmp_path, capsys, monkeypatch, out, message):
-    import glgan.compute.engine as engine_mod
-
-    def boom(*a, **k):   # validation must happen before any training
-        raise AssertionError("engine built before --out was validated")
-
-    monkeypatch.setattr(engine_mod, "Engine", boom)
+    # validation must happen before any training
+    forbid_engines(monkeypatch, "engine built before --out was validated")
     path = str(tmp_path / out) if out else ""
     rc = main(["snapshot", "--epochs", "10", "--out", path])
     err = capsys.readouterr().err
@@ -117,16 +163,7 @@ def test_bad_field_res_exit_2(tmp_path, capsys):
 
 
 def test_divergence_stops_with_clear_error(tmp_path, capsys, monkeypatch):
-    from glgan.compute.engine import Engine
-
-    real_train = Engine.train
-
-    def diverging_train(self, epochs=1, kind="both"):
-        if self.epoch >= 20:
-            self._diverge(self._snapshot(), self.epoch + 1)
-        return real_train(self, epochs, kind)
-
-    monkeypatch.setattr(Engine, "train", diverging_train)
+    diverging_engines(monkeypatch, 20)
     out = tmp_path / "div.png"
     rc = main(["snapshot", "--epochs", "300", "--out", str(out)])
     err = capsys.readouterr().err
@@ -135,12 +172,12 @@ def test_divergence_stops_with_clear_error(tmp_path, capsys, monkeypatch):
 
 
 def test_snapshot_array_api():
+    from glgan.compute.api import make_engine
     from glgan.compute.config import preset
-    from glgan.compute.engine import Engine
     from glgan.render import Layers
     from glgan.snapshot import snapshot_array
 
-    engine = Engine(preset("ring"))
+    engine = make_engine(preset("ring"))
     engine.train(50)
     img = snapshot_array(engine, (200, 100), "heatmap,real,fake", field_res=64)
     assert img.shape == (100, 200, 3) and img.dtype == np.uint8

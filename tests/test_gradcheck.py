@@ -95,7 +95,8 @@ def test_full_d_step_gradient(arch, opt):
     for r in range(b.R):
         g_theta, d_theta = before[r, :b.Pg].copy(), before[r, b.Pg:].copy()
         fake = forward(g_theta, b.g_sizes, noise[r], True)[-1]
-        numeric = numeric_grad(lambda: d_loss(b, r, d_theta, real[r], fake), d_theta)
+        numeric = numeric_grad(
+            lambda r=r, d=d_theta, f=fake: d_loss(b, r, d, real[r], f), d_theta)
         scale = 1.0 if opt == "adam" else -b.configs[r].d_lr
         np.testing.assert_allclose(b.grad[r, b.Pg:], scale * numeric, rtol=RTOL,
                                    atol=ATOL * 10)
@@ -110,7 +111,8 @@ def test_full_g_step_gradient(arch, opt):
     noise = np.swapaxes(b.noise_in, 1, 2).copy()
     for r in range(b.R):
         g_theta, d_theta = before[r, :b.Pg].copy(), before[r, b.Pg:].copy()
-        numeric = numeric_grad(lambda: g_loss(b, r, g_theta, d_theta, noise[r]), g_theta)
+        numeric = numeric_grad(
+            lambda r=r, g=g_theta, d=d_theta: g_loss(b, r, g, d, noise[r]), g_theta)
         scale = 1.0 if opt == "adam" else -b.configs[r].g_lr
         np.testing.assert_allclose(b.grad[r, :b.Pg], scale * numeric, rtol=RTOL,
                                    atol=ATOL * 10)

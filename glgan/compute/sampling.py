@@ -9,9 +9,9 @@ only random state a run has: the numbers themselves are Philox functions of seed
 - Fresh: batch j is samples [j*B, (j+1)*B) of the run's fresh stream, never repeated. They are
   drawn ``FRESH_CHUNK`` batches at a time ahead of use; the numbers do not depend on the chunking.
 
-Buffers are stored transposed, (R, dim, columns), the layout the training loop reads. When all
-runs of a batch are in lockstep (same counter, all stepping) a batch is one slice copy for all
-runs; otherwise each run is gathered at its own position.
+Buffers hold the samples in the training loop's layout: (R, dim, samples), or (R, samples, dim)
+with ``by_rows``. When all runs of a batch are in lockstep (same counter, all stepping) a batch
+is one slice copy for all runs; otherwise each run is gathered at its own position.
 """
 
 from __future__ import annotations
@@ -35,12 +35,13 @@ class SampleStream:
     """
 
     def __init__(self, draw, dim: int, runs: int, batch: int, atlas_size: int, fresh: bool,
-                 kinds: tuple[int, int], dtype, xp=np):
+                 kinds: tuple[int, int], dtype, xp=np, by_rows: bool = False):
         self._draw, self.dim, self.R, self.B = draw, dim, runs, batch
+        self.by_rows = by_rows
         self.size, self.fresh, self.xp, self.dtype = atlas_size, fresh, xp, dtype
         self._atlas_stream, self._fresh_stream = kinds
         cols = FRESH_CHUNK * batch if fresh else atlas_size + batch
-        self.src = xp.zeros((runs, dim, cols), dtype)
+        self.src = xp.zeros((runs, cols, dim) if by_rows else (runs, dim, cols), dtype)
         self.counter = np.zeros(runs, np.int64)  # batches handed out per run
         self.start = np.zeros(runs, np.int64)  # fresh: first batch in the chunk, per run
         self._lock: int | None = None  # the shared counter while in lockstep
@@ -62,7 +63,11 @@ class SampleStream:
         block = self._draw(slots, self._atlas_stream, np.zeros((len(slots), 1), np.int64),
                            self.size)  # (len, size, dim)
         data = np.concatenate([block, block[:, np.arange(self.B) % self.size]], axis=1)
-        self.src[self.xp.asarray(slots)] = self.xp.asarray(np.swapaxes(data, 1, 2), self.dtype)
+        self.src[self.xp.asarray(slots)] = self._layout(data)
+
+    def _layout(self, block: np.ndarray):
+        """(len, n, dim) host samples -> this stream's layout on the device."""
+        return self.xp.asarray(block if self.by_rows else np.swapaxes(block, 1, 2), self.dtype)
 
     def counters(self) -> np.ndarray:
         """Each run's count of batches handed out (a copy)."""
@@ -82,7 +87,7 @@ class SampleStream:
         starts = self.counter[slots]
         block = self._draw(slots, self._fresh_stream, (starts * self.B)[:, None],
                            FRESH_CHUNK * self.B)
-        self.src[self.xp.asarray(slots)] = self.xp.asarray(np.swapaxes(block, 1, 2), self.dtype)
+        self.src[self.xp.asarray(slots)] = self._layout(block)
         self.start[slots] = starts
 
     # -- lockstep ------------------------------------------------------------------------
@@ -118,20 +123,26 @@ class SampleStream:
 
     # -- batches -------------------------------------------------------------------------
     def take(self, dst, active: np.ndarray | None) -> None:
-        """Copy each run's next batch into dst (R, dim, B); runs not ``active`` (bool (R,), None
-        = all) receive a batch too but do not advance."""
-        B = self.B
+        """Copy each run's next batch into dst (R, dim, B), or (R, B, dim) by rows; runs not
+        ``active`` (bool (R,), None = all) receive a batch too but do not advance."""
+        B, xp = self.B, self.xp
         if self._lock is not None:
             c = self._lock
             pos = ((c + 1) * B) % self.size if not self.fresh else (c - self._lock_start) * B
-            self.xp.copyto(dst, self.src[:, :, pos:pos + B])
+            src = self.src[:, pos:pos + B] if self.by_rows else self.src[:, :, pos:pos + B]
+            xp.copyto(dst, src)
             self._lock = c + 1
             return
         c = self.counter
         pos = ((c + 1) * B) % self.size if not self.fresh else (c - self.start) * B
-        idx = self.xp.asarray(pos[:, None, None] + self._cols[None, None, :])
-        idx = self.xp.broadcast_to(idx, (self.R, self.dim, B))
-        self.xp.copyto(dst, self.xp.take_along_axis(self.src, idx, axis=2))
+        if self.by_rows:
+            idx = xp.broadcast_to(xp.asarray(pos[:, None, None] + self._cols[None, :, None]),
+                                  (self.R, B, self.dim))
+            xp.copyto(dst, xp.take_along_axis(self.src, idx, axis=1))
+        else:
+            idx = xp.broadcast_to(xp.asarray(pos[:, None, None] + self._cols[None, None, :]),
+                                  (self.R, self.dim, B))
+            xp.copyto(dst, xp.take_along_axis(self.src, idx, axis=2))
         if active is None:
             c += 1
         else:

@@ -250,9 +250,10 @@ class LayeredView:
         grew |= s["real"].write(frame.real)
 
         # fake samples and gradients: new "prev" = what is on screen now (no jump, no flicker)
-        new = {"fake": np.asarray(frame.fake, np.float32).reshape(-1, 2),
-               "gd": np.asarray(frame.grad_d, np.float32).reshape(-1, 2),
-               "gg": np.asarray(frame.grad_g, np.float32).reshape(-1, 2)}
+        # copies: a FrameData's arrays may be the engine's buffers, rewritten next frame
+        new = {"fake": np.array(frame.fake, np.float32).reshape(-1, 2),
+               "gd": np.array(frame.grad_d, np.float32).reshape(-1, 2),
+               "gg": np.array(frame.grad_g, np.float32).reshape(-1, 2)}
         for key, arr in new.items():
             old_prev, old_new = self._host.get(key + "_prev"), self._host.get(key)
             if old_new is not None and old_new.shape == arr.shape and self._t < 1.0:
