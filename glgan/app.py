@@ -21,9 +21,9 @@ import moderngl
 import numpy as np
 
 from glgan.compute.api import GanEngine, make_engine
-from glgan.compute.config import ConfigError, GanConfig, preset
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
+from glgan.config import ConfigError, GanConfig, preset
 from glgan.frame import FrameData
 from glgan.render import LayeredView, View
 from glgan.render.thumbnails import Thumbnails

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from .compute.config import GanConfig, preset
+from .config import GanConfig, preset
 
 TRAIN_CASES = {
     "gaussians": ([preset("gaussians")], 4000),
@@ -105,7 +105,7 @@ def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
     ``size`` on an EGL context, ``ctx.finish()`` after each frame so GL time is counted.
     """
     from glgan.app import App
-    from glgan.compute.config import GanConfig as Config
+    from glgan.config import GanConfig as Config
     from glgan.render.offscreen import create_egl_context
     from glgan.ui import commands as cmd
 

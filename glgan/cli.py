@@ -17,7 +17,9 @@ import time
 
 from .capture.errors import CaptureError
 from .compute.backend import BACKENDS, BackendError
-from .compute.config import (
+from .compute.data import DataError
+from .compute.modelio import ModelFileError
+from .config import (
     DATASETS,
     PRESETS,
     ConfigError,
@@ -27,8 +29,6 @@ from .compute.config import (
     describe_settings,
     preset,
 )
-from .compute.data import DataError
-from .compute.modelio import ModelFileError
 
 USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError)
 TRAIN_DATASETS = [d for d in DATASETS if d != "drawn"]

@@ -37,8 +37,8 @@ import numpy as np
 from .capture.errors import CaptureError
 from .capture.recording import Recording, RecordingSummary
 from .capture.validate import check_fps, check_size, check_target
-from .compute.config import ConfigError, GanConfig
-from .compute.config import preset as config_preset
+from .config import ConfigError, GanConfig
+from .config import preset as config_preset
 from .snapshot import (
     DivergedError,
     check_epochs,
@@ -267,8 +267,8 @@ class FullOverlay:
         if layers is not None:   # the legend's checkboxes show what is recorded
             ui.layers = layers
         self.cfg, self.fps = cfg, fps
-        from .compute.config import DATASETS
         from .compute.data import sample_real
+        from .config import DATASETS
 
         # picker thumbnails: fixed, so frames are reproducible
         samples = {d: sample_real(d, 300, seed=0) for d in DATASETS if d != "drawn"}

@@ -30,7 +30,7 @@ import numpy as np
 
 from .capture.errors import CaptureError
 from .capture.validate import check_png_target
-from .compute.config import MAX_FIELD_RES, ConfigError, GanConfig
+from .config import MAX_FIELD_RES, ConfigError, GanConfig
 
 if TYPE_CHECKING:
     from .compute.api import GanEngine

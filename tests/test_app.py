@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glgan.compute.config import GanConfig, preset
+from glgan.config import GanConfig, preset
 from glgan.ui import commands as cmd
 
 SIZE = (1280, 720)

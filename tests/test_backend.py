@@ -7,7 +7,7 @@ import pytest
 
 from glgan.compute.api import make_engine
 from glgan.compute.backend import BackendError, cupy_status, select_backend
-from glgan.compute.config import GanConfig
+from glgan.config import GanConfig
 
 HAS_GPU = cupy_status()[0] is not None
 
@@ -77,7 +77,7 @@ def test_eager_cupy_matches_numpy_forward_gradients_and_steps(loss, opt, arch):
 @pytest.mark.gpu
 @pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")
 def test_eager_cupy_converges_like_numpy():
-    from glgan.compute.config import preset
+    from glgan.config import preset
     eng = make_engine(preset("gaussians").replace(seed=2), backend="cupy")
     js0 = eng.divergences()[1]
     best = 1.0

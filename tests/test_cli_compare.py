@@ -5,7 +5,7 @@ import json
 import pytest
 
 from glgan.cli import main
-from glgan.compute.config import ConfigError, compare_grid
+from glgan.config import ConfigError, compare_grid
 
 
 def last_json(capsys):
@@ -44,9 +44,9 @@ def test_a_diverging_run_is_reported_and_the_others_finish(capsys, tmp_path):
     import numpy as np
 
     from glgan.compute.api import make_engine
-    from glgan.compute.config import GanConfig
     from glgan.compute.modelio import save_model
     from glgan.compute.state import EngineState
+    from glgan.config import GanConfig
 
     eng = make_engine([GanConfig(), GanConfig(d_lr=10.0, seed=1)])
     runs = eng.snapshot().runs  # run 1: a model on the edge of float32 overflow

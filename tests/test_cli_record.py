@@ -106,7 +106,7 @@ def test_last_frame_matches_snapshot_of_same_state(clip, tmp_path):
 
 
 def test_same_seed_same_frames(tmp_path):
-    from glgan.compute.config import preset
+    from glgan.config import preset
     from glgan.record import record
 
     cfg = preset("ring").replace(seed=7)
@@ -168,7 +168,7 @@ def test_divergence_keeps_playable_file(tmp_path, capsys, monkeypatch):
 
 
 def test_with_ui_draws_overlay(tmp_path):
-    from glgan.compute.config import preset
+    from glgan.config import preset
     from glgan.record import record
 
     cfg = preset("gaussians")
@@ -193,7 +193,7 @@ def test_bench_record_line():
 
 
 def test_with_ui_full_overlay_is_deterministic(tmp_path):
-    from glgan.compute.config import preset
+    from glgan.config import preset
     from glgan.record import FULL_UI_MIN_SIZE, record
 
     # 50 epochs per frame (re-measured for the Philox streams): after 5 epochs D is still ~0.5

@@ -173,7 +173,7 @@ def test_divergence_stops_with_clear_error(tmp_path, capsys, monkeypatch):
 
 def test_snapshot_array_api():
     from glgan.compute.api import make_engine
-    from glgan.compute.config import preset
+    from glgan.config import preset
     from glgan.render import Layers
     from glgan.snapshot import snapshot_array
 

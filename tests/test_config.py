@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from glgan.compute.config import (
+from glgan.config import (
     DATASETS,
     LOSSES,
     NOISE_DISTS,

@@ -13,7 +13,7 @@ seen at checkpoints every 250 epochs ("reaches"), not one final value.
 import pytest
 
 from glgan.compute.api import make_engine
-from glgan.compute.config import preset
+from glgan.config import preset
 
 
 @pytest.mark.parametrize("dataset,seed,epochs", [

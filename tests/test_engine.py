@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from glgan.compute.api import GanEngine, make_engine
-from glgan.compute.config import GanConfig, preset
 from glgan.compute.data import DataError
 from glgan.compute.metrics import manifold_opacity
 from glgan.compute.mlp import layer_sizes, param_count
 from glgan.compute.state import EngineState
+from glgan.config import GanConfig, preset
 
 
 def weights(eng, run=0):
@@ -175,7 +175,7 @@ def test_history_records_each_train_call():
 
 
 def test_history_decimates_but_keeps_first_and_last():
-    from glgan.compute.history import History
+    from glgan.history import History
     h = History(capacity=16)
     for i in range(1000):
         h.append(i, 0, 0, 0, 0)

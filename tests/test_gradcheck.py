@@ -7,9 +7,9 @@ import pytest
 
 from glgan.compute import losses
 from glgan.compute.api import make_engine
-from glgan.compute.config import GanConfig
 from glgan.compute.mlp import forward, init_theta, input_gradient, param_count
 from glgan.compute.state import EngineState
+from glgan.config import GanConfig
 
 RTOL, ATOL, EPS = 1e-5, 1e-8, 1e-6
 
@@ -71,6 +71,11 @@ def batch_engine(arch, opt="adam"):
     return eng, eng._batches[0]
 
 
+def samples(batch, buf):
+    """A training buffer as (runs, n, features)."""
+    return np.array(buf if batch.layout.by_rows else np.swapaxes(buf, 1, 2))
+
+
 def d_loss(batch, r, d_theta, real, fake):
     c = batch.configs[r]
     lr = forward(d_theta, batch.d_sizes, real, False)[-1][:, 0]
@@ -84,14 +89,23 @@ def g_loss(batch, r, g_theta, d_theta, noise):
     return float(losses.g_loss_values([batch.configs[r].loss], lf[None])[0])
 
 
+@pytest.fixture(params=["cols", "rows"])
+def layout(request, monkeypatch):
+    """Both training layouts (samples as columns for narrow nets, as rows for wide ones)."""
+    from glgan.compute import batch
+
+    monkeypatch.setattr(batch, "ROWS_FROM_WIDTH", 0 if request.param == "rows" else 10**6)
+    return request.param
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("opt", ["adam", "sgd"])
-def test_full_d_step_gradient(arch, opt):
+def test_full_d_step_gradient(arch, opt, layout):
     eng, b = batch_engine(arch, opt)
     before = b.theta.copy()
     eng.train(1, kind="d")
-    real = np.swapaxes(b.real_in, 1, 2).copy()  # the batch this step used, per run
-    noise = np.swapaxes(b.noise_in, 1, 2).copy()
+    assert b.layout.by_rows == (layout == "rows")
+    real, noise = samples(b, b.real_in), samples(b, b.noise_in)  # what this step used
     for r in range(b.R):
         g_theta, d_theta = before[r, :b.Pg].copy(), before[r, b.Pg:].copy()
         fake = forward(g_theta, b.g_sizes, noise[r], True)[-1]
@@ -104,11 +118,11 @@ def test_full_d_step_gradient(arch, opt):
 
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("opt", ["adam", "sgd"])
-def test_full_g_step_gradient(arch, opt):
+def test_full_g_step_gradient(arch, opt, layout):
     eng, b = batch_engine(arch, opt)
     before = b.theta.copy()
     eng.train(1, kind="g")
-    noise = np.swapaxes(b.noise_in, 1, 2).copy()
+    noise = samples(b, b.noise_in)
     for r in range(b.R):
         g_theta, d_theta = before[r, :b.Pg].copy(), before[r, b.Pg:].copy()
         numeric = numeric_grad(

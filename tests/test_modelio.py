@@ -10,9 +10,9 @@ import pytest
 import glgan
 from glgan.compute import metrics
 from glgan.compute.api import make_engine
-from glgan.compute.config import GanConfig
 from glgan.compute.data import sample_noise, sample_real
 from glgan.compute.modelio import ModelFileError, load_model, pretrained_path, save_model
+from glgan.config import GanConfig
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "ganlab-pretrained"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from glgan.compute.api import make_engine
-from glgan.compute.config import GanConfig
 from glgan.compute.optim import NetOptimizer
+from glgan.config import GanConfig
 
 
 def make_opt(kinds, lr, theta):

@@ -1,7 +1,7 @@
 """Nothing outside glgan/compute reaches past the GanEngine Protocol.
 
 Statically: modules outside ``glgan/compute`` import only the compute modules that form its
-public face (the interface, config, data errors and samples, model files, backends, history),
+public face (the interface, its state value, data errors and samples, model files, backends),
 never a concrete engine, batch, network, optimiser or random stream. Dynamically: every engine
 the app, the CLI, snapshot and record build is wrapped so that touching any attribute the
 Protocol does not declare fails, and each of them is driven end to end."""
@@ -18,7 +18,7 @@ import pytest
 from glgan.compute.api import GanEngine
 
 ROOT = Path(__file__).resolve().parents[1] / "glgan"
-PUBLIC = {"api", "backend", "config", "data", "history", "modelio", "state"}
+PUBLIC = {"api", "backend", "data", "modelio", "state"}
 PROTOCOL = {n for n in dir(GanEngine) if not n.startswith("_")}
 
 
@@ -125,7 +125,7 @@ def test_cli_train_compare_save_and_load_use_only_the_protocol(strict_engines, t
 
 
 def test_snapshot_uses_only_the_protocol(strict_engines, tmp_path, gl_ctx):
-    from glgan.compute.config import preset
+    from glgan.config import preset
     from glgan.snapshot import snapshot
 
     path = snapshot(preset("ring"), epochs=30, size=(64, 64), out=tmp_path / "s.png")
@@ -134,7 +134,7 @@ def test_snapshot_uses_only_the_protocol(strict_engines, tmp_path, gl_ctx):
 
 def test_app_uses_only_the_protocol(strict_engines, gl_ctx, tmp_path):
     from glgan.app import App
-    from glgan.compute.config import GanConfig
+    from glgan.config import GanConfig
     from glgan.ui import commands as cmd
 
     size = (960, 600)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from glgan.compute.api import make_engine
-from glgan.compute.config import GanConfig, preset
 from glgan.compute.modelio import load_model, save_model
 from glgan.compute.state import EngineState
+from glgan.config import GanConfig, preset
 
 MIXED = [
     preset("gaussians"),
@@ -30,7 +30,16 @@ def assert_same_run(a, b, exact=False):
         assert getattr(a, k) == getattr(b, k), k
 
 
-def test_a_batch_of_mixed_runs_equals_each_run_alone():
+@pytest.fixture(params=["cols", "rows"])
+def layout(request, monkeypatch):
+    """Both training layouts (samples as columns for narrow nets, as rows for wide ones)."""
+    from glgan.compute import batch
+
+    monkeypatch.setattr(batch, "ROWS_FROM_WIDTH", 0 if request.param == "rows" else 10**6)
+    return request.param
+
+
+def test_a_batch_of_mixed_runs_equals_each_run_alone(layout):
     batch = make_engine(MIXED)
     assert batch.run_count == len(MIXED) and len(batch._batches) == 1  # one set of buffers
     batch.train(40)
@@ -86,7 +95,7 @@ def test_train_only_the_listed_runs():
     assert_same_run(eng.snapshot().runs[1], alone.snapshot().runs[0])
 
 
-def test_one_diverging_run_is_rolled_back_alone_and_the_others_are_untouched():
+def test_one_diverging_run_is_rolled_back_alone_and_the_others_are_untouched(layout):
     configs = [GanConfig(seed=s) for s in range(3)]
     eng = make_engine(configs)
     eng.train(5)
@@ -108,7 +117,7 @@ def test_one_diverging_run_is_rolled_back_alone_and_the_others_are_untouched():
 
 
 @pytest.mark.parametrize("use_atlas", [True, False])
-def test_snapshot_restore_continues_bit_for_bit(use_atlas):
+def test_snapshot_restore_continues_bit_for_bit(use_atlas, layout):
     configs = [GanConfig(use_atlas=use_atlas, atlas_size=900, seed=s,
                          d_optimizer="adam" if s else "sgd") for s in range(2)]
     eng = make_engine(configs)
@@ -142,6 +151,21 @@ def test_train_save_load_train_equals_training_straight_through(tmp_path, use_at
     # history: one point per train call (30 and 70 here, 70 alone there), the same at 70
     np.testing.assert_array_equal(back.history().table()[-1], straight.history().table()[-1])
     assert back.divergences() == straight.divergences()
+
+
+def test_both_layouts_train_the_same_numbers(monkeypatch):
+    from glgan.compute import batch
+
+    configs = MIXED[:4]
+    out = {}
+    for rows in (False, True):
+        monkeypatch.setattr(batch, "ROWS_FROM_WIDTH", 0 if rows else 10**6)
+        eng = make_engine(configs)
+        assert eng._batches[0].layout.by_rows == rows
+        eng.train(20)
+        out[rows] = eng.snapshot().runs
+    for a, b in zip(out[False], out[True]):
+        assert_same_run(a, b)
 
 
 def test_batch_sizes_and_run_counts_in_range():

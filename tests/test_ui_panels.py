@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from glgan.compute.config import GanConfig, preset
+from glgan.config import GanConfig, preset
 from glgan.ui.commands import (
     ApplyDrawing,
     Pause,
@@ -300,7 +300,7 @@ def test_a_failing_panel_does_not_break_later_frames(gl_ctx, monkeypatch):
 
 
 def test_an_exception_inside_a_chart_does_not_break_later_frames(gl_ctx, monkeypatch):
-    from glgan.compute.history import History
+    from glgan.history import History
     from glgan.ui import charts
     from glgan.ui.overlay import Overlay
 

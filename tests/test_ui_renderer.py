@@ -7,7 +7,7 @@ moderngl = pytest.importorskip("moderngl")
 
 from imgui_bundle import imgui  # noqa: E402
 
-from glgan.compute.config import GanConfig  # noqa: E402
+from glgan.config import GanConfig  # noqa: E402
 from glgan.ui.overlay import Overlay  # noqa: E402
 from glgan.ui.preview import synthetic_dataset_samples, synthetic_frame  # noqa: E402
 

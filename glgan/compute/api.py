@@ -17,10 +17,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from glgan.config import GanConfig
 from glgan.frame import FrameData
+from glgan.history import History
 
-from .config import GanConfig
-from .history import History
 from .state import EngineState
 
 STEP_KINDS = ("both", "d", "g")

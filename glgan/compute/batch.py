@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glgan.config import GanConfig
+from glgan.history import History
+
 from . import losses, metrics
-from .config import GanConfig
-from .history import History
 from .mlp import forward, init_theta, input_gradient, layer_views, param_count
 from .optim import NetOptimizer
 from .philox import Stream
@@ -41,7 +42,8 @@ HISTORY_CAPACITY = 1000
 BATCH_FIELDS = ("noise_dim", "g_hidden_layers", "g_neurons", "d_hidden_layers", "d_neurons",
                 "batch_size", "use_atlas", "atlas_size")
 FIELD_CHUNK = 1 << 20  # values per intermediate when evaluating D over a field
-ROWS_FROM_WIDTH = 32  # networks this wide train with samples as rows (see Layout)
+ROWS_FROM_WIDTH = 64  # networks this wide train with samples as rows (see Layout; measured
+# crossover on a 2-core Xeon: columns win up to 48 neurons, rows from 64)
 
 
 def batch_key(c: GanConfig) -> tuple:
@@ -242,8 +244,11 @@ class RunBatch:
                     else None
                 weight_grad = L.weight_grad(S(A[i], cols), delta) + (dWa[i],) if params \
                     else None
-                k1 = Wa[i].shape[-1] == 1  # an outer product: broadcasting beats BLAS
-                plan.append((weight_grad, L.input_grad(Wa[i][:, :-1], delta), d_in, k1, mask))
+                # one output: an outer product, for which BLAS is slowest (measured: a
+                # broadcast multiply is fastest for one run, einsum from two runs on)
+                outer = None if Wa[i].shape[-1] != 1 else "mul" if self.R == 1 else "einsum"
+                plan.append((weight_grad, L.input_grad(Wa[i][:, :-1], delta), d_in, outer,
+                             mask))
                 delta = d_in
             return plan
 
@@ -264,15 +269,17 @@ class RunBatch:
     def _backward(self, plan) -> None:
         xp = self.xp
         mm, mul, gt = xp.matmul, xp.multiply, xp.greater
-        for weight_grad, (x, y), d_in, k1, mask in plan:
+        for weight_grad, (x, y), d_in, outer, mask in plan:
             if weight_grad is not None:
                 mm(weight_grad[0], weight_grad[1], out=weight_grad[2])  # [dW; db]
             if d_in is None:
                 return
-            if k1:
-                mul(x, y, out=d_in)  # dh = delta W^T, an outer product for one output
-            else:
+            if outer is None:  # dh = delta W^T
                 mm(x, y, out=d_in)
+            elif outer == "mul":
+                mul(x, y, out=d_in)
+            else:
+                xp.einsum("rik,rkj->rij", x, y, out=d_in)
             if mask is not None:  # through the ReLU that made h: times (h > 0)
                 gt(mask[1], 0.0, out=mask[0])
                 mul(mask[2], mask[0], out=mask[2])

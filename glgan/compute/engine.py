@@ -13,14 +13,14 @@ import time
 
 import numpy as np
 
+from glgan.config import MAX_FIELD_RES, ConfigError, GanConfig
 from glgan.frame import FrameData
+from glgan.history import History
 
 from .api import MAX_RUNS, STEP_KINDS, RunStatus, TrainStats
 from .backend import Backend
 from .batch import RunBatch, batch_key, initial_state
-from .config import MAX_FIELD_RES, ConfigError, GanConfig
 from .data import DataError, validate_drawn
-from .history import History
 from .mlp import params_to_theta
 from .state import EngineState, RunState, d_sizes, g_sizes
 

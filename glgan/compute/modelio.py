@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from glgan.config import ConfigError, GanConfig, preset
 from glgan.fileio import atomic_write
 
 from .api import GanEngine, make_engine
-from .config import ConfigError, GanConfig, preset
 from .losses import sigmoid
 from .mlp import forward, layer_sizes, params_to_theta
 from .state import EngineState, RunState

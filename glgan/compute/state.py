@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .config import GanConfig
-from .history import History
+from glgan.config import GanConfig
+from glgan.history import History
+
 from .mlp import layer_sizes, param_count
 
 ARRAY_FIELDS = ("g_theta", "d_theta", "g_m", "g_v", "d_m", "d_v")

@@ -1,6 +1,6 @@
 """Charts: the decimating metric history and its implot panels (losses, KL/JS over the run).
 
-The data lives in ``glgan.compute.history.History`` (the engine records it; ``ChartHistory``
+The data lives in ``glgan.history.History`` (the engine records it; ``ChartHistory``
 is the same class); this module only draws it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from imgui_bundle import imgui, implot
 
-from glgan.compute.history import History
+from glgan.history import History
 from glgan.ui import theme
 
 ChartHistory = History  # the engine's history is what the charts draw

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from glgan.compute.config import GanConfig
+from glgan.config import GanConfig
 from glgan.layers import Layers
 
 StepKind = Literal["both", "d", "g"]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from imgui_bundle import imgui
 
-from glgan.compute.config import DATASETS, GanConfig
+from glgan.config import DATASETS, GanConfig
 from glgan.frame import FrameData
 from glgan.ui import theme as th
 from glgan.ui import thumbs

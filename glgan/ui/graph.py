@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from imgui_bundle import imgui
 
-from glgan.compute.config import GanConfig
+from glgan.config import GanConfig
 from glgan.frame import FrameData
 from glgan.ui import theme as th
 from glgan.ui import thumbs

@@ -19,7 +19,7 @@ from typing import Any
 
 from imgui_bundle import imgui
 
-from glgan.compute.config import GANLAB_LEARNING_RATES, ConfigError, GanConfig, field_spec
+from glgan.config import GANLAB_LEARNING_RATES, ConfigError, GanConfig, field_spec
 from glgan.ui import theme as th
 from glgan.ui.commands import Command, SetConfig
 from glgan.ui.state import UiState

@@ -14,7 +14,7 @@ from typing import Any
 
 from imgui_bundle import imgui
 
-from glgan.compute.config import DATASETS
+from glgan.config import DATASETS
 from glgan.ui.commands import (
     Command,
     ReloadShaders,

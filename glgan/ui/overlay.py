@@ -15,7 +15,7 @@ from typing import Any
 import moderngl
 from imgui_bundle import imgui, implot
 
-from glgan.compute.config import GanConfig
+from glgan.config import GanConfig
 from glgan.frame import FrameData
 from glgan.ui.charts import ChartHistory
 from glgan.ui.commands import Command

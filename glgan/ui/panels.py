@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from imgui_bundle import imgui
 
-from glgan.compute.config import GanConfig
+from glgan.config import GanConfig
 from glgan.frame import FrameData
 from glgan.ui import theme
 from glgan.ui.charts import ChartHistory, draw_charts

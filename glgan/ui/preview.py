@@ -86,7 +86,7 @@ def render_png(path: str, size: tuple[int, int] = (1600, 900), frames: int = 4,
     import moderngl
     from PIL import Image
 
-    from glgan.compute.config import GanConfig
+    from glgan.config import GanConfig
     from glgan.ui.overlay import Overlay
 
     ctx = moderngl.create_context(standalone=True, backend="egl", require=330)

@@ -12,7 +12,7 @@ from typing import Any
 
 from imgui_bundle import imgui, implot
 
-from glgan.compute.config import GanConfig
+from glgan.config import GanConfig
 from glgan.frame import FrameData
 from glgan.ui.charts import ChartHistory
 from glgan.ui.commands import Command
