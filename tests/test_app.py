@@ -160,12 +160,9 @@ def test_bad_config_is_a_message_not_a_crash(app):
 
 
 def test_divergence_pauses_with_a_message(app):
-    from glgan.compute.state import EngineState
+    from engine_fixtures import poison
 
-    state = app.engine.snapshot()
-    run = state.runs[0]
-    poisoned = run.replace(d_theta=run.d_theta * np.float32(1e30))  # D over float32's edge
-    app.engine.restore(EngineState((poisoned,), state.drawn))
+    poison(app.engine)  # D over float32's edge
     app.apply([cmd.Play()])
     frames(app, 2)
     assert not app.ui.playing and "diverged" in app.ui.error

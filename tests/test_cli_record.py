@@ -9,54 +9,13 @@ import io
 import av
 import numpy as np
 import pytest
+from engine_fixtures import diverging_engines, forbid_engines
 from PIL import Image
 
 from glgan.cli import main
 
 W, H, FPS, SECONDS, K = 320, 240, 30, 2, 5
 LAYERS = "heatmap,real,fake,gradients"
-
-
-class DivergesFrom:
-    """A GanEngine (delegating to a real one) whose training diverges for real once the run
-    has reached ``epoch``: each ``train`` call from then on first pushes D's weights over the
-    edge of float32 (a state restored through the Protocol), so the engine's own divergence
-    check pauses the run with its message."""
-
-    def __init__(self, engine, epoch: int) -> None:
-        self._engine, self._epoch = engine, epoch
-
-    def __getattr__(self, name):
-        return getattr(self._engine, name)
-
-    def train(self, epochs=1, kind="both", runs=None):
-        from glgan.compute.state import EngineState
-
-        if self._engine.status().epoch >= self._epoch:
-            state = self._engine.snapshot()
-            run = state.runs[0]
-            poisoned = run.replace(d_theta=run.d_theta * np.float32(1e30))
-            self._engine.restore(EngineState((poisoned, *state.runs[1:]), state.drawn))
-        return self._engine.train(epochs, kind, runs)
-
-
-def diverging_engines(monkeypatch, epoch: int) -> None:
-    """Every engine built from now on diverges once it has trained ``epoch`` epochs."""
-    import glgan.compute.api as api
-
-    real_make_engine = api.make_engine
-    monkeypatch.setattr(api, "make_engine",
-                        lambda *a, **k: DivergesFrom(real_make_engine(*a, **k), epoch))
-
-
-def forbid_engines(monkeypatch, message: str) -> None:
-    """Building an engine (``make_engine``, the only way to get one) fails the test."""
-    import glgan.compute.api as api
-
-    def boom(*a, **k):
-        raise AssertionError(message)
-
-    monkeypatch.setattr(api, "make_engine", boom)
 
 
 def _decode(path) -> tuple[list[np.ndarray], av.video.stream.VideoStream]:

@@ -3,6 +3,7 @@ handling, visual quantities, history."""
 
 import numpy as np
 import pytest
+from engine_fixtures import poison
 
 from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError
@@ -15,14 +16,6 @@ from glgan.config import GanConfig, preset
 def weights(eng, run=0):
     s = eng.snapshot().runs[run]
     return s.g_theta, s.d_theta
-
-
-def poison(eng, factor, run=0):
-    """Scale D's weights of ``run`` (a model on the edge of float32 overflow)."""
-    state = eng.snapshot()
-    runs = list(state.runs)
-    runs[run] = runs[run].replace(d_theta=runs[run].d_theta * np.float32(factor))
-    eng.restore(EngineState(tuple(runs), state.drawn))
 
 
 def test_make_engine_gives_a_gan_engine():
