@@ -122,6 +122,11 @@ def cmd_train(args) -> int:
     seconds = time.perf_counter() - t0
     if show:
         sys.stderr.write("\n")
+    configs = engine.configs()
+    # what differs between the runs: the --compare keys, or for a loaded file every setting
+    # whose value is not the same in all runs
+    varied = list(grid[0]) if args.compare else [
+        k for k in GanConfig.__dataclass_fields__ if len({getattr(c, k) for c in configs}) > 1]
     runs = []
     for i in range(engine.run_count):
         status = engine.status(i)
@@ -137,25 +142,26 @@ def cmd_train(args) -> int:
             "epoch": status.epoch, "diverged": status.diverged,
             "backend": engine.backend_name, "dataset": status.config.dataset,
             "seed": status.config.seed})
-        if args.compare:
-            runs[-1]["varied"] = {k: getattr(status.config, k) for k in grid[0]}
+        if varied or engine.run_count > 1:
+            runs[-1]["varied"] = {k: getattr(status.config, k) for k in varied}
     runs = [{k: _json_number(v) if not isinstance(v, dict) else v for k, v in r.items()}
             for r in runs]
     saved = [str(p) for p in save_model(engine, args.save)] if args.save else None
-    if engine.run_count == 1:
+    several = engine.run_count > 1 or bool(args.compare)  # --compare: always the runs form
+    if not several:
         result = dict(runs[0], **({"saved": saved} if saved else {}))
     else:
         result = {"runs": runs, "epochs": done, "seconds": round(seconds, 4),
                   **({"saved": saved} if saved else {})}
     if args.json:
         print(json.dumps(result))
-    elif engine.run_count == 1:
+    elif not several:
         r = runs[0]
         print(f"{r['epochs']} epochs in {seconds:.2f} s ({r['epochs_per_s']:,.0f} epochs/s); "
               f"D loss {_fmt(r['d_loss'])}, G loss {_fmt(r['g_loss'])}, "
               f"KL {_fmt(r['kl'])}, JS {_fmt(r['js'])} bits")
     else:
-        print(_table(runs, list(grid[0]), done, seconds))
+        print(_table(runs, varied, done, seconds))
     if saved and not args.json:
         print("saved " + ", ".join(saved))
     return 1 if all(engine.status(i).diverged for i in range(engine.run_count)) else 0

@@ -288,7 +288,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, _coerce(key, value, known[key].type)
 
 
-MAX_COMPARE_RUNS = 64
+MAX_RUNS = 64  # runs one engine trains side by side (and one model file holds)
 
 
 def compare_grid(specs: list[str]) -> list[dict[str, Any]]:
@@ -308,8 +308,8 @@ def compare_grid(specs: list[str]) -> list[dict[str, Any]]:
     grid: list[dict[str, Any]] = [{}]
     for key, values in axes.items():
         grid = [dict(g, **{key: v}) for g in grid for v in values]
-        if len(grid) > MAX_COMPARE_RUNS:
-            raise ConfigError(f"--compare: {len(grid)}+ runs; at most {MAX_COMPARE_RUNS} "
+        if len(grid) > MAX_RUNS:
+            raise ConfigError(f"--compare: {len(grid)}+ runs; at most {MAX_RUNS} "
                               "(the product of every key's number of values)")
     return grid
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 COLUMNS = ("epoch", "d_loss", "g_loss", "kl", "js")
+MAX_CAPACITY = 100_000  # a restored history keeps at most about twice this many points
 
 
 class History:
@@ -91,11 +92,14 @@ class History:
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> History:
         """Inverse of ``state``; shapes and counts are checked (ValueError names the field)."""
+        for key in ("rows", "first", "last", "acc", "counts"):
+            if key not in state:
+                raise ValueError(f"history {key}: missing")
         counts = np.asarray(state["counts"])
         if counts.shape != (6,) or counts.dtype.kind not in "iu" or (counts < 0).any():
             raise ValueError("history counts: expected 6 non-negative integers")
         capacity, bucket, acc_n, total, has_first, has_last = (int(v) for v in counts)
-        if not 2 <= capacity <= 1_000_000 or bucket < 1 or acc_n >= bucket:
+        if not 2 <= capacity <= MAX_CAPACITY or bucket < 1 or acc_n >= bucket:
             raise ValueError(f"history counts {counts.tolist()} are inconsistent")
         rows = np.asarray(state["rows"], np.float64)
         if rows.ndim != 2 or rows.shape[1] != len(COLUMNS) or len(rows) > 2 * capacity:
@@ -103,6 +107,10 @@ class History:
         acc = np.asarray(state["acc"], np.float64)
         if acc.shape != (2, len(COLUMNS)):
             raise ValueError(f"history acc: shape {acc.shape} != (2, {len(COLUMNS)})")
+        for key in ("first", "last"):
+            if np.shape(state[key]) != (len(COLUMNS),):
+                raise ValueError(f"history {key}: shape {np.shape(state[key])} != "
+                                 f"({len(COLUMNS)},)")
         h = cls(capacity)
         h._rows[: len(rows)] = rows
         h._n = len(rows)

@@ -81,3 +81,17 @@ def test_bad_compare_values_exit_2_before_training(capsys):
     assert "d_lr=-1" in capsys.readouterr().err
     assert main(["train", "--epochs", "10", "--compare", "seed=1,2", "--load", "x.json"]) == 2
     assert "--compare: cannot be combined with --load" in capsys.readouterr().err
+
+
+def test_one_compared_value_still_gives_the_runs_form_and_loads_show_what_differs(capsys,
+                                                                                   tmp_path):
+    assert main(["train", "--epochs", "5", "--json", "--quiet", "--compare", "d_lr=0.03",
+                 "--compare", "g_lr=0.01,0.02", "--save", str(tmp_path / "c")]) == 0
+    out = last_json(capsys)
+    assert [r["varied"] for r in out["runs"]] == [{"d_lr": 0.03, "g_lr": 0.01},
+                                                  {"d_lr": 0.03, "g_lr": 0.02}]
+    assert main(["train", "--epochs", "5", "--json", "--quiet", "--compare", "d_lr=0.03"]) == 0
+    assert "runs" in last_json(capsys)
+    assert main(["train", "--epochs", "5", "--quiet", "--load", str(tmp_path / "c.json")]) == 0
+    head = capsys.readouterr().out.splitlines()[0].split()
+    assert head[:3] == ["run", "g_lr", "epoch"]  # only what differs between the loaded runs

@@ -249,3 +249,100 @@ def test_dotted_names_keep_their_dots_and_files_get_normal_permissions(tmp_path)
     os.umask(umask)
     for p in (json_path, npz_path):
         assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask
+
+
+def _rewrite(json_path, npz_path, edit_arrays=None, edit_meta=None):
+    meta = json.loads(json_path.read_text())
+    with np.load(npz_path) as data:
+        arrays = {k: data[k] for k in data.files}
+    if edit_arrays:
+        edit_arrays(arrays)
+    if edit_meta:
+        edit_meta(meta)
+    np.savez_compressed(npz_path, **arrays)
+    meta.pop("weights_sha256", None)  # a crafted file brings its own checksum anyway
+    json_path.write_text(json.dumps(meta))
+
+
+def test_arrays_a_model_does_not_hold_are_never_read(tmp_path):
+    """A small compressed file may declare a huge array: it is refused or skipped from its
+    header, never decompressed."""
+    eng = make_engine()
+    json_path, npz_path = save_model(eng, tmp_path / "m")
+    huge = np.zeros(300_000_000, np.uint8)  # 300 MB of zeros, ~300 kB compressed
+    _rewrite(json_path, npz_path, lambda a: a.update(junk=huge))
+    load_model(json_path)  # the unknown member is not read
+    _rewrite(json_path, npz_path, lambda a: a.update(run0_history_rows=huge))
+    with pytest.raises(ModelFileError, match="not an array a model holds"):
+        load_model(json_path)
+
+
+@pytest.mark.parametrize("counts,match", [
+    (np.array([0, 0, 2**63, 0, 1], np.uint64), "counts"),
+    (np.array([0, 0, 0, 2**62, 1], np.int64), "counts"),
+    (np.array([0, 0, 0, 0, 2**60], np.int64), "counts"),
+])
+def test_counters_beyond_any_real_run_are_refused(tmp_path, counts, match):
+    json_path, npz_path = save_model(make_engine(), tmp_path / "m")
+    _rewrite(json_path, npz_path, lambda a: a.update(run0_counts=counts))
+    with pytest.raises(ModelFileError, match=match):
+        load_model(json_path)
+
+
+def test_history_with_inconsistent_parts_is_refused(tmp_path):
+    eng = make_engine()
+    eng.train(2)
+    json_path, npz_path = save_model(eng, tmp_path / "m")
+    _rewrite(json_path, npz_path, lambda a: a.update(run0_history_first=np.zeros(3)))
+    with pytest.raises(ModelFileError, match="history first"):
+        load_model(json_path)
+    _rewrite(json_path, npz_path, lambda a: a.pop("run0_history_last"))
+    with pytest.raises(ModelFileError, match="history last: missing"):
+        load_model(json_path)
+
+
+def test_bad_versions_and_oversized_or_odd_files_are_refused(tmp_path):
+    json_path, npz_path = save_model(make_engine(), tmp_path / "m")
+    _rewrite(json_path, npz_path, edit_meta=lambda m: m.update(version=True))
+    with pytest.raises(ModelFileError, match="version True"):
+        load_model(json_path)
+    big = tmp_path / "big.json"
+    with open(big, "wb") as f:
+        f.truncate(17 << 20)  # bigger than any model description
+    with pytest.raises(ModelFileError, match="larger than"):
+        load_model(big)
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(tmp_path / "dir.json")
+
+
+def test_float64_engines_round_trip_exactly(tmp_path):
+    eng = make_engine(GanConfig(d_optimizer="adam"), dtype=np.float64)
+    eng.train(10)
+    save_model(eng, tmp_path / "m")
+    back = load_model(tmp_path / "m")
+    eng.train(10)
+    back.train(10)
+    np.testing.assert_array_equal(back.snapshot().runs[0].d_theta, eng.snapshot().runs[0].d_theta)
+    assert back.snapshot().runs[0].d_theta.dtype == np.float64
+
+
+def test_set_weights_refuses_values_that_are_not_finite_float32():
+    eng = make_engine()
+    s = eng.snapshot().runs[0]
+    from glgan.compute.mlp import layer_views
+    from glgan.compute.state import d_sizes, g_sizes
+
+    def params(theta, sizes):
+        return [a for Wa in layer_views(theta.astype(np.float64), sizes) for a in (Wa[:-1], Wa[-1])]
+
+    g, d = params(s.g_theta, g_sizes(s.config)), params(s.d_theta, d_sizes(s.config))
+    for bad in (np.nan, 1e40):
+        d_bad = [a.copy() for a in d]
+        d_bad[0][0, 0] = bad
+        with pytest.raises(ValueError, match="discriminator's weights must be finite"):
+            eng.set_weights(g, d_bad, 3)
+    eng.train(2)
+    eng.set_weights(g, d, 7)
+    st = eng.status()
+    assert st.epoch == 7 and np.isnan(st.d_loss) and np.isnan(st.g_loss)  # no stale losses

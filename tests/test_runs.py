@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from engine_fixtures import poison
 
 from glgan.compute.api import make_engine
 from glgan.compute.modelio import load_model, save_model
@@ -174,3 +175,38 @@ def test_batch_sizes_and_run_counts_in_range():
         assert eng.train(5).run_epochs == (5, 5, 5)
     with pytest.raises(ValueError, match="runs=65"):
         make_engine([GanConfig()] * 65)
+
+
+def test_a_paused_or_unlisted_run_with_a_larger_k_never_drives_the_others():
+    c = GanConfig(use_atlas=False, k_d=1)  # fresh batches: chunks reserved for those training
+    eng = make_engine([c, c.replace(k_d=3, seed=1)])
+    eng.train(70, runs=[0])
+    alone = make_engine(c)
+    alone.train(70)
+    assert_same_run(eng.snapshot().runs[0], alone.snapshot().runs[0], exact=True)
+    assert eng.status(1).epoch == 0
+
+
+@pytest.mark.parametrize("use_atlas", [True, False])
+def test_a_diverging_run_ends_where_it_would_alone(use_atlas):
+    configs = [GanConfig(seed=0, use_atlas=use_atlas), GanConfig(seed=1, use_atlas=use_atlas)]
+    together, alone = make_engine(configs), make_engine(configs[1])
+    for eng in (together, alone):
+        eng.train(5)
+        poison(eng, 1e12, run=eng.run_count - 1)
+    stats = together.train(40)
+    alone_stats = alone.train(40)
+    assert stats.run_diverged[1] and alone_stats.diverged
+    assert stats.run_epochs[1] == alone_stats.epochs and stats.run_epochs[0] == 40
+    assert_same_run(together.snapshot().runs[1], alone.snapshot().runs[0], exact=True)
+    np.testing.assert_array_equal(together.history(1).table(), alone.history().table())
+
+
+def test_adam_moments_overflowing_count_as_divergence(tmp_path):
+    eng = make_engine(GanConfig(d_optimizer="adam", g_optimizer="adam"))
+    poison(eng, 1e8)  # gradients ~1e20: v = g^2 overflows while the weights stay finite
+    stats = eng.train(3)
+    s = eng.snapshot().runs[0]
+    assert stats.diverged and np.isfinite(s.d_v).all() and np.isfinite(s.d_m).all()
+    save_model(eng, tmp_path / "m")  # a state that can always be saved and loaded again
+    assert load_model(tmp_path / "m").status().diverged == stats.diverged

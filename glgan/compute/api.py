@@ -24,7 +24,6 @@ from glgan.history import History
 from .state import EngineState
 
 STEP_KINDS = ("both", "d", "g")
-MAX_RUNS = 64
 
 
 @dataclass(frozen=True)
@@ -122,8 +121,8 @@ class GanEngine(Protocol):
               manifold_cells: int = 20, ganlab_metrics: bool = False
               ) -> tuple[FrameData, ...]:
         """Every run's visual state in one call (one FrameData per run, in run order). The
-        arrays are the engine's host buffers, valid until the next ``frame`` call: a consumer
-        copies what it keeps."""
+        arrays are the engine's host buffers, valid until the next ``frame`` call or change of
+        runs (reset, restore, new config): a consumer copies what it keeps."""
 
     def generator(self, z, run: int = 0) -> np.ndarray:
         """G(z): (n, noise_dim) -> (n, 2)."""
@@ -143,8 +142,11 @@ class GanEngine(Protocol):
 
 def make_engine(configs: GanConfig | Sequence[GanConfig] | None = None, *,
                 backend: str = "numpy", drawn=None, state: EngineState | None = None,
-                dtype=np.float32) -> GanEngine:
+                dtype=None) -> GanEngine:
     """Build an engine for ``configs`` (one or a list of up to 64 runs), or from ``state``.
+
+    dtype: float32 (default) for speed, float64 for gradient checks; by default the dtype of
+    ``state``'s weights when one is given.
 
     backend: "numpy" (the reference), "cupy" (the same code on CuPy arrays: the eager GPU
     baseline), or "auto" (numpy until a faster GPU engine applies; says why in one log line).
@@ -153,6 +155,9 @@ def make_engine(configs: GanConfig | Sequence[GanConfig] | None = None, *,
     from .backend import select_backend
     from .engine import BatchedEngine
 
+    if dtype is None:
+        dtype = np.float64 if state is not None and state.runs and \
+            np.asarray(state.runs[0].g_theta).dtype == np.float64 else np.float32
     if state is None:
         if configs is None:
             configs = [GanConfig()]

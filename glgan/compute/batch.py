@@ -7,8 +7,9 @@ real-term weight, k_D, k_G, noise distribution and dataset. Each array operation
 runs: every buffer has a leading run axis, so the per-call overhead that bounds the NumPy path
 is paid once per batch of runs, not once per run. A run with a smaller k_D or k_G takes part
 in the extra steps with a zero update (``optim``'s masks), so it ends exactly where a single
-run with its settings would. Divergence (NaN/Inf) is detected per run every epoch and rolled
-back for that run alone to its last finite state (at most ``ROLLBACK_EVERY`` epochs old).
+run with its settings would. Divergence (NaN/Inf in a run's weights or Adam moments, or in its
+losses) is detected per run every epoch and rolled back for that run alone to its last finite
+state (at most ``ROLLBACK_EVERY`` epochs old); the others train on.
 
 Training layout: activations are (R, features + 1, columns) with a row of ones under the
 features (so [W; b]^T [h; 1] = W^T h + b is one matmul) and one column per sample, so the
@@ -151,8 +152,10 @@ class RunBatch:
         self.Pg = Pg
         self.layout = Layout(max(c.g_neurons, c.d_neurons) >= ROWS_FROM_WIDTH, self.R, xp)
         # one row per run: [G params | D params]; gradients and Adam moments alike
-        self.theta, self.grad = xp.zeros((R, Pg + Pd), dt), xp.zeros((R, Pg + Pd), dt)
-        self.m, self.v = xp.zeros((R, Pg + Pd), dt), xp.zeros((R, Pg + Pd), dt)
+        # weights and Adam's moments in one block: one reduction checks them all each epoch
+        self.params = xp.zeros((3, R, Pg + Pd), dt)
+        self.theta, self.m, self.v = self.params
+        self.grad = xp.zeros((R, Pg + Pd), dt)
         self.t_g, self.t_d = np.zeros(R, np.int64), np.zeros(R, np.int64)
         split = lambda a: (a[:, :Pg], a[:, Pg:])  # noqa: E731
         (gt, dth), (gg, dg), (gm, dm), (gv, dv) = map(split, (self.theta, self.grad, self.m,
@@ -323,7 +326,7 @@ class RunBatch:
                                           dt)
 
         d_steps, g_steps = [], []
-        for s in range(int(max(k_d, default=0))):
+        for s in range(int(max(k_d[running], default=0))):
             active = running & (s < k_d)
             k = self.opt_d.coefficients(active)
             c = np.where(ls, 0.0, k.scale)
@@ -336,7 +339,7 @@ class RunBatch:
             tanh_b = self.layout.per_sample(b, dt) if (~ls).any() else None
             lsf = col(np.where(ls, k.scale / (4 * B), 0.0), 2 * B) if ls.any() else None
             d_steps.append(_Step(k, active, active & (s == k_d - 1), tanh_a, tanh_b, lsf))
-        for s in range(int(max(k_g, default=0))):
+        for s in range(int(max(k_g[running], default=0))):
             active = running & (s < k_g)
             k = self.opt_g.coefficients(active)
             c = np.where(ls, 0.0, k.scale) / (2 * B)
@@ -427,11 +430,7 @@ class RunBatch:
         if epochs <= 0 or not running.any():
             return done
         isfinite = math.isfinite
-        kd_max, kg_max = int(k_d[running].max()), int(k_g[running].max())
-        uniform = running.all() and (k_d == kd_max).all() and (k_g == kg_max).all()
-        d_steps, g_steps = self._steps(k_d, k_g, running)
-        self.real.begin(uniform)
-        self.noise.begin(uniform)
+        steps = self._begin(k_d, k_g, running)
         backup, backup_done = self._backup(), 0
         bad_epoch = np.zeros(R, np.int64)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -440,24 +439,26 @@ class RunBatch:
                 # losses on the last epoch and on snapshot epochs (so a rollback restores the
                 # losses of the state it restores)
                 want = last or (e + 1) % ROLLBACK_EVERY == 0
-                self.real.reserve(kd_max)
-                self.noise.reserve(kd_max + kg_max)
+                d_steps, g_steps = steps
+                self.real.reserve(len(d_steps))
+                self.noise.reserve(len(d_steps) + len(g_steps))
                 for step in d_steps:
                     self._d_step(step, want)
                 for step in g_steps:
                     self._g_step(step, want)
-                # one reduction for every run (a host sync per epoch on the eager GPU path)
-                if not isfinite(float(self.theta.sum())):
-                    bad = running & ~self._host(self.xp.isfinite(self.theta).all(axis=1))
+                # one reduction over every run's weights and moments (a host sync per epoch
+                # on the eager GPU path)
+                if not isfinite(float(self.params.sum())):
+                    finite = self.xp.isfinite(self.params).all(axis=(0, 2))
+                    bad = running & ~self._host(finite)
                     if bad.any():
                         bad_epoch[bad] = e + 1
+                        done[bad] = backup_done  # where its rollback puts it
                         running &= ~bad
                         self._rollback(bad, backup)
                         if not running.any():
                             break
-                        d_steps, g_steps = self._steps(k_d, k_g, running)
-                        self.real.begin(False)
-                        self.noise.begin(False)
+                        steps = self._begin(k_d, k_g, running)
                 done[running] = e + 1
                 if (e + 1) % ROLLBACK_EVERY == 0 and not last:
                     backup, backup_done = self._backup(), e + 1  # a recent finite state
@@ -467,9 +468,9 @@ class RunBatch:
                                 ((k_g > 0) & ~np.isfinite(self.g_loss)))
         if unfinished.any():  # finite weights but infinite losses: diverging too
             bad_epoch[unfinished] = done[unfinished] + 1
+            done[unfinished] = backup_done
             self._rollback(unfinished, backup)
         failed = bad_epoch > 0
-        done[failed] = backup_done
         for r in np.nonzero(failed)[0]:
             self.diverged[r] = diverged_message(self.configs[r],
                                                 self.epoch[r] + int(bad_epoch[r]))
@@ -481,17 +482,25 @@ class RunBatch:
                 self.history[r].append(self.epoch[r], self.d_loss[r], self.g_loss[r], kl, js)
         return done
 
+    def _begin(self, k_d, k_g, running) -> tuple[list[_Step], list[_Step]]:
+        """The steps of an epoch for the ``running`` runs, and the sample streams set up for
+        them: in lockstep (one slice for all) when every running run takes every step."""
+        kd_max, kg_max = int(k_d[running].max()), int(k_g[running].max())
+        lockstep = bool((k_d[running] == kd_max).all() and (k_g[running] == kg_max).all())
+        self.real.begin(lockstep, running)
+        self.noise.begin(lockstep, running)
+        return self._steps(k_d, k_g, running)
+
     def _backup(self) -> tuple:
-        return (self.theta.copy(), self.m.copy(), self.v.copy(), self.t_g.copy(),
-                self.t_d.copy(), self.real.counters(), self.noise.counters(),
-                self.d_loss.copy(), self.g_loss.copy())
+        return (self.params.copy(), self.t_g.copy(), self.t_d.copy(), self.real.counters(),
+                self.noise.counters(), self.d_loss.copy(), self.g_loss.copy())
 
     def _rollback(self, bad: np.ndarray, backup: tuple) -> None:
         """Put the runs in ``bad`` back to ``backup`` (the others keep training)."""
-        theta, m, v, t_g, t_d, real_c, noise_c, d_loss, g_loss = backup
+        params, t_g, t_d, real_c, noise_c, d_loss, g_loss = backup
         rows = np.nonzero(bad)[0]
         idx = self.xp.asarray(rows)
-        self.theta[idx], self.m[idx], self.v[idx] = theta[idx], m[idx], v[idx]
+        self.params[:, idx] = params[:, idx]
         self.t_g[rows], self.t_d[rows] = t_g[rows], t_d[rows]
         self.d_loss[rows], self.g_loss[rows] = d_loss[rows], g_loss[rows]
         self.real.set_counters(rows, real_c[rows])
@@ -534,7 +543,7 @@ class RunBatch:
     def run_state(self, slot: int) -> RunState:
         """A complete host copy of run ``slot``."""
         host, Pg = self._host, self.Pg
-        th, m, v = (np.array(host(a[slot])) for a in (self.theta, self.m, self.v))
+        th, m, v = np.array(host(self.params[:, slot]))
         return RunState(
             config=self.configs[slot], g_theta=th[:Pg].copy(), d_theta=th[Pg:].copy(),
             g_m=m[:Pg].copy(), g_v=v[:Pg].copy(), d_m=m[Pg:].copy(), d_v=v[Pg:].copy(),

@@ -13,16 +13,18 @@ import time
 
 import numpy as np
 
-from glgan.config import MAX_FIELD_RES, ConfigError, GanConfig
+from glgan.config import MAX_FIELD_RES, MAX_RUNS, ConfigError, GanConfig
 from glgan.frame import FrameData
 from glgan.history import History
 
-from .api import MAX_RUNS, STEP_KINDS, RunStatus, TrainStats
+from .api import STEP_KINDS, RunStatus, TrainStats
 from .backend import Backend
 from .batch import RunBatch, batch_key, initial_state
 from .data import DataError, validate_drawn
 from .mlp import params_to_theta
-from .state import EngineState, RunState, d_sizes, g_sizes
+from .state import MAX_COUNT, EngineState, RunState, d_sizes, g_sizes
+
+MAX_MANIFOLD_CELLS = 256
 
 
 def _check_run_count(n: int) -> None:
@@ -201,12 +203,21 @@ class BatchedEngine:
     def set_weights(self, g_params, d_params, epoch: int = 0, run: int = 0) -> None:
         batch, slot = self._at(run)
         c = batch.configs[slot]
-        g = params_to_theta(g_params, g_sizes(c)).astype(np.float32)
-        d = params_to_theta(d_params, d_sizes(c)).astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = params_to_theta(g_params, g_sizes(c)).astype(self._dtype)
+            d = params_to_theta(d_params, d_sizes(c)).astype(self._dtype)
+        for name, theta in (("generator", g), ("discriminator", d)):
+            if not np.isfinite(theta).all():
+                raise ValueError(f"set_weights: the {name}'s weights must be finite numbers "
+                                 f"within float32's range")
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or \
+                not 0 <= epoch <= MAX_COUNT:
+            raise ValueError(f"set_weights: epoch={epoch!r} must be an integer in [0, 2^48]")
         fresh = initial_state(c)
         s = batch.run_state(slot).replace(
             g_theta=g, d_theta=d, g_m=fresh.g_m, g_v=fresh.g_v, d_m=fresh.d_m, d_v=fresh.d_v,
-            g_t=0, d_t=0, epoch=int(epoch), diverged=None, history=None)
+            g_t=0, d_t=0, epoch=int(epoch), diverged=None, history=None, d_loss=np.nan,
+            g_loss=np.nan)
         self._put(run, s)
 
     def clear_divergence(self, run: int | None = None) -> None:
@@ -270,6 +281,10 @@ class BatchedEngine:
         x0, y0, x1, y1 = (float(b) for b in bounds)
         if not (np.isfinite([x0, y0, x1, y1]).all() and x1 > x0 and y1 > y0):
             raise ValueError(f"bounds={tuple(bounds)!r} must be finite with x1 > x0, y1 > y0")
+        if isinstance(manifold_cells, bool) or not isinstance(manifold_cells, (int, np.integer)) \
+                or not 1 <= manifold_cells <= MAX_MANIFOLD_CELLS:
+            raise ValueError(f"manifold_cells={manifold_cells!r} is out of range; allowed "
+                             f"[1, {MAX_MANIFOLD_CELLS}]")
         field_bounds = (x0, y0, x1, y1)
         per_batch = [b.visuals(int(field_res), field_bounds, manifold_cells)
                      for b in self._batches]

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 
-LOSSES = ("log", "minimax", "leastsq")
-
 
 def softplus(t: np.ndarray, xp=np) -> np.ndarray:
     return xp.maximum(t, 0.0) + xp.log1p(xp.exp(-xp.abs(t)))

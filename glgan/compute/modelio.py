@@ -20,17 +20,20 @@ from pathlib import Path
 
 import numpy as np
 
-from glgan.config import ConfigError, GanConfig, preset
+from glgan.config import MAX_RUNS, ConfigError, GanConfig, preset
 from glgan.fileio import atomic_write
 
 from .api import GanEngine, make_engine
 from .losses import sigmoid
-from .mlp import forward, layer_sizes, params_to_theta
-from .state import EngineState, RunState
+from .mlp import forward, params_to_theta
+from .state import RUN_ARRAYS, EngineState, RunState, d_sizes, g_sizes
 
 FORMAT = "glgan-model"
 VERSION = 2
 READS = (1, 2)
+MAX_JSON_BYTES = 16 << 20  # a model's JSON is a few kB per run
+MAX_WEIGHTS_BYTES = 512 << 20  # 64 runs of the largest model with history: ~60 MB
+MAX_ARRAY_VALUES = 1 << 23  # per array (the largest network has ~51k parameters)
 
 
 class ModelFileError(ValueError):
@@ -56,8 +59,7 @@ class GanLabModel:
 
     def __post_init__(self):
         c = self.config
-        self._g_sizes = layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2)
-        self._d_sizes = layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1)
+        self._g_sizes, self._d_sizes = g_sizes(c), d_sizes(c)
         self._g = params_to_theta(self.g_params, self._g_sizes).astype(np.float32)
         self._d = params_to_theta(self.d_params, self._d_sizes).astype(np.float32)
 
@@ -89,12 +91,29 @@ def _arch(c: GanConfig) -> dict:
     return {k: getattr(c, k) for k in keys}
 
 
+def _read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (never reads more)."""
+    try:
+        if not path.is_file():
+            if path.exists():
+                raise ModelFileError(f"{path}: not a regular file")
+            raise FileNotFoundError(path)
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if len(data) > limit:
+        raise ModelFileError(f"{path}: larger than a {what} can be ({limit >> 20} MiB)")
+    return data
+
+
 def _read_json(path: Path):
     """Parse a JSON file; a missing or malformed file is a ModelFileError saying which."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file not found") from None
+        return json.loads(_read_bounded(path, MAX_JSON_BYTES, "model description")
+                          .decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: not valid JSON ({e})") from None
 
@@ -162,7 +181,8 @@ def load_ganlab_model(json_path) -> GanLabModel:
     for group_no, group in enumerate(manifest):
         where = f"{path}: weightsManifest[{group_no}]"
         paths, specs = _get(group, "paths", where), _get(group, "weights", where)
-        blob = b"".join(_find_weights(path, str(p)).read_bytes() for p in paths)
+        blob = b"".join(_read_bounded(_find_weights(path, str(p)), MAX_WEIGHTS_BYTES,
+                                      "weights file") for p in paths)
         offset = 0
         for spec in specs:
             name, shape = _get(spec, "name", where), _get(spec, "shape", where)
@@ -188,10 +208,7 @@ def load_ganlab_model(json_path) -> GanLabModel:
 
 
 def _collect(tensors: dict, prefix: str, c: GanConfig, path: Path) -> list[np.ndarray]:
-    if prefix == "g":
-        sizes = layer_sizes(c.noise_dim, c.g_hidden_layers, c.g_neurons, 2)
-    else:
-        sizes = layer_sizes(2, c.d_hidden_layers, c.d_neurons, 1)
+    sizes = g_sizes(c) if prefix == "g" else d_sizes(c)
     out = []
     for i in range(2 * (len(sizes) - 1)):
         name = f"{prefix}-{i}"
@@ -247,7 +264,8 @@ def _read_meta(json_path: Path) -> dict:
     meta = _read_json(json_path)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{json_path}: not a glgan model file (format != {FORMAT!r})")
-    if meta.get("version") not in READS:
+    version = meta.get("version")
+    if type(version) is not int or version not in READS:
         raise ModelFileError(f"{json_path}: version {meta.get('version')!r} is not supported "
                              f"(this glgan reads versions {', '.join(map(str, READS))})")
     return meta
@@ -266,26 +284,41 @@ def _config(data, where: str) -> GanConfig:
         raise ModelFileError(str(e)) from None
 
 
-def _read_arrays(json_path: Path, meta: dict) -> dict[str, np.ndarray]:
+def _read_arrays(json_path: Path, meta: dict, wanted) -> dict[str, np.ndarray]:
+    """The arrays named in ``wanted`` from the .npz beside ``json_path`` (others are not
+    read); each array's header is checked (no objects, at most MAX_ARRAY_VALUES values)
+    before its data is read."""
     weights = meta.get("weights", _paths(json_path)[1].name)
     if not isinstance(weights, str) or not weights.endswith(".npz") or \
             Path(weights).name != weights:
         raise ModelFileError(f"{json_path}: weights={weights!r} must name a .npz file "
                              "beside the JSON")
     npz_path = json_path.parent / weights
-    try:
-        blob = npz_path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{npz_path}: weights file not found") from None
+    blob = _read_bounded(npz_path, MAX_WEIGHTS_BYTES, "weights file")
     digest = meta.get("weights_sha256")
     if digest is not None and hashlib.sha256(blob).hexdigest() != digest:
         raise ModelFileError(f"{npz_path}: does not belong to {json_path.name} (checksum "
                              "mismatch: the pair was changed or only half saved)")
+    readers = {(1, 0): np.lib.format.read_array_header_1_0,
+               (2, 0): np.lib.format.read_array_header_2_0}
+    out = {}
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (ValueError, OSError, EOFError) as e:
+            for name in data.files:
+                if name not in wanted:
+                    continue
+                with data.zip.open(name + ".npy") as f:
+                    version = np.lib.format.read_magic(f)
+                    if version not in readers:
+                        raise ValueError(f"{name}: npy format {version} is not supported")
+                    shape, _, dtype = readers[version](f)
+                if dtype.hasobject or int(np.prod(shape)) > MAX_ARRAY_VALUES:
+                    raise ValueError(f"{name}: {shape} of {dtype} is not an array a model "
+                                     f"holds (numbers only, at most {MAX_ARRAY_VALUES})")
+                out[name] = data[name]
+    except (ValueError, OSError, EOFError, KeyError) as e:
         raise ModelFileError(f"{npz_path}: corrupt weights file ({e})") from None
+    return out
 
 
 def _v1_run(meta: dict, arrays: dict, json_path: Path) -> RunState:
@@ -332,8 +365,8 @@ def read_state(path) -> EngineState:
     meta = _read_meta(json_path)
     if meta["version"] == 2:  # check the JSON before reading the weights
         runs_meta = _get(meta, "runs", str(json_path))
-        if not isinstance(runs_meta, list) or not 1 <= len(runs_meta) <= 64:
-            raise ModelFileError(f"{json_path}: runs must be a list of 1 to 64 runs")
+        if not isinstance(runs_meta, list) or not 1 <= len(runs_meta) <= MAX_RUNS:
+            raise ModelFileError(f"{json_path}: runs must be a list of 1 to {MAX_RUNS} runs")
         configs = []
         for i, r in enumerate(runs_meta):
             where = f"{json_path}: runs[{i}]"
@@ -341,7 +374,12 @@ def read_state(path) -> EngineState:
             _check_epoch(r.get("epoch", 0), where)
             if not isinstance(r.get("diverged"), (str, type(None))):
                 raise ModelFileError(f"{where}: diverged must be a message or null")
-    arrays = _read_arrays(json_path, meta)
+    if meta["version"] == 2:
+        wanted = {f"run{i}_{k}" for i in range(len(runs_meta)) for k in RUN_ARRAYS} | {"drawn"}
+    else:
+        wanted = {"g_theta", "d_theta", "atlas_counters", "drawn"} | {
+            f"opt_{n}_{k}" for n in "dg" for k in "mvt"}
+    arrays = _read_arrays(json_path, meta, wanted)
     npz_path = json_path.parent / meta.get("weights", _paths(json_path)[1].name)
     drawn = arrays.pop("drawn", None)
     try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "adam")
+from glgan.config import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class NetOptimizer:
         def col(a):
             return xp.asarray(np.asarray(a, np.float64).reshape(-1, 1), dt)
 
-        mixed = self.is_adam.any() and not self.is_adam.all()
+        mixed = not self.is_adam.all()  # (some run is Adam: checked above)
         return StepCoefficients(
             scale, adam.astype(np.int64), np.where(adam, self.lr, 0.0), idle,
             a1=col(np.where(adam, self.beta1, 1.0)), c1=col(np.where(adam, 1 - self.beta1, 0.0)),

@@ -35,8 +35,8 @@ class Stream(IntEnum):
     NOISE_ATLAS = 4  # the fixed block of noise samples (its first rows: the fakes shown)
     REAL_FRESH = 5  # real batches when the atlas is off (sample j*B + i of batch j)
     NOISE_FRESH = 6  # noise batches when the atlas is off
-    REAL_EVAL = 7  # the fixed real set the KL/JS metrics compare against
-    NOISE_EVAL = 8  # the fixed noise set the KL/JS metrics push through G
+    REAL_EVAL = 7  # samples drawn outside training (the default of data.sample_real, e.g.
+    NOISE_EVAL = 8  # the dataset thumbnails); the KL/JS sets are the atlas streams' first rows
 
 
 def philox4x32(c0, c1, c2, c3, k0, k1, rounds: int = ROUNDS) -> tuple[np.ndarray, ...]:

@@ -46,6 +46,7 @@ class SampleStream:
         self.start = np.zeros(runs, np.int64)  # fresh: first batch in the chunk, per run
         self._lock: int | None = None  # the shared counter while in lockstep
         self._lock_start = 0
+        self._active = np.ones(runs, bool)  # the runs the shared counter is for
         self._cols = np.arange(batch)
 
     # -- filling --------------------------------------------------------------------------
@@ -71,9 +72,10 @@ class SampleStream:
 
     def counters(self) -> np.ndarray:
         """Each run's count of batches handed out (a copy)."""
+        out = self.counter.copy()
         if self._lock is not None:
-            return np.full(self.R, self._lock, np.int64)
-        return self.counter.copy()
+            out[self._active] = self._lock
+        return out
 
     def set_counters(self, slots, values) -> None:
         """Move runs back (or on) to other counters, e.g. after a rollback; ends lockstep."""
@@ -91,21 +93,21 @@ class SampleStream:
         self.start[slots] = starts
 
     # -- lockstep ------------------------------------------------------------------------
-    def begin(self, lockstep: bool) -> None:
-        """Start a training segment; in lockstep every run steps together from one counter."""
+    def begin(self, lockstep: bool, active: np.ndarray | None = None) -> None:
+        """Start a training segment for the ``active`` runs (bool (R,), None = all; the others
+        keep their counters). In lockstep every active run takes every step from one shared
+        counter, so each batch is one slice for all runs (inactive runs get it too, unused)."""
         self.end()
-        if lockstep and (self.counter == self.counter[0]).all() and \
-                (not self.fresh or (self.start == self.start[0]).all()):
-            self._lock, self._lock_start = int(self.counter[0]), int(self.start[0])
+        act = np.ones(self.R, bool) if active is None else np.asarray(active, bool).copy()
+        c, start = self.counter[act], self.start[act]
+        if lockstep and act.any() and (c == c[0]).all() and \
+                (not self.fresh or (start == start[0]).all()):
+            self._lock, self._lock_start, self._active = int(c[0]), int(start[0]), act
 
     def end(self) -> None:
         if self._lock is not None:
-            self.counter[:] = self._lock
+            self.counter[self._active] = self._lock
             self._lock = None
-
-    @property
-    def lockstep(self) -> bool:
-        return self._lock is not None
 
     def reserve(self, steps: int) -> None:
         """Fresh sampling: make sure every run has ``steps`` more batches drawn."""
@@ -113,7 +115,7 @@ class SampleStream:
             return
         if self._lock is not None:
             if self._lock - self._lock_start + steps > FRESH_CHUNK:
-                self.counter[:] = self._lock
+                self.counter[self._active] = self._lock
                 self._refill(np.arange(self.R))
                 self._lock_start = self._lock
             return

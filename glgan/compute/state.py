@@ -23,6 +23,10 @@ from .mlp import layer_sizes, param_count
 
 ARRAY_FIELDS = ("g_theta", "d_theta", "g_m", "g_v", "d_m", "d_v")
 COUNT_FIELDS = ("g_t", "d_t", "real_counter", "noise_counter", "epoch")
+HISTORY_FIELDS = ("rows", "first", "last", "acc", "counts")
+# every array a run stores in a model file
+RUN_ARRAYS = ARRAY_FIELDS + ("counts", "losses") + tuple(f"history_{k}" for k in HISTORY_FIELDS)
+MAX_COUNT = 2**48  # counters, step counts and epochs beyond this are not a real run's
 
 
 def g_sizes(c: GanConfig) -> list[int]:
@@ -90,8 +94,8 @@ class RunState:
             values[k] = a.astype(a.dtype if a.dtype in (np.float32, np.float64) else np.float32)
         counts = np.asarray(arrays.get("counts", np.zeros(0)))
         if counts.shape != (len(COUNT_FIELDS),) or counts.dtype.kind not in "iu" or \
-                (counts < 0).any():
-            raise ValueError(f"counts: expected {len(COUNT_FIELDS)} non-negative integers "
+                (counts < 0).any() or (counts > MAX_COUNT).any():
+            raise ValueError(f"counts: expected {len(COUNT_FIELDS)} integers in [0, 2^48] "
                              f"({', '.join(COUNT_FIELDS)})")
         losses = np.asarray(arrays.get("losses", np.full(2, np.nan)), np.float64)
         if losses.shape != (2,):
@@ -101,7 +105,7 @@ class RunState:
         if history is not None:
             History.from_state(history)  # validates
         return cls(config=config, **values,
-                   **{k: int(v) for k, v in zip(COUNT_FIELDS, counts)},
+                   **{k: int(v) for k, v in zip(COUNT_FIELDS, counts.tolist())},
                    d_loss=float(losses[0]), g_loss=float(losses[1]), diverged=diverged,
                    history=history)
 
