@@ -203,18 +203,26 @@ class RunBatch:
             return out
 
         self.g_acts, self.d_acts = acts(gs, B), acts(ds, 2 * B)
-        # ReLU as maximum(h, zeros): twice as fast as against a scalar 0 in NumPy
-        self._zeros = {id(a): xp.zeros_like(a) for a in self.g_acts + self.d_acts}
+        # ReLU as maximum(h, zeros): twice as fast as against a scalar 0 in NumPy (one zeros
+        # array per shape: a smaller working set)
+        zeros = {a.shape: xp.zeros_like(a) for a in self.g_acts + self.d_acts}
+        self._zeros = {id(a): zeros[a.shape] for a in self.g_acts + self.d_acts}
         self.logits = L.zeros(1, 2 * B, dt)
         self.d_delta_out = L.zeros(1, 2 * B, dt)
         self.d_dx = L.zeros(2, 2 * B, dt)
         # deltas and ReLU masks have the activations' full size (the ones row too): the mask
         # then runs over whole contiguous buffers; the ones row of a delta is never read
         self.d_deltas = [None] + [L.zeros(n + 1, 2 * B, dt) for n in ds[1:-1]]
-        self.d_masks = [None] + [L.zeros(n + 1, 2 * B, bool) for n in ds[1:-1]]
+        # a mask is used right after it is made: one buffer per shape serves every layer
+        masks: dict[tuple, object] = {}
+
+        def mask(n, samples):
+            return masks.setdefault((n, samples), L.zeros(n + 1, samples, bool))
+
+        self.d_masks = [None] + [mask(n, 2 * B) for n in ds[1:-1]]
         self.g_delta_out = L.zeros(2, B, dt)
         self.g_deltas = [None] + [L.zeros(n + 1, B, dt) for n in gs[1:-1]]
-        self.g_masks = [None] + [L.zeros(n + 1, B, bool) for n in gs[1:-1]]
+        self.g_masks = [None] + [mask(n, B) for n in gs[1:-1]]
         self._t = L.zeros(1, 2 * B, dt)  # tanh(l/2)
         self._u = L.zeros(1, 2 * B, dt)
         self._w = L.zeros(1, 2 * B, dt)
