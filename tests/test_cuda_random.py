@@ -1,0 +1,85 @@
+"""The device's random streams (glgan/compute/cuda/random.cu) against the NumPy engine's, through
+the CPU emulation of CUDA (``cudasim``), in three thread orders; and the nvcc resource gate."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from glgan.compute.data import sample_noise, sample_real
+from glgan.compute.philox import Stream, blocks
+
+pytestmark = [pytest.mark.cudasim,
+              pytest.mark.skipif(shutil.which("g++") is None, reason="cudasim needs g++")]
+DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
+DRAWN = np.array([[0.2, 0.3], [0.7, 0.6], [0.5, 0.9]])
+
+
+@pytest.fixture(scope="module")
+def module():
+    from glgan.compute.cuda.emu import CpuModule
+
+    return CpuModule(["random.cu"])
+
+
+def draw(module, seed, stream, start, n, kind, dataset=0, dim=2, order=0):
+    module.set_order(order, seed=3)
+    out = np.zeros((n, dim), np.float32)
+    words = np.zeros((n, 4), np.uint32)
+    drawn = DRAWN.astype(np.float32).ravel()
+    module.get_function("glgan_sample_stream")(
+        (3,), (64,), (np.uint32(seed), np.uint32(stream), np.uint64(start), np.int32(n),
+                      np.int32(kind), np.int32(dataset), np.int32(dim), drawn,
+                      np.int32(len(DRAWN)), out, words))
+    assert module.undefined_reads() == 0
+    return out, words
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_real_samples_match_the_numpy_streams(module, name, order):
+    start = 2**32 - 300  # across the counter's high word
+    out, words = draw(module, 12345, Stream.REAL_FRESH, start, 700, 0, DATASETS[name],
+                      order=order)
+    np.testing.assert_array_equal(words, blocks(12345, Stream.REAL_FRESH, start, 700))
+    ref = sample_real(name, 700, 12345, DRAWN, stream=Stream.REAL_FRESH, start=start)
+    np.testing.assert_allclose(out, ref.astype(np.float32), rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("order", [0, 2])
+@pytest.mark.parametrize("dist,dim", [("uniform", 1), ("uniform", 2), ("gaussian", 1),
+                                      ("gaussian", 2)])
+def test_noise_matches_the_numpy_streams_including_redraws(module, dist, dim, order):
+    n = 4000  # ~4.5% of Gaussian candidates fall outside 2 sigma and are redrawn
+    out, _ = draw(module, 99, Stream.NOISE_ATLAS, 0, n, 1 if dist == "uniform" else 2,
+                  dim=dim, order=order)
+    ref = sample_noise(dist, dim, n, 99, stream=Stream.NOISE_ATLAS)
+    np.testing.assert_allclose(out, ref.astype(np.float32), rtol=0, atol=1e-7)
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_the_emulator_checks_argument_types(module):
+    k = module.get_function("glgan_sample_stream")
+    with pytest.raises(TypeError, match="argument 0: pass np.uint32"):
+        k((1,), (32,), (7, np.uint32(3), np.uint64(0), np.int32(1), np.int32(0), np.int32(0),
+                        np.int32(2), np.zeros(2, np.float32), np.int32(1),
+                        np.zeros(2, np.float32), np.zeros(4, np.uint32)))
+    with pytest.raises(TypeError, match="float64 array for a float"):
+        k((1,), (32,), (np.uint32(7), np.uint32(3), np.uint64(0), np.int32(1), np.int32(0),
+                        np.int32(0), np.int32(2), np.zeros(2), np.int32(1),
+                        np.zeros(2, np.float32), np.zeros(4, np.uint32)))
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="the resource gate needs nvcc")
+def test_random_kernels_pass_the_resource_gate():
+    from glgan.compute.cuda.gate import problems, resources
+
+    usage = resources(["random.cu"])
+    assert set(usage) == {"glgan_sample_stream"}
+    for name, u in usage.items():
+        assert problems(u, threads=256) == [], name
+    assert problems({"regs": 255, "spill_st": 8, "spill_ld": 8, "smem": 60000}, 512) == [
+        "register spills (8 B stored, 8 B loaded)", "255 registers x 512 threads > 65536",
+        "60000 B static shared memory > 49152"]
