@@ -40,11 +40,11 @@ def draw(module, seed, stream, start, n, kind, dataset=0, dim=2, order=0):
 @pytest.mark.parametrize("order", [0, 1, 2])
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_real_samples_match_the_numpy_streams(module, name, order):
-    start = 2**32 - 300  # across the counter's high word
-    out, words = draw(module, 12345, Stream.REAL_FRESH, start, 700, 0, DATASETS[name],
+    start, n = 2**32 - 300, 20_000  # across the counter's high word; every branch taken
+    out, words = draw(module, 12345, Stream.REAL_FRESH, start, n, 0, DATASETS[name],
                       order=order)
-    np.testing.assert_array_equal(words, blocks(12345, Stream.REAL_FRESH, start, 700))
-    ref = sample_real(name, 700, 12345, DRAWN, stream=Stream.REAL_FRESH, start=start)
+    np.testing.assert_array_equal(words, blocks(12345, Stream.REAL_FRESH, start, n))
+    ref = sample_real(name, n, 12345, DRAWN, stream=Stream.REAL_FRESH, start=start)
     np.testing.assert_allclose(out, ref.astype(np.float32), rtol=0, atol=1e-7)
 
 
