@@ -28,7 +28,7 @@ def draw(module, seed, stream, start, n, kind, dataset=0, dim=2, order=0):
     module.set_order(order, seed=3)
     out = np.zeros((n, dim), np.float32)
     words = np.zeros((n, 4), np.uint32)
-    drawn = DRAWN.astype(np.float32).ravel()
+    drawn = DRAWN.ravel().copy()
     module.get_function("glgan_sample_stream")(
         (3,), (64,), (np.uint32(seed), np.uint32(stream), np.uint64(start), np.int32(n),
                       np.int32(kind), np.int32(dataset), np.int32(dim), drawn,
@@ -62,14 +62,17 @@ def test_noise_matches_the_numpy_streams_including_redraws(module, dist, dim, or
 
 def test_the_emulator_checks_argument_types(module):
     k = module.get_function("glgan_sample_stream")
+
+    def args(seed=None, drawn=None):
+        seed = np.uint32(7) if seed is None else seed
+        drawn = np.zeros(2) if drawn is None else drawn
+        return (seed, np.uint32(3), np.uint64(0), np.int32(1), np.int32(0), np.int32(0),
+                np.int32(2), drawn, np.int32(1), np.zeros(2, np.float32), np.zeros(4, np.uint32))
+
     with pytest.raises(TypeError, match="argument 0: pass np.uint32"):
-        k((1,), (32,), (7, np.uint32(3), np.uint64(0), np.int32(1), np.int32(0), np.int32(0),
-                        np.int32(2), np.zeros(2, np.float32), np.int32(1),
-                        np.zeros(2, np.float32), np.zeros(4, np.uint32)))
-    with pytest.raises(TypeError, match="float64 array for a float"):
-        k((1,), (32,), (np.uint32(7), np.uint32(3), np.uint64(0), np.int32(1), np.int32(0),
-                        np.int32(0), np.int32(2), np.zeros(2), np.int32(1),
-                        np.zeros(2, np.float32), np.zeros(4, np.uint32)))
+        k((1,), (32,), args(seed=7))
+    with pytest.raises(TypeError, match="float32 array for a float64"):
+        k((1,), (32,), args(drawn=np.zeros(2, np.float32)))
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="the resource gate needs nvcc")

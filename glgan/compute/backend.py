@@ -1,4 +1,7 @@
-"""Backend selection: which array library (NumPy or CuPy) runs the engine.
+"""Backend selection: which array library (NumPy or CuPy) runs the engine, and how it trains.
+
+``cudasim`` trains with the fused CUDA kernels built for the CPU (glgan/compute/cuda): NumPy
+arrays, kernel logic exactly as on a GPU, slowly; for tests and debugging.
 
 This is the only module that imports CuPy. ``select_backend("auto")`` returns NumPy with one
 log line saying why when no usable GPU is present; ``select_backend("cupy")`` without one raises
@@ -15,7 +18,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "numpy", "cupy")
+BACKENDS = ("auto", "numpy", "cupy", "cudasim")
 
 
 class BackendError(RuntimeError):
@@ -55,6 +58,13 @@ def select_backend(name: str = "auto") -> Backend:
         raise BackendError(f"backend={name!r} is not allowed; choose one of {', '.join(BACKENDS)}")
     if name == "numpy":
         return Backend("numpy", np)
+    if name == "cudasim":  # the CUDA kernels run on the CPU: exact, slow; tests and debugging
+        import shutil
+
+        if shutil.which("g++") is None:
+            raise BackendError("backend=cudasim cannot be used: it builds the CUDA kernels "
+                               "for the CPU with g++, which is not installed")
+        return Backend("cudasim", np)
     cupy, reason = cupy_status()
     if cupy is not None:
         return Backend("cupy", cupy)

@@ -139,7 +139,8 @@ class RunBatch:
         xp: numpy, or cupy for the eager GPU baseline.
     """
 
-    def __init__(self, states: list[RunState], drawn=None, dtype=np.float32, xp=np):
+    def __init__(self, states: list[RunState], drawn=None, dtype=np.float32, xp=np,
+                 trainer=None):
         c = states[0].config
         if any(batch_key(s.config) != batch_key(c) for s in states):
             raise ValueError("runs of one RunBatch must share " + ", ".join(BATCH_FIELDS))
@@ -169,10 +170,11 @@ class RunBatch:
         self.visible = min(c.atlas_size if c.use_atlas else max(c.atlas_size, B),
                            NUM_REAL_SHOWN)
         by_rows = self.layout.by_rows
+        keep = trainer is None  # a kernel draws its batches itself: only the counters here
         self.real = SampleStream(real_drawer(self.configs, drawn), 2, R, B, c.atlas_size,
-                                 fresh, STREAMS_REAL, dt, xp, by_rows)
+                                 fresh, STREAMS_REAL, dt, xp, by_rows, keep)
         self.noise = SampleStream(noise_drawer(self.configs), self.nz, R, B, c.atlas_size,
-                                  fresh, STREAMS_NOISE, dt, xp, by_rows)
+                                  fresh, STREAMS_NOISE, dt, xp, by_rows, keep)
         # per-run host status
         self.epoch = [0] * R
         self.d_loss = np.full(R, math.nan)
@@ -187,6 +189,9 @@ class RunBatch:
         for slot, s in enumerate(states):
             self.load_run(slot, s, fixed_sets=False)
         self.configure()
+        # trainer(batch) -> an object whose epochs(n, k_d, k_g, running) trains like _epochs
+        # (the fused kernels); None: NumPy
+        self._trainer = trainer(self) if trainer is not None else None
 
     # -- buffers and plans ----------------------------------------------------------------
     def _build_buffers(self, g_Wa, d_Wa, g_dWa, d_dWa) -> None:
@@ -437,41 +442,26 @@ class RunBatch:
         done = np.zeros(R, np.int64)
         if epochs <= 0 or not running.any():
             return done
-        isfinite = math.isfinite
-        steps = self._begin(k_d, k_g, running)
         backup, backup_done = self._backup(), 0
         bad_epoch = np.zeros(R, np.int64)
-        with np.errstate(over="ignore", invalid="ignore"):
-            for e in range(epochs):
-                last = e == epochs - 1
-                # losses on the last epoch and on snapshot epochs (so a rollback restores the
-                # losses of the state it restores)
-                want = last or (e + 1) % ROLLBACK_EVERY == 0
-                d_steps, g_steps = steps
-                self.real.reserve(len(d_steps))
-                self.noise.reserve(len(d_steps) + len(g_steps))
-                for step in d_steps:
-                    self._d_step(step, want)
-                for step in g_steps:
-                    self._g_step(step, want)
-                # one reduction over every run's weights and moments (a host sync per epoch
-                # on the eager GPU path)
-                if not isfinite(float(self.params.sum())):
-                    finite = self.xp.isfinite(self.params).all(axis=(0, 2))
-                    bad = running & ~self._host(finite)
-                    if bad.any():
-                        bad_epoch[bad] = e + 1
-                        done[bad] = backup_done  # where its rollback puts it
-                        running &= ~bad
-                        self._rollback(bad, backup)
-                        if not running.any():
-                            break
-                        steps = self._begin(k_d, k_g, running)
-                done[running] = e + 1
-                if (e + 1) % ROLLBACK_EVERY == 0 and not last:
-                    backup, backup_done = self._backup(), e + 1  # a recent finite state
-        self.real.end()
-        self.noise.end()
+        e = 0
+        while e < epochs and running.any():
+            # chunks end on every ROLLBACK_EVERY-th epoch and on the last: the losses are
+            # computed there (so a rollback restores the losses of the state it restores) and a
+            # finite backup is taken there
+            n = min(ROLLBACK_EVERY - e % ROLLBACK_EVERY, epochs - e)
+            bad_at = (self._trainer.epochs if self._trainer is not None else
+                      self._epochs)(n, k_d, k_g, running)
+            bad = bad_at > 0
+            if bad.any():
+                bad_epoch[bad] = e + bad_at[bad]
+                done[bad] = backup_done  # where its rollback puts it
+                running &= ~bad
+                self._rollback(bad, backup)
+            e += n
+            done[running] = e
+            if e % ROLLBACK_EVERY == 0 and e < epochs:
+                backup, backup_done = self._backup(), e  # a recent finite state
         unfinished = running & (((k_d > 0) & ~np.isfinite(self.d_loss)) |
                                 ((k_g > 0) & ~np.isfinite(self.g_loss)))
         if unfinished.any():  # finite weights but infinite losses: diverging too
@@ -489,6 +479,38 @@ class RunBatch:
                 kl, js = self.divergences(int(r))
                 self.history[r].append(self.epoch[r], self.d_loss[r], self.g_loss[r], kl, js)
         return done
+
+    def _epochs(self, n: int, k_d, k_g, running) -> np.ndarray:
+        """n epochs of the ``running`` runs with NumPy (the losses on the last one). Returns,
+        per run, 0 or the epoch (1..n) after which its weights or moments were not finite: it
+        took no further steps (the caller rolls it back)."""
+        isfinite = math.isfinite
+        bad_at = np.zeros(self.R, np.int64)
+        live = running.copy()
+        d_steps, g_steps = self._begin(k_d, k_g, live)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in range(n):
+                want = i == n - 1
+                self.real.reserve(len(d_steps))
+                self.noise.reserve(len(d_steps) + len(g_steps))
+                for step in d_steps:
+                    self._d_step(step, want)
+                for step in g_steps:
+                    self._g_step(step, want)
+                # one reduction over every run's weights and moments (a host sync per epoch
+                # on the eager GPU path)
+                if not isfinite(float(self.params.sum())):
+                    finite = self._host(self.xp.isfinite(self.params).all(axis=(0, 2)))
+                    new = live & ~finite
+                    if new.any():
+                        bad_at[new] = i + 1
+                        live &= ~new
+                        if not live.any():
+                            break
+                        d_steps, g_steps = self._begin(k_d, k_g, live)
+        self.real.end()
+        self.noise.end()
+        return bad_at
 
     def _begin(self, k_d, k_g, running) -> tuple[list[_Step], list[_Step]]:
         """The steps of an epoch for the ``running`` runs, and the sample streams set up for

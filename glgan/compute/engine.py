@@ -64,12 +64,25 @@ class BatchedEngine:
             groups.setdefault(batch_key(r.config), []).append(i)
         self._drawn = drawn
         self._batches, self._where = [], [None] * len(runs)
+        trainer = self._kernel_trainer() if self._backend.name == "cudasim" else None
         for members in groups.values():
-            batch = RunBatch([runs[i] for i in members], drawn, self._dtype, self._backend.xp)
+            batch = RunBatch([runs[i] for i in members], drawn, self._dtype, self._backend.xp,
+                             trainer)
             for slot, i in enumerate(members):
                 self._where[i] = (len(self._batches), slot)
             self._batches.append(batch)
         self._touch()
+
+    def _kernel_trainer(self):
+        """RunBatch -> KernelTrainer on the fused kernels built for the CPU (one module, built
+        once per engine and cached between processes)."""
+        from .cuda.trainer import KernelTrainer, cpu_module
+
+        if self._dtype != np.float32:
+            raise ConfigError("backend=cudasim trains in float32 only")
+        if getattr(self, "_module", None) is None:
+            self._module = cpu_module()
+        return lambda batch: KernelTrainer(batch, self._module)
 
     def _at(self, run: int) -> tuple[RunBatch, int]:
         if isinstance(run, bool) or not isinstance(run, (int, np.integer)) or \

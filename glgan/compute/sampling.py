@@ -35,13 +35,16 @@ class SampleStream:
     """
 
     def __init__(self, draw, dim: int, runs: int, batch: int, atlas_size: int, fresh: bool,
-                 kinds: tuple[int, int], dtype, xp=np, by_rows: bool = False):
+                 kinds: tuple[int, int], dtype, xp=np, by_rows: bool = False,
+                 samples: bool = True):
         self._draw, self.dim, self.R, self.B = draw, dim, runs, batch
         self.by_rows = by_rows
         self.size, self.fresh, self.xp, self.dtype = atlas_size, fresh, xp, dtype
         self._atlas_stream, self._fresh_stream = kinds
         cols = FRESH_CHUNK * batch if fresh else atlas_size + batch
-        self.src = xp.zeros((runs, cols, dim) if by_rows else (runs, dim, cols), dtype)
+        # samples=False: counters only (a fused kernel draws the samples itself)
+        self.src = xp.zeros((runs, cols, dim) if by_rows else (runs, dim, cols), dtype) \
+            if samples else None
         self.counter = np.zeros(runs, np.int64)  # batches handed out per run
         self.start = np.zeros(runs, np.int64)  # fresh: first batch in the chunk, per run
         self._lock: int | None = None  # the shared counter while in lockstep
@@ -59,7 +62,7 @@ class SampleStream:
         if self.fresh:
             self._refill(slots)
             return
-        if not regenerate:
+        if not regenerate or self.src is None:
             return
         block = self._draw(slots, self._atlas_stream, np.zeros((len(slots), 1), np.int64),
                            self.size)  # (len, size, dim)
@@ -87,6 +90,9 @@ class SampleStream:
 
     def _refill(self, slots) -> None:
         starts = self.counter[slots]
+        if self.src is None:
+            self.start[slots] = starts
+            return
         block = self._draw(slots, self._fresh_stream, (starts * self.B)[:, None],
                            FRESH_CHUNK * self.B)
         self.src[self.xp.asarray(slots)] = self._layout(block)

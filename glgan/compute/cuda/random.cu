@@ -44,7 +44,7 @@ __device__ __forceinline__ void glgan_box_muller(double u, double v, double* n1,
 
 // Real sample `index` of `stream`: GAN Lab's distribution from (r, n1, n2) of one block.
 __device__ void glgan_real(unsigned seed, unsigned stream, unsigned long long index, int dataset,
-                           const float* drawn, int n_drawn, float* x, float* y) {
+                           const double* drawn, int n_drawn, float* x, float* y) {
   unsigned w[4];
   glgan_block(w, seed, stream, index, 0);
   double r = glgan_uniform(w[0]), n1, n2, px, py;
@@ -92,7 +92,7 @@ __device__ float glgan_noise(unsigned seed, unsigned stream, unsigned long long 
 // `dataset`, kind 1 = uniform noise, kind 2 = Gaussian noise; words (n x 4) gets the raw blocks.
 extern "C" __global__ void glgan_sample_stream(unsigned seed, unsigned stream,
                                                unsigned long long start, int n, int kind,
-                                               int dataset, int dim, const float* drawn,
+                                               int dataset, int dim, const double* drawn,
                                                int n_drawn, float* out, unsigned* words) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     unsigned long long index = start + (unsigned long long)i;

@@ -1,0 +1,69 @@
+"""KernelTrainer: a RunBatch's epochs run by the fused training kernel (train.cu).
+
+Owns the kernel's launch: it packs the batch's per-run settings (seed, dataset, noise, k_D,
+k_G, loss, optimisers, rates, Adam's betas and epsilon) into the kernel's configuration
+arrays, hands it the batch's own weights and moments (trained in place), the sample counters
+and Adam step counts, launches one block per run for a chunk of epochs and reads back which
+runs diverged. ``module`` is anything with CuPy's ``get_function(name)(grid, block, args)``:
+the CPU emulation (``emu.CpuModule``, backend ``cudasim``) or, on a GPU, a ``cupy.RawModule``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .emu import CpuModule
+
+SOURCES = ["random.cu", "train.cu"]
+THREADS = 256  # GLGAN_THREADS in train.cu
+DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
+LOSSES = {"log": 0, "minimax": 1, "leastsq": 2}
+
+
+def cpu_module() -> CpuModule:
+    """The training kernels built for the CPU (cached between processes)."""
+    return CpuModule(SOURCES)
+
+
+class KernelTrainer:
+    """Trains ``batch`` (a RunBatch) with the fused kernel of ``module``."""
+
+    def __init__(self, batch, module):
+        self.batch, self.kernel = batch, module.get_function("glgan_train")
+        c, B = batch.configs[0], batch.B
+        gs, ds = batch.g_sizes, batch.d_sizes
+        widest = max(c.g_neurons, c.d_neurons, 2)
+        scratch = (B * sum(gs[:-1]) + 2 * B * sum(ds[:-1]) + 2 * B + 2 * 2 * B * widest +
+                   2 * B)
+        P = batch.params.shape[2]
+        self.arch = np.array([c.noise_dim, c.g_hidden_layers, c.g_neurons, c.d_hidden_layers,
+                              c.d_neurons, B, c.atlas_size if c.use_atlas else 0, P, batch.Pg,
+                              scratch], np.int32)
+        self.scratch = np.zeros(batch.R * scratch, np.float32)
+
+    def epochs(self, n: int, k_d, k_g, running) -> np.ndarray:
+        """Like RunBatch._epochs: n epochs of the running runs, losses on the last; per run 0
+        or the epoch (1..n) after which it was not finite."""
+        b = self.batch
+        R = b.R
+        iconf = np.zeros((R, 9), np.int32)
+        fconf = np.zeros((R, 6), np.float64)
+        for r, c in enumerate(b.configs):
+            iconf[r] = [running[r], np.uint32(c.seed).view(np.int32), DATASETS[c.dataset],
+                        c.noise_dist == "gaussian", k_d[r], k_g[r], LOSSES[c.loss],
+                        c.d_optimizer == "adam", c.g_optimizer == "adam"]
+            fconf[r] = [c.d_lr, c.g_lr, c.real_weight, c.adam_beta1, c.adam_beta2, c.adam_eps]
+        counters = np.ascontiguousarray(np.stack([b.real.counters(), b.noise.counters()], 1))
+        steps = np.ascontiguousarray(np.stack([b.t_g, b.t_d], 1).astype(np.int64))
+        losses = np.ascontiguousarray(np.stack([b.d_loss, b.g_loss], 1))
+        done = np.zeros(R, np.int32)
+        drawn = np.ascontiguousarray(b.drawn if b.drawn is not None else np.zeros((1, 2)),
+                                     np.float64)
+        self.kernel((R,), (THREADS,), (
+            np.int32(n), np.int32(1), self.arch, iconf, fconf, b.params, np.int32(R),
+            self.scratch, counters, steps, losses, done, drawn, np.int32(len(drawn))))
+        b.real.set_counters(np.arange(R), counters[:, 0])
+        b.noise.set_counters(np.arange(R), counters[:, 1])
+        b.t_g[:], b.t_d[:] = steps[:, 0], steps[:, 1]
+        b.d_loss[:], b.g_loss[:] = losses[:, 0], losses[:, 1]
+        return np.where(done < 0, -done, 0).astype(np.int64)
