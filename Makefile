@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GL_PKGS := libegl1 libgl1 libgl1-mesa-dri xvfb xauth xdotool
 
+comma := ,
+
 .PHONY: run test lint bench sysdeps clean
 
 sysdeps:
@@ -21,11 +23,15 @@ sysdeps:
 	  else echo "missing system packages:$$missing (install them with your package manager)"; fi; \
 	fi
 
+# an NVIDIA driver's CUDA major version (empty without one): the GPU extra to install
+CUDA_MAJOR := $(shell nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9]*\).*/\1/p' | head -1)
+CUDA_EXTRA := $(if $(filter 12,$(CUDA_MAJOR)),cuda12,$(if $(CUDA_MAJOR),cuda13,))
+
 $(STAMP): pyproject.toml
 	$(MAKE) sysdeps
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev$(if $(CUDA_EXTRA),$(comma)$(CUDA_EXTRA),)]"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -21,6 +21,13 @@ TRAIN_CASES = {
                                d_neurons=100)], 300),
     "gaussians_runs16": ([preset("gaussians").replace(seed=s) for s in range(16)], 500),
 }
+# measured only on the GPU backends: many runs side by side are nearly free there
+GPU_CASES = {
+    "gaussians_runs128": ([preset("gaussians").replace(seed=s) for s in range(128)], 500),
+    "large_5x100_adam": ([GanConfig(g_hidden_layers=6, g_neurons=100, d_hidden_layers=6,
+                                    d_neurons=100, d_optimizer="adam", g_optimizer="adam",
+                                    d_lr=0.001, g_lr=0.001)], 300),
+}
 
 
 def bench_train(backend: str, case: str, configs: list[GanConfig], epochs: int,
@@ -44,12 +51,14 @@ def bench_train(backend: str, case: str, configs: list[GanConfig], epochs: int,
 
 def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = False,
                    quick: bool = False, app: bool = False) -> Iterator[dict]:
-    # a GPU run also measures the NumPy path in the same process, side by side
-    backends = ["numpy", backend] if backend in ("cupy", "auto") and backend != "numpy" else \
-        [backend]
-    for be in dict.fromkeys(backends):
+    # a GPU run also measures the NumPy path and the eager CuPy baseline in the same process,
+    # side by side
+    backends = {"cuda": ["numpy", "cuda", "cupy"], "auto": ["numpy", "auto"],
+                "cupy": ["numpy", "cupy"]}.get(backend, [backend])
+    for be in backends:
         lines = {}
-        for case, (configs, epochs) in TRAIN_CASES.items():
+        cases = dict(TRAIN_CASES, **(GPU_CASES if be in ("cuda", "auto") else {}))
+        for case, (configs, epochs) in cases.items():
             n = max(20, epochs // 20) if quick else epochs
             if be == "cupy":  # the eager baseline is launch-bound: fewer epochs suffice
                 n = max(10, n // 20)

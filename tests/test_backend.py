@@ -29,9 +29,47 @@ def test_auto_falls_back_to_numpy_with_one_log_line_saying_why(caplog):
 
 
 @pytest.mark.skipif(HAS_GPU, reason="a usable GPU is present")
-def test_cupy_without_gpu_is_a_clear_error():
-    with pytest.raises(BackendError, match="backend=cupy cannot be used"):
-        select_backend("cupy")
+@pytest.mark.parametrize("name", ["cuda", "cupy"])
+def test_gpu_backends_without_gpu_are_a_clear_error(name):
+    with pytest.raises(BackendError, match=f"backend={name} cannot be used"):
+        select_backend(name)
+    with pytest.raises(BackendError, match=f"backend={name} cannot be used"):
+        make_engine(backend=name)
+
+
+def test_cli_says_why_a_backend_cannot_be_used(capsys):
+    from glgan.cli import main
+
+    if HAS_GPU:
+        pytest.skip("a usable GPU is present")
+    assert main(["train", "--epochs", "1", "--backend", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert "backend=cuda cannot be used" in err and "Traceback" not in err
+
+
+def test_kernels_compile_with_nvrtc_to_a_cubin_without_a_gpu():
+    """NVRTC sees the kernel files as they are (no headers, unlike nvcc): compile them for
+    sm_90 the way CuPy does on a GPU."""
+    pytest.importorskip("cuda.bindings.nvrtc", reason="needs cuda-bindings and NVRTC")
+    from glgan.compute.cuda.device import nvrtc_cubin
+    from glgan.compute.cuda.trainer import SOURCES
+
+    try:
+        cubin = nvrtc_cubin(SOURCES)
+    except BackendError as e:
+        if "libnvrtc" in str(e) or "not found" in str(e).lower():
+            pytest.skip(f"no NVRTC library: {e}")
+        raise
+    assert cubin[:4] == b"\x7fELF"  # a cubin is an ELF file: machine code, not PTX
+    with pytest.raises(BackendError, match="NVRTC could not compile"):
+        from glgan.compute.cuda import device
+
+        real = device.source
+        device.source = lambda names: real(names) + "\n__device__ int broken( {"
+        try:
+            nvrtc_cubin(SOURCES)
+        finally:
+            device.source = real
 
 
 def test_unknown_backend_is_refused():
@@ -41,11 +79,33 @@ def test_unknown_backend_is_refused():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")
-def test_cupy_backend_selected_when_gpu_present():
+def test_gpu_backends_selected_when_gpu_present():
     be = select_backend("auto")
-    assert be.name == "cupy"
-    assert make_engine(backend="auto").backend_name == "numpy"  # faster than eager CuPy here
-    assert make_engine(backend="cupy").train(3).epochs == 3
+    assert be.name == "cuda" and be.auto
+    assert make_engine(backend="auto").backend_name == "cuda"  # the fused kernels
+    assert make_engine(backend="cupy").train(3).epochs == 3  # the eager baseline
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")
+@pytest.mark.parametrize("loss,opt", [("log", "sgd"), ("minimax", "adam"), ("leastsq", "sgd")])
+@pytest.mark.parametrize("arch", [(2, 8), (3, 30), (6, 100)])
+def test_cuda_kernels_match_numpy(loss, opt, arch):
+    """The fused kernels on the GPU against the reference: same seed -> same batches and,
+    after a few epochs, the same weights (float32 tolerance), several runs at once."""
+    layers, neurons = arch
+    cfg = GanConfig(loss=loss, d_optimizer=opt, g_optimizer=opt, g_hidden_layers=layers,
+                    d_hidden_layers=layers, g_neurons=neurons, d_neurons=neurons, seed=2)
+    configs = [cfg, cfg.replace(seed=1, k_d=1), cfg.replace(use_atlas=False)]
+    ref, gpu = make_engine(configs, backend="numpy"), make_engine(configs, backend="cuda")
+    ref.train(3)
+    gpu.train(3)
+    for a, b in zip(ref.snapshot().runs, gpu.snapshot().runs):
+        for k in ("g_theta", "d_theta", "d_m", "g_v"):
+            x, y = getattr(a, k), getattr(b, k)
+            np.testing.assert_allclose(y, x, rtol=1e-4, atol=1e-4 * max(np.abs(x).max(), 1e-3))
+        assert (b.real_counter, b.noise_counter, b.epoch) == (a.real_counter, a.noise_counter,
+                                                              a.epoch)
 
 
 @pytest.mark.gpu

@@ -148,8 +148,9 @@ def make_engine(configs: GanConfig | Sequence[GanConfig] | None = None, *,
     dtype: float32 (default) for speed, float64 for gradient checks; by default the dtype of
     ``state``'s weights when one is given.
 
-    backend: "numpy" (the reference), "cupy" (the same code on CuPy arrays: the eager GPU
-    baseline), or "auto" (numpy until a faster GPU engine applies; says why in one log line).
+    backend: one of compute.backend.BACKENDS: "numpy" (the reference), "cuda" (the fused
+    kernels on a GPU), "cupy" (the NumPy code on CuPy arrays: the eager baseline), "cudasim"
+    (the fused kernels on the CPU), "auto" (cuda where a GPU is usable, else numpy).
     Raises ConfigError/DataError for unusable configs, BackendError for a missing backend.
     """
     from .backend import select_backend
@@ -164,19 +165,5 @@ def make_engine(configs: GanConfig | Sequence[GanConfig] | None = None, *,
         elif isinstance(configs, GanConfig):
             configs = [configs]
         configs = list(configs)
-    return BatchedEngine(configs, select_backend_for_engine(backend, select_backend),
-                         drawn=drawn, state=state, dtype=dtype)
-
-
-def select_backend_for_engine(name: str, select_backend):
-    """The array backend for ``name``: "auto" keeps NumPy, which is faster than eager CuPy
-    for GAN Lab's small models, until the fused CUDA engine exists."""
-    import logging
-
-    selected = select_backend(name)
-    if selected.name == "cupy" and name == "auto":
-        logging.getLogger(__name__).warning(
-            "backend auto: using numpy; on CuPy this engine runs eagerly (one launch per "
-            "array operation), which is slower for small models")
-        selected = select_backend("numpy")
-    return selected
+    return BatchedEngine(configs, select_backend(backend), drawn=drawn, state=state,
+                         dtype=dtype)

@@ -1,7 +1,10 @@
 """Backend selection: which array library (NumPy or CuPy) runs the engine, and how it trains.
 
-``cudasim`` trains with the fused CUDA kernels built for the CPU (glgan/compute/cuda): NumPy
-arrays, kernel logic exactly as on a GPU, slowly; for tests and debugging.
+``numpy``: the reference, on the CPU. ``cuda``: the fused CUDA kernels (glgan/compute/cuda)
+on an NVIDIA GPU through CuPy. ``cupy``: the NumPy engine's code on CuPy arrays, one launch per
+array operation (the eager baseline, kept for comparison). ``cudasim``: the fused kernels
+built for the CPU (exact, slow; tests and debugging). ``auto``: ``cuda`` when a usable GPU is
+present, else ``numpy``, saying why in one log line.
 
 This is the only module that imports CuPy. ``select_backend("auto")`` returns NumPy with one
 log line saying why when no usable GPU is present; ``select_backend("cupy")`` without one raises
@@ -18,7 +21,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "numpy", "cupy", "cudasim")
+BACKENDS = ("auto", "numpy", "cuda", "cupy", "cudasim")
 
 
 class BackendError(RuntimeError):
@@ -31,6 +34,7 @@ class Backend:
 
     name: str
     xp: ModuleType
+    auto: bool = False  # chosen by "auto" (a failure may fall back to numpy)
 
     def to_host(self, a) -> np.ndarray:
         return a if self.xp is np else a.get()
@@ -42,7 +46,8 @@ def cupy_status() -> tuple[ModuleType | None, str]:
         import cupy  # noqa: TID251 - the one allowed import
     except ImportError as e:
         return None, (f"CuPy is not installed ({e}); "
-                      "install the optional extra: pip install '.[cuda]'")
+                      "install the optional extra: pip install '.[cuda13]' (or '.[cuda12]' "
+                      "for a CUDA 12 driver)")
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:
             return None, "CuPy found no CUDA device"
@@ -53,7 +58,7 @@ def cupy_status() -> tuple[ModuleType | None, str]:
 
 
 def select_backend(name: str = "auto") -> Backend:
-    """Return the backend called ``name`` (auto, numpy or cupy)."""
+    """Return the backend called ``name`` (one of BACKENDS)."""
     if name not in BACKENDS:
         raise BackendError(f"backend={name!r} is not allowed; choose one of {', '.join(BACKENDS)}")
     if name == "numpy":
@@ -67,8 +72,10 @@ def select_backend(name: str = "auto") -> Backend:
         return Backend("cudasim", np)
     cupy, reason = cupy_status()
     if cupy is not None:
-        return Backend("cupy", cupy)
-    if name == "cupy":
-        raise BackendError(f"backend=cupy cannot be used: {reason}")
+        if name == "auto":
+            log.info("backend auto: using cuda (the fused kernels on the GPU)")
+        return Backend("cupy" if name == "cupy" else "cuda", cupy, auto=name == "auto")
+    if name != "auto":
+        raise BackendError(f"backend={name} cannot be used: {reason}")
     log.warning("backend auto: using numpy because %s", reason)
     return Backend("numpy", np)

@@ -9,6 +9,7 @@ the complete state of every run, so nothing is lost; live edits go straight to t
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -18,12 +19,13 @@ from glgan.frame import FrameData
 from glgan.history import History
 
 from .api import STEP_KINDS, RunStatus, TrainStats
-from .backend import Backend
+from .backend import Backend, BackendError, select_backend
 from .batch import RunBatch, batch_key, initial_state
 from .data import DataError, validate_drawn
 from .mlp import params_to_theta
 from .state import MAX_COUNT, EngineState, RunState, d_sizes, g_sizes
 
+log = logging.getLogger(__name__)
 MAX_MANIFOLD_CELLS = 256
 
 
@@ -64,7 +66,7 @@ class BatchedEngine:
             groups.setdefault(batch_key(r.config), []).append(i)
         self._drawn = drawn
         self._batches, self._where = [], [None] * len(runs)
-        trainer = self._kernel_trainer() if self._backend.name == "cudasim" else None
+        trainer = self._kernel_trainer() if self._backend.name in ("cuda", "cudasim") else None
         for members in groups.values():
             batch = RunBatch([runs[i] for i in members], drawn, self._dtype, self._backend.xp,
                              trainer)
@@ -74,14 +76,27 @@ class BatchedEngine:
         self._touch()
 
     def _kernel_trainer(self):
-        """RunBatch -> KernelTrainer on the fused kernels built for the CPU (one module, built
-        once per engine and cached between processes)."""
-        from .cuda.trainer import KernelTrainer, cpu_module
+        """RunBatch -> KernelTrainer on the fused kernels, built once per engine: for the GPU
+        (cuda; "auto" falls back to numpy if they do not compile, saying why) or for the CPU
+        (cudasim, cached between processes)."""
+        from .cuda.trainer import SOURCES, KernelTrainer, cpu_module
 
         if self._dtype != np.float32:
-            raise ConfigError("backend=cudasim trains in float32 only")
+            raise ConfigError(f"backend={self._backend.name} trains in float32 only")
         if getattr(self, "_module", None) is None:
-            self._module = cpu_module()
+            if self._backend.name == "cudasim":
+                self._module = cpu_module()
+            else:
+                from .cuda.device import gpu_module
+
+                try:
+                    self._module = gpu_module(self._backend.xp, SOURCES)
+                except BackendError as e:
+                    if not self._backend.auto:
+                        raise
+                    log.warning("backend auto: using numpy because %s", e)
+                    self._backend = select_backend("numpy")
+                    return None
         return lambda batch: KernelTrainer(batch, self._module)
 
     def _at(self, run: int) -> tuple[RunBatch, int]:

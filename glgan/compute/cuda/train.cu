@@ -159,6 +159,10 @@ __device__ float glgan_block_sum(float v) {
   return total;
 }
 
+__device__ __forceinline__ bool glgan_finite(float x) {  // exponent not all ones: not Inf/NaN
+  return (__float_as_uint(x) & 0x7F800000u) != 0x7F800000u;
+}
+
 __device__ __forceinline__ float glgan_softplus(float t) {
   return fmaxf(t, 0.0f) + log1pf(expf(-fabsf(t)));
 }
@@ -287,7 +291,7 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
     if (threadIdx.x == 0) bad = 0;
     __syncthreads();
     for (long long p = threadIdx.x; p < P; p += blockDim.x)
-      if (!isfinite(w[p]) || !isfinite(m[p]) || !isfinite(v[p])) bad = 1;
+      if (!glgan_finite(w[p]) || !glgan_finite(m[p]) || !glgan_finite(v[p])) bad = 1;
     __syncthreads();
     if (bad) {
       if (threadIdx.x == 0) done[r] = -(e + 1);  // diverged in epoch e + 1

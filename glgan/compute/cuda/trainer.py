@@ -5,7 +5,9 @@ k_G, loss, optimisers, rates, Adam's betas and epsilon) into the kernel's config
 arrays, hands it the batch's own weights and moments (trained in place), the sample counters
 and Adam step counts, launches one block per run for a chunk of epochs and reads back which
 runs diverged. ``module`` is anything with CuPy's ``get_function(name)(grid, block, args)``:
-the CPU emulation (``emu.CpuModule``, backend ``cudasim``) or, on a GPU, a ``cupy.RawModule``.
+the CPU emulation (``emu.CpuModule``, backend ``cudasim``) or, on a GPU, a ``cupy.RawModule``
+(``device.gpu_module``, backend ``cuda``), whose arrays are then CuPy arrays. One launch per
+chunk of epochs (at most 16: the rollback snapshots); small per-run arrays cross each way.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class KernelTrainer:
         self.arch = np.array([c.noise_dim, c.g_hidden_layers, c.g_neurons, c.d_hidden_layers,
                               c.d_neurons, B, c.atlas_size if c.use_atlas else 0, P, batch.Pg,
                               scratch], np.int32)
-        self.scratch = np.zeros(batch.R * scratch, np.float32)
+        xp = batch.xp  # numpy (cudasim) or cupy (cuda): the kernel's arrays live there
+        self.scratch = xp.zeros(batch.R * scratch, np.float32)
+        self.arch = xp.asarray(self.arch)
 
     def epochs(self, n: int, k_d, k_g, running) -> np.ndarray:
         """Like RunBatch._epochs: n epochs of the running runs, losses on the last; per run 0
@@ -53,15 +57,17 @@ class KernelTrainer:
                         c.noise_dist == "gaussian", k_d[r], k_g[r], LOSSES[c.loss],
                         c.d_optimizer == "adam", c.g_optimizer == "adam"]
             fconf[r] = [c.d_lr, c.g_lr, c.real_weight, c.adam_beta1, c.adam_beta2, c.adam_eps]
-        counters = np.ascontiguousarray(np.stack([b.real.counters(), b.noise.counters()], 1))
-        steps = np.ascontiguousarray(np.stack([b.t_g, b.t_d], 1).astype(np.int64))
-        losses = np.ascontiguousarray(np.stack([b.d_loss, b.g_loss], 1))
-        done = np.zeros(R, np.int32)
-        drawn = np.ascontiguousarray(b.drawn if b.drawn is not None else np.zeros((1, 2)),
-                                     np.float64)
+        drawn = b.drawn if b.drawn is not None else np.zeros((1, 2))
+        xp, host = b.xp, b._host
+        dev = [xp.asarray(np.ascontiguousarray(a)) for a in (
+            iconf, fconf, np.stack([b.real.counters(), b.noise.counters()], 1),
+            np.stack([b.t_g, b.t_d], 1).astype(np.int64), np.stack([b.d_loss, b.g_loss], 1),
+            np.zeros(R, np.int32), np.asarray(drawn, np.float64))]
+        iconf_d, fconf_d, counters, steps, losses, done, drawn_d = dev
         self.kernel((R,), (THREADS,), (
-            np.int32(n), np.int32(1), self.arch, iconf, fconf, b.params, np.int32(R),
-            self.scratch, counters, steps, losses, done, drawn, np.int32(len(drawn))))
+            np.int32(n), np.int32(1), self.arch, iconf_d, fconf_d, b.params, np.int32(R),
+            self.scratch, counters, steps, losses, done, drawn_d, np.int32(len(drawn))))
+        counters, steps, losses, done = (host(a) for a in (counters, steps, losses, done))
         b.real.set_counters(np.arange(R), counters[:, 0])
         b.noise.set_counters(np.arange(R), counters[:, 1])
         b.t_g[:], b.t_d[:] = steps[:, 0], steps[:, 1]
