@@ -10,6 +10,7 @@ kernels compile for sm_90 as NVRTC sees them (no headers, unlike nvcc).
 from __future__ import annotations
 
 from glgan.compute.backend import BackendError
+
 from .emu import source
 
 NVRTC_OPTIONS = ("-std=c++17",)
