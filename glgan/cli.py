@@ -218,6 +218,14 @@ def cmd_record(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from .doctor import run_doctor
+
+    if not (args.budget > 0):
+        raise ConfigError(f"--budget={args.budget} must be a positive number of seconds")
+    return run_doctor(args.out, gpu=args.gpu, quick=args.quick, budget_s=args.budget)
+
+
 def cmd_run(args) -> int:
     from .window import run_app
 
@@ -314,10 +322,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", default="heatmap,real,fake,gradients")
     p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
     p.set_defaults(func=cmd_record)
+    p = sub.add_parser("doctor", parents=[verbose],
+                       help="check and measure this machine (GPU with --gpu) into one folder")
+    p.add_argument("--out", required=True, help="folder for the results (created)")
+    p.add_argument("--gpu", action="store_true",
+                   help="check the GPU path: kernels on the device, gpu tests, GPU benchmarks")
+    p.add_argument("--quick", action="store_true", help="fewer tests, shorter benchmarks")
+    p.add_argument("--budget", type=float, default=450.0,
+                   help="seconds for the whole check (default 450)")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 
-COMMANDS = ("run", "train", "bench", "snapshot", "record")
+COMMANDS = ("run", "train", "bench", "snapshot", "record", "doctor")
 
 
 def with_default_command(argv: list[str]) -> list[str]:

@@ -26,7 +26,7 @@ LAYERS = ("compute", "render", "ui", "capture")
 SHARED = ("glgan.frame", "glgan.layers", "glgan.fileio", "glgan.config", "glgan.history")
 # Modules that wire the layers together; no layer may depend on them.
 WIRING = ("glgan.app", "glgan.window", "glgan.cli", "glgan.record", "glgan.snapshot",
-          "glgan.bench")
+          "glgan.bench", "glgan.doctor")
 
 # Cross-layer imports that exist today: (file, imported module). None: GanConfig and History
 # are shared values (glgan/config.py, glgan/history.py). Do not add entries.
