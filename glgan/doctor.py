@@ -56,32 +56,9 @@ def _environment(gpu: bool) -> dict:
 
 
 def _compile(gpu: bool) -> dict:
-    from .compute.cuda.trainer import SOURCES
+    from .compute.api import check_kernels
 
-    out = {}
-    if gpu:
-        from .compute.backend import select_backend
-        from .compute.cuda.device import gpu_module
-
-        t0 = time.perf_counter()
-        gpu_module(select_backend("cuda").xp, SOURCES)
-        out["nvrtc_for_this_gpu_s"] = round(time.perf_counter() - t0, 2)
-    else:
-        from .compute.cuda.trainer import cpu_module
-
-        t0 = time.perf_counter()
-        cpu_module()
-        out["g++_for_cudasim_s"] = round(time.perf_counter() - t0, 2)
-    if shutil.which("nvcc"):
-        from .compute.cuda.gate import problems, resources
-        from .compute.cuda.trainer import THREADS
-
-        usage = resources(SOURCES)
-        out["resources"] = usage
-        bad = {k: problems(v, THREADS) for k, v in usage.items() if problems(v, THREADS)}
-        if bad:
-            raise RuntimeError(f"resource gate: {bad}")
-    return out
+    return check_kernels(gpu)
 
 
 def _run(cmd: list[str], log: Path, timeout: float) -> subprocess.CompletedProcess:

@@ -167,3 +167,33 @@ def make_engine(configs: GanConfig | Sequence[GanConfig] | None = None, *,
         configs = list(configs)
     return BatchedEngine(configs, select_backend(backend), drawn=drawn, state=state,
                          dtype=dtype)
+
+
+def check_kernels(gpu: bool = False) -> dict:
+    """Compile the fused training kernels, for this machine's GPU (``gpu``) or for the CPU
+    emulation, and gate their resources with nvcc where it is installed. Returns the compile
+    time and ptxas' report; raises BackendError naming what failed (for ``glgan doctor``)."""
+    import shutil
+    import time
+
+    from .backend import BackendError, select_backend
+    from .cuda.trainer import SOURCES, THREADS, cpu_module
+
+    out: dict = {}
+    t0 = time.perf_counter()
+    if gpu:
+        from .cuda.device import gpu_module
+
+        gpu_module(select_backend("cuda").xp, SOURCES)
+        out["nvrtc_for_this_gpu_s"] = round(time.perf_counter() - t0, 2)
+    else:
+        cpu_module()
+        out["gxx_for_cudasim_s"] = round(time.perf_counter() - t0, 2)
+    if shutil.which("nvcc"):
+        from .cuda.gate import problems, resources
+
+        out["resources"] = usage = resources(SOURCES)
+        bad = {k: problems(v, THREADS) for k, v in usage.items() if problems(v, THREADS)}
+        if bad:
+            raise BackendError(f"resource gate: {bad}")
+    return out
