@@ -30,7 +30,9 @@ from .config import (
     preset,
 )
 
-USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError)
+# (MemoryError: e.g. CuPy's OutOfMemoryError on a GPU too small for the runs asked for)
+USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError,
+               MemoryError)
 TRAIN_DATASETS = [d for d in DATASETS if d != "drawn"]
 
 

@@ -47,19 +47,16 @@ def test_cli_says_why_a_backend_cannot_be_used(capsys):
     assert "backend=cuda cannot be used" in err and "Traceback" not in err
 
 
+@pytest.mark.cudasim
 def test_kernels_compile_with_nvrtc_to_a_cubin_without_a_gpu():
     """NVRTC sees the kernel files as they are (no headers, unlike nvcc): compile them for
-    sm_90 the way CuPy does on a GPU."""
+    sm_90 the way CuPy does on a GPU. (The fused kernels on the GPU against NumPy:
+    tests/test_cudasim_train.py with backend cuda.)"""
     pytest.importorskip("cuda.bindings.nvrtc", reason="needs cuda-bindings and NVRTC")
     from glgan.compute.cuda.device import nvrtc_cubin
     from glgan.compute.cuda.trainer import SOURCES
 
-    try:
-        cubin = nvrtc_cubin(SOURCES)
-    except BackendError as e:
-        if "libnvrtc" in str(e) or "not found" in str(e).lower():
-            pytest.skip(f"no NVRTC library: {e}")
-        raise
+    cubin = nvrtc_cubin(SOURCES)
     assert cubin[:4] == b"\x7fELF"  # a cubin is an ELF file: machine code, not PTX
     with pytest.raises(BackendError, match="NVRTC could not compile"):
         from glgan.compute.cuda import device
@@ -90,28 +87,6 @@ def test_gpu_backends_selected_when_gpu_present():
 @pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")
 @pytest.mark.parametrize("loss,opt", [("log", "sgd"), ("minimax", "adam"), ("leastsq", "sgd")])
 @pytest.mark.parametrize("arch", [(2, 8), (3, 30), (6, 100)])
-def test_cuda_kernels_match_numpy(loss, opt, arch):
-    """The fused kernels on the GPU against the reference: same seed -> same batches and,
-    after a few epochs, the same weights (float32 tolerance), several runs at once."""
-    layers, neurons = arch
-    cfg = GanConfig(loss=loss, d_optimizer=opt, g_optimizer=opt, g_hidden_layers=layers,
-                    d_hidden_layers=layers, g_neurons=neurons, d_neurons=neurons, seed=2)
-    configs = [cfg, cfg.replace(seed=1, k_d=1), cfg.replace(use_atlas=False)]
-    ref, gpu = make_engine(configs, backend="numpy"), make_engine(configs, backend="cuda")
-    ref.train(3)
-    gpu.train(3)
-    for a, b in zip(ref.snapshot().runs, gpu.snapshot().runs):
-        for k in ("g_theta", "d_theta", "d_m", "g_v"):
-            x, y = getattr(a, k), getattr(b, k)
-            np.testing.assert_allclose(y, x, rtol=1e-4, atol=1e-4 * max(np.abs(x).max(), 1e-3))
-        assert (b.real_counter, b.noise_counter, b.epoch) == (a.real_counter, a.noise_counter,
-                                                              a.epoch)
-
-
-@pytest.mark.gpu
-@pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")
-@pytest.mark.parametrize("loss,opt", [("log", "sgd"), ("minimax", "adam"), ("leastsq", "sgd")])
-@pytest.mark.parametrize("arch", [(2, 8), (3, 30), (6, 100)])
 def test_eager_cupy_matches_numpy_forward_gradients_and_steps(loss, opt, arch):
     """The NumPy engine run on CuPy arrays (the eager GPU baseline) against the reference:
     same seed -> same batches, losses and updated weights (float32), two runs at once."""
@@ -125,8 +100,10 @@ def test_eager_cupy_matches_numpy_forward_gradients_and_steps(loss, opt, arch):
         ref.train(1, kind)
         gpu.train(1, kind)
         for a, b in zip(ref.snapshot().runs, gpu.snapshot().runs):
-            for k in ("g_theta", "d_theta", "d_m"):
-                np.testing.assert_allclose(getattr(b, k), getattr(a, k), rtol=1e-4, atol=1e-6)
+            for k in ("g_theta", "d_theta", "d_m"):  # (sums in other orders: relative 1e-4)
+                x = getattr(a, k)
+                np.testing.assert_allclose(getattr(b, k), x, rtol=1e-4,
+                                           atol=1e-4 * max(np.abs(x).max(), 1e-3))
             assert b.d_loss == pytest.approx(a.d_loss, rel=1e-4)
     for f_ref, f_gpu in zip(ref.frame(), gpu.frame()):
         np.testing.assert_allclose(f_gpu.fake, f_ref.fake, rtol=1e-4, atol=1e-5)

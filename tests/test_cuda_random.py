@@ -86,3 +86,55 @@ def test_random_kernels_pass_the_resource_gate():
     assert problems({"regs": 255, "spill_st": 8, "spill_ld": 8, "smem": 60000}, 512) == [
         "register spills (8 B stored, 8 B loaded)", "255 registers x 512 threads > 65536",
         "60000 B static shared memory > 49152"]
+
+
+def _build_in(cache):
+    import os
+    import subprocess
+    import sys
+
+    code = ("from glgan.compute.cuda.emu import CpuModule\n"
+            "m = CpuModule(['random.cu'])\nprint(m.names)")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, GLGAN_CUDASIM_CACHE=str(cache)))
+
+
+def test_concurrent_builds_share_one_cache(tmp_path):
+    procs = [_build_in(tmp_path) for _ in range(4)]  # an empty cache: all want to build
+    results = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [r[1][-500:] for r in results]
+    assert len(list(tmp_path.glob("*.so"))) == 1 and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_broken_cached_library_is_built_again(tmp_path):
+    assert _build_in(tmp_path).wait(timeout=300) == 0
+    (lib,) = tmp_path.glob("*.so")
+    lib.write_bytes(b"")  # as a crash or a full disk might leave it
+    p = _build_in(tmp_path)  # a new process (this one never loaded it)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err[-500:]
+    assert "glgan_sample_stream" in out and lib.stat().st_size > 0
+
+
+def test_build_failures_are_clear_errors_without_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "g++").write_text("#!/bin/sh\necho 'g++: fatal error: no space left' >&2\nexit 1\n")
+    (fake / "g++").chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}",
+               GLGAN_CUDASIM_CACHE=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-m", "glgan", "train", "--epochs", "1",
+                           "--backend", "cudasim"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2
+    assert "for the CPU failed" in done.stderr and "no space left" in done.stderr
+    assert "Traceback" not in done.stderr
+    env["GLGAN_CUDASIM_CACHE"] = "/proc/glgan-cache"  # not creatable
+    done = subprocess.run([sys.executable, "-m", "glgan", "train", "--epochs", "1",
+                           "--backend", "cudasim"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "GLGAN_CUDASIM_CACHE" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from glgan.compute.api import make_engine
+from glgan.compute.backend import cupy_status
 from glgan.config import GanConfig, preset
 
 pytestmark = [pytest.mark.cudasim,
@@ -31,20 +32,31 @@ DRAWN = np.array([[0.2, 0.3], [0.7, 0.6], [0.5, 0.9]])
 
 
 def assert_close(a, b, what=""):
-    """b within float32 tolerance of a: relative 1e-4 (of the value and of the array's scale)."""
-    scale = max(float(np.abs(a).max()) if np.size(a) else 1.0, 1e-3)
-    diff = np.abs(np.asarray(b, np.float64) - a)
+    """b within float32 tolerance of a: relative 1e-4 (of the value and of the array's scale);
+    NaN/Inf exactly where a has them."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    assert (np.isfinite(a) == np.isfinite(b)).all(), f"{what}: NaN/Inf in different places"
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    scale = max(float(np.abs(a).max()) if a.size else 1.0, 1e-3)
+    diff = np.abs(b - a)
     off = diff > 1e-4 * scale + 1e-4 * np.abs(a)
     assert not off.any(), (f"{what}: {off.sum()} of {off.size} values differ by more than "
                            f"float32 tolerance; largest difference {diff.max():.3g} at scale "
                            f"{scale:.3g}")
 
 
-def compare(configs, epochs, order=0, drawn=None, train=None):
-    """Train ``configs`` side by side with NumPy and with the kernel; compare run by run."""
+HAS_GPU = cupy_status()[0] is not None
+BACKENDS = ["cudasim", pytest.param("cuda", marks=[
+    pytest.mark.gpu, pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")])]
+
+
+def compare(configs, epochs, order=0, drawn=None, train=None, backend="cudasim"):
+    """Train ``configs`` side by side with NumPy and with the kernel (on the CPU emulation,
+    in thread ``order``, or on the GPU); compare run by run."""
     ref = make_engine(configs, drawn=drawn)
-    sim = make_engine(configs, drawn=drawn, backend="cudasim")
-    sim._module.set_order(order, seed=5)
+    sim = make_engine(configs, drawn=drawn, backend=backend)
+    if backend == "cudasim":
+        sim._module.set_order(order, seed=5)
     for eng in (ref, sim):
         (train or (lambda e: e.train(epochs)))(eng)
     for a, b in zip(ref.snapshot().runs, sim.snapshot().runs):
@@ -54,34 +66,45 @@ def compare(configs, epochs, order=0, drawn=None, train=None):
             assert getattr(a, k) == getattr(b, k), k
         for k in ("d_loss", "g_loss"):
             assert getattr(b, k) == pytest.approx(getattr(a, k), rel=1e-4, abs=1e-6, nan_ok=True)
-    assert sim._module.undefined_reads() == 0
+    if backend == "cudasim":
+        assert sim._module.undefined_reads() == 0
     return ref, sim
 
 
-@pytest.mark.parametrize("arch", list(ARCHS))
-@pytest.mark.parametrize("nz", [1, 2])
-@pytest.mark.parametrize("opt", ["sgd", "adam"])
-@pytest.mark.parametrize("loss", ["log", "minimax", "leastsq"])
-def test_kernel_trains_like_numpy(loss, opt, nz, arch):
+CASES = [(loss, opt, nz, arch) for loss in ("log", "minimax", "leastsq")
+         for opt in ("sgd", "adam") for nz in (1, 2) for arch in ARCHS]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", range(len(CASES)),
+                         ids=["-".join(map(str, c)) for c in CASES])
+def test_kernel_trains_like_numpy(case, backend):
+    loss, opt, nz, arch = CASES[case]
     gl, gn, dl, dn = ARCHS[arch]
     lr = 0.01 if opt == "adam" else 0.05
     config = GanConfig(loss=loss, d_optimizer=opt, g_optimizer=opt, noise_dim=nz,
                        g_hidden_layers=gl, g_neurons=gn, d_hidden_layers=dl, d_neurons=dn,
                        d_lr=lr, g_lr=lr, real_weight=0.8, seed=2 if arch == "6x100" else 1)
-    order = (hash((loss, opt, nz, arch)) & 0x7FFFFFFF) % 3  # every order somewhere
-    compare([config], 3 if arch == "6x100" else 10, order)
+    compare([config], 3 if arch == "6x100" else 10, order=case % 3, backend=backend)
 
 
-@pytest.mark.parametrize("order", [0, 1, 2])
-def test_every_thread_order_gives_the_same_training(order):
-    compare([preset("ring").replace(d_optimizer="adam", k_g=2)], 10, order)
+def test_every_thread_order_gives_the_same_training_bit_for_bit():
+    config = [preset("ring").replace(d_optimizer="adam", k_g=2),
+              preset("gaussians").replace(loss="leastsq", k_d=3)]
+    runs = [compare(config, 10, order)[1].snapshot().runs for order in (0, 1, 2)]
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other):
+            np.testing.assert_array_equal(a.g_theta, b.g_theta)
+            np.testing.assert_array_equal(a.d_v, b.d_v)
+            assert (a.d_loss, a.g_loss) == (b.d_loss, b.g_loss)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("batch,epochs", [(1, 10), (150, 10), (1000, 3), (8192, 1)])
 @pytest.mark.parametrize("use_atlas", [True, False])
-def test_batch_sizes_and_both_sampling_modes(batch, epochs, use_atlas):
+def test_batch_sizes_and_both_sampling_modes(batch, epochs, use_atlas, backend):
     compare([GanConfig(batch_size=batch, atlas_size=max(batch, 12000 if use_atlas else 10),
-                       use_atlas=use_atlas, seed=8)], epochs, order=batch % 3)
+                       use_atlas=use_atlas, seed=8)], epochs, order=batch % 3, backend=backend)
 
 
 def test_mixed_runs_in_one_launch_each_as_alone():
@@ -106,21 +129,41 @@ def test_mixed_runs_in_one_launch_each_as_alone():
     compare(configs, 0, order=2, drawn=DRAWN, train=train)
 
 
-def test_a_diverging_run_is_rolled_back_as_in_numpy():
+def _poisoned(run, factor=1.0, moment_inf=False, last_layer_only=False):
+    d = run.d_theta.copy()
+    if last_layer_only:  # D's output layer: [W; b] of (width + 1) x 1 at the end
+        n = run.config.d_neurons + 1
+        d[-n:] *= np.float32(factor)
+    else:
+        d *= np.float32(factor)
+    d_v = run.d_v.copy()
+    if moment_inf:
+        d_v[3] = np.inf
+    return run.replace(d_theta=d, d_v=d_v)
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+@pytest.mark.parametrize("how", ["weights", "moment", "loss"])
+def test_a_diverging_run_is_rolled_back_as_in_numpy(order, how):
+    """Weights over float32's edge, an Adam moment that is Inf (weights finite) and a loss that
+    overflows (weights finite): each pauses the run at the same epoch in both engines, and the
+    other run trains on."""
+    from glgan.compute.state import EngineState
+
     def train(eng):
         state = eng.snapshot()
-        from glgan.compute.state import EngineState
-
         runs = list(state.runs)
-        # far over float32's edge: both engines overflow in the first epoch (nearer the edge,
-        # when exactly a sum overflows depends on its order)
-        runs[1] = runs[1].replace(d_theta=runs[1].d_theta * np.float32(1e30))
+        runs[1] = {"weights": lambda r: _poisoned(r, 1e30),
+                   "moment": lambda r: _poisoned(r, moment_inf=True),
+                   "loss": lambda r: _poisoned(r, 1e37, last_layer_only=True)}[how](runs[1])
         eng.restore(EngineState(tuple(runs), state.drawn))
         eng.train(20)  # past a rollback snapshot (every 16 epochs)
 
-    ref, sim = compare([GanConfig(seed=0), GanConfig(seed=1)], 0, train=train)
+    configs = [GanConfig(seed=0, d_optimizer="adam"), GanConfig(seed=1, d_optimizer="adam")]
+    ref, sim = compare(configs, 0, order=order, train=train)
     assert sim.status(1).diverged and sim.status(0).diverged is None
     assert sim.status(1).diverged == ref.status(1).diverged  # the same epoch in the message
+    assert sim.status(0).epoch == 20
 
 
 def test_frames_and_metrics_of_a_kernel_trained_run_match():

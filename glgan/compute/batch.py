@@ -164,8 +164,9 @@ class RunBatch:
         self.g_theta, self.d_theta = gt, dth
         self.opt_g = NetOptimizer(gt, gg, gm, gv, self.t_g, dt, xp)
         self.opt_d = NetOptimizer(dth, dg, dm, dv, self.t_d, dt, xp)
-        self._build_buffers(layer_views(gt, self.g_sizes), layer_views(dth, self.d_sizes),
-                            layer_views(gg, self.g_sizes), layer_views(dg, self.d_sizes))
+        if trainer is None:  # NumPy trains here (a kernel keeps its own scratch)
+            self._build_buffers(layer_views(gt, self.g_sizes), layer_views(dth, self.d_sizes),
+                                layer_views(gg, self.g_sizes), layer_views(dg, self.d_sizes))
         fresh = not c.use_atlas
         self.visible = min(c.atlas_size if c.use_atlas else max(c.atlas_size, B),
                            NUM_REAL_SHOWN)
@@ -464,8 +465,8 @@ class RunBatch:
                 backup, backup_done = self._backup(), e  # a recent finite state
         unfinished = running & (((k_d > 0) & ~np.isfinite(self.d_loss)) |
                                 ((k_g > 0) & ~np.isfinite(self.g_loss)))
-        if unfinished.any():  # finite weights but infinite losses: diverging too
-            bad_epoch[unfinished] = done[unfinished] + 1
+        if unfinished.any():  # finite weights but infinite losses (of its last epoch): diverging
+            bad_epoch[unfinished] = done[unfinished]
             done[unfinished] = backup_done
             self._rollback(unfinished, backup)
         failed = bad_epoch > 0

@@ -1,8 +1,9 @@
-"""The kernels on an NVIDIA GPU: compiled by NVRTC (through CuPy) to a cubin for the device.
+"""The kernels on an NVIDIA GPU: compiled by NVRTC (through CuPy) for the device.
 
 Owns building the kernel sources for the GPU. CuPy compiles for the current device's own
-architecture and loads a cubin (never PTX: a PTX newer than the driver is refused). Every
-failure is a ``BackendError`` that says what failed, never a traceback. ``nvrtc_cubin``
+architecture, to a cubin wherever its NVRTC supports that architecture (CuPy's choice; a PTX
+newer than the driver would be refused). Every failure is a ``BackendError`` that says what
+failed, never a traceback. ``nvrtc_cubin``
 compiles with NVRTC alone (cuda-bindings), which needs no GPU: tests use it to check that the
 kernels compile for sm_90 as NVRTC sees them (no headers, unlike nvcc).
 """
@@ -34,17 +35,24 @@ def nvrtc_cubin(names: list[str], arch: str = "sm_90") -> bytes:
         from cuda.bindings import nvrtc
     except ImportError as e:
         raise BackendError(f"cuda-bindings with NVRTC is not installed ({e})") from None
+    ok = nvrtc.nvrtcResult.NVRTC_SUCCESS
     err, prog = nvrtc.nvrtcCreateProgram(source(names).encode(), b"glgan.cu", 0, [], [])
-    options = [f"--gpu-architecture={arch}".encode(), *(o.encode() for o in NVRTC_OPTIONS)]
-    (err,) = nvrtc.nvrtcCompileProgram(prog, len(options), options)
-    if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-        _, size = nvrtc.nvrtcGetProgramLogSize(prog)
-        log = b" " * size
-        nvrtc.nvrtcGetProgramLog(prog, log)
-        raise BackendError(f"NVRTC could not compile {', '.join(names)} for {arch}:\n"
-                           f"{log.decode(errors='replace')[-4000:]}")
-    _, size = nvrtc.nvrtcGetCUBINSize(prog)
-    cubin = b" " * size
-    nvrtc.nvrtcGetCUBIN(prog, cubin)
-    nvrtc.nvrtcDestroyProgram(prog)
-    return cubin
+    if err != ok:
+        raise BackendError(f"NVRTC could not start a program: {err}")
+    try:
+        options = [f"--gpu-architecture={arch}".encode(), *(o.encode() for o in NVRTC_OPTIONS)]
+        (err,) = nvrtc.nvrtcCompileProgram(prog, len(options), options)
+        if err != ok:
+            _, size = nvrtc.nvrtcGetProgramLogSize(prog)
+            log = b" " * size
+            nvrtc.nvrtcGetProgramLog(prog, log)
+            raise BackendError(f"NVRTC could not compile {', '.join(names)} for {arch}:\n"
+                               f"{log.decode(errors='replace')[-4000:]}")
+        err, size = nvrtc.nvrtcGetCUBINSize(prog)
+        cubin = b" " * size
+        (err2,) = nvrtc.nvrtcGetCUBIN(prog, cubin)
+        if err != ok or err2 != ok:
+            raise BackendError(f"NVRTC made no cubin for {arch}: {err}, {err2}")
+        return cubin
+    finally:
+        nvrtc.nvrtcDestroyProgram(prog)

@@ -5,23 +5,28 @@ Owns building kernel sources for the CPU and calling their kernels with CuPy's c
 scalars. Every argument's type is checked against the kernel's C signature (CuPy does not: a
 float64 array or a Python float handed to a ``float`` parameter is silent garbage on a GPU).
 Every CUDA thread is a fiber; ``set_order`` runs a block's threads forward, reversed or
-shuffled, so a missing ``__syncthreads`` changes results in tests. Builds are cached (by the
-hash of sources and flags) in ``$GLGAN_CUDASIM_CACHE`` or the temp folder. Adapted from
+shuffled (a setting of the loaded library: it carries over to later launches), so a missing
+``__syncthreads`` changes results in tests. Builds are cached (by the hash of sources and flags)
+in ``$GLGAN_CUDASIM_CACHE`` or the user's cache folder (``$XDG_CACHE_HOME/glgan/cudasim``, not a
+shared temp folder: a library found there is loaded and run); concurrent processes build
+under a lock, and a cached library that does not load is built again. Adapted from
 ../shared/tools/cuda-cpu (cpu_module.py).
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from glgan.compute.backend import BackendError
 
 from . import SOURCE_DIR
 
@@ -34,8 +39,17 @@ _KERNEL = re.compile(r"__global__\s+(?:__launch_bounds__\s*\([^)]*\)\s*)?void\s+
                      r"(?:__launch_bounds__\s*\([^)]*\)\s*)?(\w+)\s*\(")
 
 
-class EmulatorError(RuntimeError):
+class EmulatorError(BackendError):
     """The CPU emulation cannot build or run a kernel (no g++, a compile error)."""
+
+
+def cache_dir() -> Path:
+    """Where built kernels are kept: $GLGAN_CUDASIM_CACHE, else the user's cache folder."""
+    env = os.environ.get("GLGAN_CUDASIM_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "glgan" / "cudasim"
 
 
 def source(names: list[str]) -> str:
@@ -52,27 +66,56 @@ class CpuModule:
             raise EmulatorError("the cudasim backend needs g++ (apt-get install g++)")
         code = source(names)
         self.names = _KERNEL.findall(code)
-        cache = Path(os.environ.get("GLGAN_CUDASIM_CACHE") or
-                     Path(tempfile.gettempdir()) / "glgan-cudasim")
-        cache.mkdir(parents=True, exist_ok=True)
+        cache = cache_dir()
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise EmulatorError(f"cannot create the kernel cache {cache} ({e.strerror}); set "
+                                "GLGAN_CUDASIM_CACHE to a writable folder") from None
         flags = ["-std=c++20", "-pthread", "-O2", "-shared", "-fPIC", "-Wno-unknown-pragmas",
                  "-fno-gnu-unique", "-I", str(HEADER_DIR)] + [f"-D{d}" for d in defines]
         header = (HEADER_DIR / "cuda_cpu.h").read_text()
         key = hashlib.sha256("\0".join([code, header, " ".join(flags)]).encode()).hexdigest()
         lib = cache / f"{key[:20]}.so"
+        with open(cache / f"{key[:20]}.lock", "w") as lock:  # one build at a time per key
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.lib = self._load(lib)
+            if self.lib is None:  # not built yet, or a stale/broken library: build it
+                self._build(code, flags, lib, names)
+                self.lib = self._load(lib)
+                if self.lib is None:
+                    raise EmulatorError(f"the kernels built for the CPU ({lib}) do not load")
+        self.lib.cuda_cpu_undefined_reads.restype = ctypes.c_long
+
+    def _load(self, lib: Path):
+        """The library at ``lib`` with every kernel's entry points, or None."""
         if not lib.exists():
-            unit = cache / f"{key[:20]}.cpp"
+            return None
+        try:
+            loaded = ctypes.CDLL(str(lib))
+            for n in self.names + ["cuda_cpu_undefined_reads"]:
+                getattr(loaded, n if n.startswith("cuda_cpu") else "cpu_launch_" + n)
+            return loaded
+        except (OSError, AttributeError):
+            return None
+
+    def _build(self, code: str, flags: list[str], lib: Path, names: list[str]) -> None:
+        unit = lib.with_suffix(f".{os.getpid()}.cpp")
+        tmp = lib.with_suffix(f".{os.getpid()}.tmp")
+        try:
             unit.write_text('#include "cuda_cpu.h"\n' + code + "\nCUDA_CPU_MODULE()\n" +
                             "".join(f"CUDA_CPU_EXPORT({n})\n" for n in self.names))
-            tmp = lib.with_suffix(f".{os.getpid()}.tmp")
             done = subprocess.run(["g++", *flags, "-o", str(tmp), str(unit)],
                                   capture_output=True, text=True)
             if done.returncode:
                 raise EmulatorError(f"building {', '.join(names)} for the CPU failed:\n"
                                     f"{done.stderr[-4000:]}")
             os.replace(tmp, lib)
-        self.lib = ctypes.CDLL(str(lib))
-        self.lib.cuda_cpu_undefined_reads.restype = ctypes.c_long
+        except OSError as e:
+            raise EmulatorError(f"building the kernels in {lib.parent} failed: {e}") from None
+        finally:
+            for leftover in (unit, tmp):
+                leftover.unlink(missing_ok=True)
 
     def set_order(self, mode: int, seed: int = 0) -> None:
         """Run a block's threads in forward (0), reverse (1) or shuffled (2) order."""

@@ -11,6 +11,7 @@
 // blocks of R x P floats: weights, Adam's m, Adam's v; a run's row is [G | D].
 
 #define GLGAN_THREADS 256  // launch with this many threads per block
+#define GLGAN_BAD_LAUNCH (-1000000000)  // done[] of a block launched with other than that
 
 // Per-run integer settings (iconf, R x IC)
 #define IC_ACTIVE 0    // 0: the run does not train in this launch (paused, not selected)
@@ -182,6 +183,10 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
   const int r = blockIdx.x;
   const int* ic = iconf + r * IC;
   const double* f = fconf + r * FC;
+  if (blockDim.x != GLGAN_THREADS) {  // the block sums assume it: refuse, never miscompute
+    if (threadIdx.x == 0) done[r] = GLGAN_BAD_LAUNCH;
+    return;
+  }
   if (!ic[IC_ACTIVE]) return;
   const int nz = arch[A_NZ], B = arch[A_B], atlas = arch[A_ATLAS];
   const long long P = arch[A_P], Pg = arch[A_PG];
@@ -227,23 +232,24 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
       __syncthreads();
       glgan_forward(G, g_acts, fake, B, 1);
       glgan_forward(D, d_acts, logits, 2 * B, 2);
-      float part = 0.0f;
+      float part_real = 0.0f, part_fake = 0.0f;  // the loss's two sums, as the engine's means
       for (int b = threadIdx.x; b < 2 * B; b += blockDim.x) {  // dL_D/dlogit
         const bool is_real = b < B;
         float l = logits[b], sg = 0.5f * tanhf(0.5f * l) + 0.5f, target = is_real ? 1.f : 0.f;
+        float term;
         if (loss == 2) {
           ping[b] = 2.0f * (sg - target) * sg * (1.0f - sg) / B;
-          if (want) part += (sg - target) * (sg - target) / B;
+          term = (sg - target) * (sg - target);
         } else {
-          float scale = (is_real ? weight : 1.0f) / B;
-          ping[b] = scale * (sg - target);
-          if (want) part += scale * glgan_softplus(is_real ? -l : l);
+          ping[b] = (is_real ? weight : 1.0f) / B * (sg - target);
+          term = glgan_softplus(is_real ? -l : l);
         }
+        if (is_real) part_real += term; else part_fake += term;
       }
       __syncthreads();
-      if (want && step == kd - 1) {
-        float total = glgan_block_sum(part);
-        if (threadIdx.x == 0) losses[2 * r] = total;
+      if (want && step == kd - 1) {  // (a sum that overflows gives Inf, as in the engine)
+        float real = glgan_block_sum(part_real) / B, fake = glgan_block_sum(part_fake) / B;
+        if (threadIdx.x == 0) losses[2 * r] = (loss == 2 ? real : weight * real) + fake;
       }
       Optim o = glgan_optim(ic[IC_D_ADAM], f[FC_D_LR], f, t_d);
       glgan_backward(D, d_acts, ping, 2 * B, &o, nullptr, ping, pong);
@@ -267,13 +273,13 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
         float l = logits[B + b], sg = 0.5f * tanhf(0.5f * l) + 0.5f;
         ping[b] = loss == 0 ? (sg - 1.0f) / B : loss == 1 ? -sg / B
                   : 2.0f * (sg - 1.0f) * sg * (1.0f - sg) / B;
-        if (want) part += loss == 0 ? glgan_softplus(-l) / B : loss == 1 ? -glgan_softplus(l) / B
-                          : (sg - 1.0f) * (sg - 1.0f) / B;
+        part += loss == 0 ? glgan_softplus(-l) : loss == 1 ? glgan_softplus(l)
+                : (sg - 1.0f) * (sg - 1.0f);
       }
       __syncthreads();
       if (want && step == kg - 1) {
-        float total = glgan_block_sum(part);
-        if (threadIdx.x == 0) losses[2 * r + 1] = total;
+        float mean = glgan_block_sum(part) / B;
+        if (threadIdx.x == 0) losses[2 * r + 1] = loss == 1 ? -mean : mean;
       }
       glgan_backward(D, fake_acts, ping, B, nullptr, d_fake, ping, pong);
       for (int idx = threadIdx.x; idx < 2 * B; idx += blockDim.x) {  // through G's tanh
@@ -288,6 +294,7 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
     }
     // the epoch is done when every weight and moment is finite; else stop (the host rolls the
     // run back)
+    __syncthreads();  // every thread has read the last epoch's flag
     if (threadIdx.x == 0) bad = 0;
     __syncthreads();
     for (long long p = threadIdx.x; p < P; p += blockDim.x)

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from glgan.compute.backend import BackendError
+
 from .emu import CpuModule
 
 SOURCES = ["random.cu", "train.cu"]
-THREADS = 256  # GLGAN_THREADS in train.cu
+THREADS = 256  # GLGAN_THREADS in train.cu (the kernel refuses any other block size)
+BAD_LAUNCH = -1_000_000_000  # GLGAN_BAD_LAUNCH
 DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
 LOSSES = {"log": 0, "minimax": 1, "leastsq": 2}
 
@@ -68,6 +71,9 @@ class KernelTrainer:
             np.int32(n), np.int32(1), self.arch, iconf_d, fconf_d, b.params, np.int32(R),
             self.scratch, counters, steps, losses, done, drawn_d, np.int32(len(drawn))))
         counters, steps, losses, done = (host(a) for a in (counters, steps, losses, done))
+        if (done == BAD_LAUNCH).any():
+            raise BackendError(f"glgan_train refused its launch: blocks of {THREADS} threads "
+                               "expected (GLGAN_THREADS)")
         b.real.set_counters(np.arange(R), counters[:, 0])
         b.noise.set_counters(np.arange(R), counters[:, 1])
         b.t_g[:], b.t_d[:] = steps[:, 0], steps[:, 1]
