@@ -673,59 +673,61 @@ class RunBatch:
         """Every run's visual quantities as host float32 arrays with a leading run axis:
         fake, grad_d, grad_g, pred_fake, pred_real, field, manifold, manifold_alpha.
         The arrays are this batch's preallocated buffers: valid until the next call."""
-        xp, host, R = self.xp, self._host, self.R
-        buf = self._frame_buffer
+        R, buf = self.R, self._frame_buffer
+        # the field's cell centres (row 0 = smallest y) and the manifold's noise grid
+        x0, y0, x1, y1 = bounds
+        xs = x0 + (np.arange(field_res) + 0.5) * (x1 - x0) / field_res
+        ys = y0 + (np.arange(field_res) + 0.5) * (y1 - y0) / field_res
+        gx, gy = np.meshgrid(xs, ys)
+        pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        t = np.arange(manifold_cells + 1) / manifold_cells
+        if self.nz == 1:
+            grid = t[:, None]
+            shape = (R, manifold_cells + 1, 2)
+        else:
+            gi, gj = np.meshgrid(t, t, indexing="ij")
+            grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
+            shape = (R, manifold_cells + 1, manifold_cells + 1, 2)
+        kernel = getattr(self._trainer, "visuals", None)
         with np.errstate(over="ignore", invalid="ignore"):
-            # G on the fixed noise, D on those fakes, and D's input gradients there
-            z = xp.asarray(self.fixed_noise, self.dtype)
-            fake = forward(self.g_theta, self.g_sizes, z, True, xp)[-1]
-            acts = forward(self.d_theta, self.d_sizes, fake, False, xp)
-            logit = acts[-1]
-            s = losses.sigmoid(logit, xp=xp)
-            grad_d = input_gradient(self.d_theta, self.d_sizes, acts, s * (1.0 - s), False, xp)
-            d_gloss = losses.g_loss_dlogit(self.loss_kinds, logit, xp)
-            grad_g = input_gradient(self.d_theta, self.d_sizes, acts, d_gloss, False, xp)
-            n_fake = fake.shape[1]
-            out = {"fake": buf("fake", (R, n_fake, 2)), "grad_d": buf("grad_d", (R, n_fake, 2)),
-                   "grad_g": buf("grad_g", (R, n_fake, 2)),
-                   "pred_fake": buf("pred_fake", (R, n_fake))}
-            out["fake"][...] = host(fake)
-            out["grad_d"][...] = host(grad_d)
-            out["grad_g"][...] = -host(grad_g)
-            out["pred_fake"][...] = host(s[..., 0])
-            real = xp.asarray(self.real_shown, self.dtype)
-            pred_real = buf("pred_real", (R, real.shape[1]))
-            pred_real[...] = losses.sigmoid(host(self._d_logits(self.d_theta, real)))
-            out["pred_real"] = pred_real
-            # D over the field's cell centres (row 0 = smallest y)
-            x0, y0, x1, y1 = bounds
-            xs = x0 + (np.arange(field_res) + 0.5) * (x1 - x0) / field_res
-            ys = y0 + (np.arange(field_res) + 0.5) * (y1 - y0) / field_res
-            gx, gy = np.meshgrid(xs, ys)
-            pts = xp.asarray(np.stack([gx.ravel(), gy.ravel()], axis=1)[None], self.dtype)
-            field = buf("field", (R, field_res, field_res))
-            field[...] = losses.sigmoid(host(self._d_logits(self.d_theta, pts))).reshape(
-                R, field_res, field_res)
-            out["field"] = field
-            # the generator manifold: G on the noise grid, with GAN Lab's opacities
-            t = np.arange(manifold_cells + 1) / manifold_cells
-            if self.nz == 1:
-                grid = t[:, None]
-                shape = (R, manifold_cells + 1, 2)
-            else:
-                gi, gj = np.meshgrid(t, t, indexing="ij")
-                grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
-                shape = (R, manifold_cells + 1, manifold_cells + 1, 2)
-            mesh = forward(self.g_theta, self.g_sizes, xp.asarray(grid[None], self.dtype),
-                           True, xp)[-1]
-            out["manifold"] = buf("manifold", shape)
-            out["manifold"][...] = host(mesh).reshape(shape)
-            if self.nz == 1:
-                out["manifold_alpha"] = buf("manifold_alpha", (R, 0, 0))
-            else:
-                alpha = buf("manifold_alpha", (R, manifold_cells, manifold_cells))
-                for r in range(R):
-                    alpha[r] = metrics.manifold_opacity(out["manifold"][r],
-                                                        self.configs[r].noise_dist)
-                out["manifold_alpha"] = alpha
+            raw = kernel(pts, grid) if kernel is not None else self._numpy_visuals(pts, grid)
+        n_fake, n_real = raw["fake"].shape[1], raw["pred_real"].shape[1]
+        out = {"fake": buf("fake", (R, n_fake, 2)), "grad_d": buf("grad_d", (R, n_fake, 2)),
+               "grad_g": buf("grad_g", (R, n_fake, 2)), "pred_fake": buf("pred_fake", (R, n_fake)),
+               "pred_real": buf("pred_real", (R, n_real)),
+               "field": buf("field", (R, field_res, field_res)), "manifold": buf("manifold", shape)}
+        for key in ("fake", "grad_d", "grad_g", "pred_fake", "pred_real"):
+            out[key][...] = raw[key]
+        out["field"][...] = raw["field"].reshape(R, field_res, field_res)
+        out["manifold"][...] = raw["mesh"].reshape(shape)
+        # GAN Lab's manifold opacities (from the mesh's cell areas)
+        if self.nz == 1:
+            out["manifold_alpha"] = buf("manifold_alpha", (R, 0, 0))
+        else:
+            alpha = buf("manifold_alpha", (R, manifold_cells, manifold_cells))
+            for r in range(R):
+                alpha[r] = metrics.manifold_opacity(out["manifold"][r], self.configs[r].noise_dist)
+            out["manifold_alpha"] = alpha
         return out
+
+    def _numpy_visuals(self, pts: np.ndarray, grid: np.ndarray) -> dict[str, np.ndarray]:
+        """visuals' numbers with the array library: G on the fixed noise, D there with both
+        input gradients, D on the real samples shown and at ``pts``, G at ``grid``."""
+        xp, host = self.xp, self._host
+        z = xp.asarray(self.fixed_noise, self.dtype)
+        fake = forward(self.g_theta, self.g_sizes, z, True, xp)[-1]
+        acts = forward(self.d_theta, self.d_sizes, fake, False, xp)
+        logit = acts[-1]
+        s = losses.sigmoid(logit, xp=xp)
+        grad_d = input_gradient(self.d_theta, self.d_sizes, acts, s * (1.0 - s), False, xp)
+        d_gloss = losses.g_loss_dlogit(self.loss_kinds, logit, xp)
+        grad_g = input_gradient(self.d_theta, self.d_sizes, acts, d_gloss, False, xp)
+        real = xp.asarray(self.real_shown, self.dtype)
+        mesh = forward(self.g_theta, self.g_sizes, xp.asarray(grid[None], self.dtype), True,
+                       xp)[-1]
+        return {"fake": host(fake), "grad_d": host(grad_d), "grad_g": -host(grad_g),
+                "pred_fake": host(s[..., 0]),
+                "pred_real": losses.sigmoid(host(self._d_logits(self.d_theta, real))),
+                "field": losses.sigmoid(host(self._d_logits(
+                    self.d_theta, xp.asarray(pts[None], self.dtype)))),
+                "mesh": host(mesh)}

@@ -18,8 +18,9 @@ from glgan.compute.backend import BackendError
 
 from .emu import CpuModule
 
-SOURCES = ["random.cu", "train.cu"]
-THREADS = 256  # GLGAN_THREADS in train.cu (the kernel refuses any other block size)
+SOURCES = ["random.cu", "mlp.cu", "train.cu", "visuals.cu"]
+THREADS = 256  # GLGAN_THREADS in mlp.cu (the kernels refuse any other block size)
+VIS_ROWS = 512  # GLGAN_VIS_ROWS in visuals.cu
 BAD_LAUNCH = -1_000_000_000  # GLGAN_BAD_LAUNCH
 DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
 LOSSES = {"log": 0, "minimax": 1, "leastsq": 2}
@@ -35,6 +36,7 @@ class KernelTrainer:
 
     def __init__(self, batch, module):
         self.batch, self.kernel = batch, module.get_function("glgan_train")
+        self.visual_kernel = module.get_function("glgan_visuals")
         c, B = batch.configs[0], batch.B
         gs, ds = batch.g_sizes, batch.d_sizes
         widest = max(c.g_neurons, c.d_neurons, 2)
@@ -46,6 +48,12 @@ class KernelTrainer:
                               scratch], np.int32)
         xp = batch.xp  # numpy (cudasim) or cupy (cuda): the kernel's arrays live there
         self.scratch = xp.zeros(batch.R * scratch, np.float32)
+        # the visual kernel's scratch: VIS_ROWS rows of every layer input, logits, two delta
+        # buffers and an input gradient (visuals.cu)
+        vis = VIS_ROWS * (sum(gs[:-1]) + sum(ds[:-1]) + 1 + 2 * widest + 2)
+        self.vis_arch = xp.asarray(np.concatenate([self.arch[:-1], [vis]]).astype(np.int32))
+        self.vis_scratch = None  # allocated on first use
+        self._vis_size = batch.R * vis
         self.arch = xp.asarray(self.arch)
 
     def epochs(self, n: int, k_d, k_g, running) -> np.ndarray:
@@ -79,3 +87,27 @@ class KernelTrainer:
         b.t_g[:], b.t_d[:] = steps[:, 0], steps[:, 1]
         b.d_loss[:], b.g_loss[:] = losses[:, 0], losses[:, 1]
         return np.where(done < 0, -done, 0).astype(np.int64)
+
+    def visuals(self, pts: np.ndarray, grid: np.ndarray) -> dict[str, np.ndarray]:
+        """RunBatch._numpy_visuals' numbers from the visual kernel: G on the fixed noise, D
+        there with both input gradients, D on the real samples shown and at ``pts`` (N, 2), G
+        at ``grid`` (M, noise_dim); host float32 arrays with a leading run axis."""
+        b = self.batch
+        xp, host, R, f4 = b.xp, b._host, b.R, np.float32
+        if self.vis_scratch is None:
+            self.vis_scratch = xp.zeros(self._vis_size, f4)
+        z = xp.asarray(np.ascontiguousarray(b.fixed_noise, f4))
+        real = xp.asarray(np.ascontiguousarray(b.real_shown, f4))
+        n_fake, n_real, n_field, n_mesh = z.shape[1], real.shape[1], len(pts), len(grid)
+        out = {"fake": xp.zeros((R, n_fake, 2), f4), "grad_d": xp.zeros((R, n_fake, 2), f4),
+               "grad_g": xp.zeros((R, n_fake, 2), f4), "pred_fake": xp.zeros((R, n_fake), f4),
+               "pred_real": xp.zeros((R, n_real), f4), "field": xp.zeros((R, n_field), f4),
+               "mesh": xp.zeros((R, n_mesh, 2), f4)}
+        losses = xp.asarray(np.array([LOSSES[c.loss] for c in b.configs], np.int32))
+        self.visual_kernel((R,), (THREADS,), (
+            self.vis_arch, losses, b.params, np.int32(R), self.vis_scratch, z, np.int32(n_fake),
+            real, np.int32(n_real), xp.asarray(np.ascontiguousarray(pts, f4)), np.int32(n_field),
+            xp.asarray(np.ascontiguousarray(grid, f4)), np.int32(n_mesh), out["fake"],
+            out["grad_d"], out["grad_g"], out["pred_fake"], out["pred_real"], out["field"],
+            out["mesh"]))
+        return {k: host(v) for k, v in out.items()}
