@@ -10,6 +10,7 @@ call); optionally the renderer and video recording. Every line has the form {"ba
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 
@@ -80,6 +81,10 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
         yield from bench_app(frames=10 if quick else 120)
         if hardware:
             yield from bench_app(size=(3840, 2160), frames=10 if quick else 240)
+    if record and not _have_pyav():
+        record = False
+        print("glgan bench: PyAV is not installed: video recording is not measured",
+              file=sys.stderr)
     if record:
         from .record import bench_record
 
@@ -87,6 +92,14 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
         if hardware:  # the lent GPU's targets: 1080p at 120 fps and 4K at 60 fps, real time
             yield from bench_record(quick=quick, size=(1920, 1080), fps=120)
             yield from bench_record(quick=quick, size=(3840, 2160), fps=60)
+
+
+def _have_pyav() -> bool:
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _hardware_gl() -> bool:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BUDGET_S = 450.0
+KERNEL_TEST_FILES = ("test_backend.py", "test_cuda_random.py", "test_cudasim_train.py",
+                     "test_cudasim_visuals.py")
 
 
 def _environment(gpu: bool) -> dict:
@@ -79,8 +81,12 @@ def _tests(out: Path, quick: bool, timeout: float) -> dict:
     if not (REPO / "tests").is_dir():
         raise RuntimeError("no tests folder beside the package (an installed copy): run "
                            "doctor from a source checkout to run the tests")
+    # the files that hold the gpu and cudasim tests (a machine without the video or UI stack
+    # can still collect them), and collection errors elsewhere do not stop the run
+    files = [f"tests/{f}" for f in KERNEL_TEST_FILES if (REPO / "tests" / f).is_file()]
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m",
-           "gpu or cudasim", f"--junitxml={out.resolve() / 'tests.xml'}", "tests"]
+           "gpu or cudasim", "--continue-on-collection-errors",
+           f"--junitxml={out.resolve() / 'tests.xml'}", *files]
     if quick:
         cmd += ["-k", "gate or nvrtc or every_thread_order or (kernel_trains and 0-)"]
     done = _run(cmd, out / "tests.log", timeout)

@@ -38,3 +38,14 @@ def test_doctor_gpu_without_a_gpu_says_why_and_fails(tmp_path, capsys):
 def test_doctor_refuses_a_bad_budget(capsys):
     assert main(["doctor", "--out", "/tmp/x", "--budget", "0"]) == 2
     assert "--budget=0.0" in capsys.readouterr().err
+
+
+def test_doctor_runs_every_file_that_holds_gpu_or_kernel_tests():
+    from pathlib import Path
+
+    from glgan.doctor import KERNEL_TEST_FILES
+
+    here = Path(__file__).parent
+    marked = {p.name for p in here.glob("test_*.py")
+              if "mark.gpu" in p.read_text() or "mark.cudasim" in p.read_text()}
+    assert marked <= set(KERNEL_TEST_FILES), marked - set(KERNEL_TEST_FILES)

@@ -7,27 +7,22 @@ checks (``validate``) and the recording benchmark (``bench``). It does not impor
 it takes moderngl framebuffers or ``(H, W, 3) uint8`` top-row-first RGB arrays.
 """
 
-from .bench import DemoScene, bench_record, demo_scene
-from .encoder import AsyncEncoder
-from .errors import CaptureError
-from .readback import FrameGrabber, grab, screenshot
-from .recording import Recording, RecordingSummary
-from .sinks import FrameSink, PngSequenceWriter, VideoWriter, open_writer, save_png
+# Names are imported on first use: ``glgan.capture.errors`` (the CLI's error type) must not
+# pull in PyAV, which a machine may lack (the GPU machine has no video stack by default).
+_WHERE = {
+    "DemoScene": "bench", "bench_record": "bench", "demo_scene": "bench",
+    "AsyncEncoder": "encoder", "CaptureError": "errors",
+    "FrameGrabber": "readback", "grab": "readback", "screenshot": "readback",
+    "Recording": "recording", "RecordingSummary": "recording",
+    "FrameSink": "sinks", "PngSequenceWriter": "sinks", "VideoWriter": "sinks",
+    "open_writer": "sinks", "save_png": "sinks",
+}
+__all__ = sorted(_WHERE)
 
-__all__ = [
-    "AsyncEncoder",
-    "CaptureError",
-    "DemoScene",
-    "FrameGrabber",
-    "FrameSink",
-    "PngSequenceWriter",
-    "Recording",
-    "RecordingSummary",
-    "VideoWriter",
-    "bench_record",
-    "demo_scene",
-    "grab",
-    "open_writer",
-    "save_png",
-    "screenshot",
-]
+
+def __getattr__(name):
+    if name in _WHERE:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
