@@ -20,6 +20,10 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
+
+
 def __getattr__(name):
     if name in _WHERE:
         from importlib import import_module

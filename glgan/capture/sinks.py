@@ -21,9 +21,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
-import av
 import numpy as np
-from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 from PIL import Image
 
 from glgan.fileio import atomic_write
@@ -83,6 +81,22 @@ def save_png(image: np.ndarray, path: str | os.PathLike[str], *, compress_level:
     return dest
 
 
+def _pyav():
+    """PyAV, imported when a video is made (PNG output and the rest of glgan work without it)."""
+    try:
+        import av
+    except ImportError as e:
+        raise CaptureError(f"writing video needs PyAV, which is not installed ({e}); "
+                           "pip install av, or record PNG frames (out=DIR/)") from None
+    return av
+
+
+def _colour_enums():
+    from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
+
+    return Colorspace, ColorRange, ColorPrimaries, ColorTrc
+
+
 class VideoWriter:
     """H.264 (libx264, yuv420p, BT.709) video in an .mp4/.mkv/.mov container via PyAV.
 
@@ -108,6 +122,8 @@ class VideoWriter:
         self.preset, self.crf = check_preset(preset, crf)
         self.frames_written = 0
         self._closed = False
+        self._av = av = _pyav()
+        Colorspace, ColorRange, ColorPrimaries, ColorTrc = _colour_enums()
         try:
             self._container = av.open(str(self.path), mode="w")
         except Exception as exc:
@@ -134,7 +150,8 @@ class VideoWriter:
         if self._closed:
             raise CaptureError(f"video {str(self.path)!r} is already closed")
         arr = check_frame(frame, self.size)
-        vf = av.VideoFrame.from_ndarray(arr, format="rgb24")
+        Colorspace, ColorRange, _, _ = _colour_enums()
+        vf = self._av.VideoFrame.from_ndarray(arr, format="rgb24")
         vf = vf.reformat(
             format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
         )

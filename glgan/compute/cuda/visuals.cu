@@ -19,7 +19,7 @@ glgan_visuals(const int* arch, const int* loss_kind, const float* params, int ru
               int n_mesh, float* fake_out, float* grad_d_out, float* grad_g_out,
               float* pred_fake_out, float* pred_real_out, float* field_out, float* mesh_out) {
   const int r = blockIdx.x;
-  if (blockDim.x != GLGAN_THREADS) return;  // (the host checks the launch)
+  if (blockDim.x != GLGAN_THREADS) return;  // (KernelTrainer always launches GLGAN_THREADS)
   const int nz = arch[A_NZ], loss = loss_kind[r];
   const long long P = arch[A_P], Pg = arch[A_PG];
   float* w = (float*)params + r * P;  // weights only: nothing is updated here
