@@ -117,7 +117,8 @@ def make_window_class(args):
             return SizedFramebuffer(self.wnd.fbo, self.wnd.buffer_size)
 
         def on_resize(self, width: int, height: int) -> None:
-            self.app.resize(width, height, self.wnd.pixel_ratio)
+            if self.overlay_open:
+                self.app.resize(width, height, self.wnd.pixel_ratio)
 
         def on_mouse_position_event(self, x, y, dx, dy):
             self.mouse_px = (float(x), float(y))
@@ -126,18 +127,21 @@ def make_window_class(args):
         def on_mouse_drag_event(self, x, y, dx, dy):
             self.mouse_px = (float(x), float(y))
             super().on_mouse_drag_event(x, y, dx, dy)
-            if not self.app.overlay.wants_mouse and not self.app.ui.drawing.open:
+            if self.overlay_open and not self.app.overlay.wants_mouse and \
+                    not self.app.ui.drawing.open:
                 self.app.pan_px(dx, dy)
 
         def on_mouse_scroll_event(self, x_offset, y_offset):
             super().on_mouse_scroll_event(x_offset, y_offset)
-            if not self.app.overlay.wants_mouse and self.app.mouse_data(self.mouse_px):
+            if self.overlay_open and not self.app.overlay.wants_mouse and \
+                    self.app.mouse_data(self.mouse_px):
                 self.app.zoom(1.15 ** y_offset, self.mouse_px)
 
         def on_key_event(self, key, action, modifiers):
             super().on_key_event(key, action, modifiers)
             keys = self.wnd.keys
-            if action == keys.ACTION_PRESS and not self.app.overlay.input.wants_keyboard:
+            if self.overlay_open and action == keys.ACTION_PRESS and \
+                    not self.app.overlay.input.wants_keyboard:
                 if key == keys.V:  # fit the view to every sample
                     self.app.fit_view()
                 elif key == keys.NUMBER_0:

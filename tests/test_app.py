@@ -461,3 +461,40 @@ def test_real_mouse_and_keyboard_drive_the_window(tmp_path):
     assert len(np.unique(img[:40].reshape(-1, 3), axis=0)) > 20  # the top bar, at the top
     flat = img.reshape(-1, 3)
     assert (np.abs(flat - [0, 136, 55]).sum(1) < 90).mean() > 0.0005  # the view's samples
+
+
+ESC_DRIVER = r"""
+import json, os, subprocess, sys, time
+
+ready, err = sys.argv[1:3]
+env = dict(os.environ, GLGAN_READY_FILE=ready)
+with open(err, "w") as log:
+    app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "960x600"],
+                           env=env, stderr=log)
+    end = time.monotonic() + 120
+    while not os.path.exists(ready):
+        if app.poll() is not None or time.monotonic() > end:
+            app.kill()
+            sys.exit("no first frame")
+        time.sleep(0.02)
+    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "glgan"],
+                         check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
+    subprocess.run(["xdotool", "key", "--window", wid, "Escape"], check=True, timeout=30)
+    sys.exit(app.wait(timeout=60))
+"""
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
+                    reason="needs xvfb-run and xdotool (make test installs them)")
+def test_escape_closes_the_window_cleanly(tmp_path):
+    """Esc quits: exit status 0 and no traceback (the key event that closed the window used
+    to reach ImGui after its context was destroyed)."""
+    driver = tmp_path / "esc.py"
+    driver.write_text(ESC_DRIVER)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
+                           str(driver), str(tmp_path / "ready.json"), str(tmp_path / "err")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    stderr = (tmp_path / "err").read_text()
+    assert proc.returncode == 0, proc.stderr[-1000:] + stderr[-2000:]
+    assert "Traceback" not in stderr

@@ -193,26 +193,40 @@ class OverlayEventsMixin:
 
     overlay: Any
 
+    @property
+    def overlay_open(self) -> bool:
+        """False once the overlay is shut down: events arriving while the window closes (the
+        Esc that closed it, a last mouse move) have no ImGui context left to go to."""
+        return self.overlay.imgui_ctx is not None
+
     def on_key_event(self, key: Any, action: Any, modifiers: Any) -> None:
-        self.overlay.ui.push(*self.overlay.input.key_event(key, action, modifiers))
+        if self.overlay_open:
+            self.overlay.ui.push(*self.overlay.input.key_event(key, action, modifiers))
 
     def on_mouse_position_event(self, x: int, y: int, dx: int, dy: int) -> None:
-        self.overlay.input.mouse_position_event(x, y, dx, dy)
+        if self.overlay_open:
+            self.overlay.input.mouse_position_event(x, y, dx, dy)
 
     def on_mouse_drag_event(self, x: int, y: int, dx: int, dy: int) -> None:
-        self.overlay.input.mouse_drag_event(x, y, dx, dy)
+        if self.overlay_open:
+            self.overlay.input.mouse_drag_event(x, y, dx, dy)
 
     def on_mouse_press_event(self, x: int, y: int, button: int) -> None:
-        self.overlay.input.mouse_press_event(x, y, button)
+        if self.overlay_open:
+            self.overlay.input.mouse_press_event(x, y, button)
 
     def on_mouse_release_event(self, x: int, y: int, button: int) -> None:
-        self.overlay.input.mouse_release_event(x, y, button)
+        if self.overlay_open:
+            self.overlay.input.mouse_release_event(x, y, button)
 
     def on_mouse_scroll_event(self, x_offset: float, y_offset: float) -> None:
-        self.overlay.input.mouse_scroll_event(x_offset, y_offset)
+        if self.overlay_open:
+            self.overlay.input.mouse_scroll_event(x_offset, y_offset)
 
     def on_unicode_char_entered(self, char: str) -> None:
-        self.overlay.input.unicode_char_entered(char)
+        if self.overlay_open:
+            self.overlay.input.unicode_char_entered(char)
 
     def on_resize(self, width: int, height: int) -> None:
-        self.overlay.resize(width, height)
+        if self.overlay_open:
+            self.overlay.resize(width, height)
