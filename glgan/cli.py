@@ -9,9 +9,11 @@ snapshots in ``render``, recording in ``capture``, the window in ``app``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
+import signal
 import sys
 import time
 
@@ -97,10 +99,14 @@ def _load_for_training(args):
 
 def cmd_train(args) -> int:
     from .compute.api import make_engine
-    from .compute.modelio import save_model
+    from .compute.modelio import check_save_target, save_model
 
     if args.epochs < 0:
         raise ConfigError(f"--epochs={args.epochs} must be >= 0")
+    if args.save is not None:
+        check_save_target(args.save)  # before any training: a bad name costs nothing
+    if args.load is not None and not str(args.load).strip():
+        raise ConfigError("--load: needs a model file, e.g. --load runs/ring1.json")
     grid = compare_grid(args.compare) if args.compare else [{}]
     if args.load:
         engine = _load_for_training(args)
@@ -113,15 +119,23 @@ def cmd_train(args) -> int:
     start = [engine.status(i).epoch for i in range(engine.run_count)]
     t0 = time.perf_counter()
     done = 0
-    while done < args.epochs:
-        n = min(chunk, args.epochs - done)
-        stats = engine.train(n)
-        done += n
-        if show:
-            _progress(done, args.epochs, t0, sys.stderr)
-        if all(d is not None for d in stats.run_diverged):
-            break
+    interrupted = None
+    with _interruptible() as stop:
+        while done < args.epochs:
+            n = min(chunk, args.epochs - done)
+            stats = engine.train(n)
+            done += n
+            if show:
+                _progress(done, args.epochs, t0, sys.stderr)
+            if all(d is not None for d in stats.run_diverged):
+                break
+            if stop.signal is not None:  # Ctrl-C / SIGTERM: keep what was trained
+                interrupted = stop.signal
+                break
     seconds = time.perf_counter() - t0
+    if interrupted is not None:
+        print(f"glgan: interrupted ({interrupted}) after {done} epochs"
+              + ("; saving the progress so far" if args.save else ""), file=sys.stderr)
     if show:
         sys.stderr.write("\n")
     configs = engine.configs()
@@ -166,7 +180,30 @@ def cmd_train(args) -> int:
         print(_table(runs, varied, done, seconds))
     if saved and not args.json:
         print("saved " + ", ".join(saved))
+    if interrupted is not None:
+        return 130
     return 1 if all(engine.status(i).diverged for i in range(engine.run_count)) else 0
+
+
+class _Stop:
+    signal: str | None = None
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """While training: Ctrl-C (SIGINT) and SIGTERM ask the loop to stop after the current
+    chunk (so a --save keeps the progress) instead of killing the process."""
+    stop = _Stop()
+
+    def ask(signum, frame):
+        stop.signal = signal.Signals(signum).name
+
+    old = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 def _fmt(v) -> str:

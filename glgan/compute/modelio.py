@@ -232,6 +232,37 @@ def _paths(path) -> tuple[Path, Path]:
     return Path(f"{stem}.json"), Path(f"{stem}.npz")
 
 
+def check_save_target(path) -> tuple[Path, Path]:
+    """The NAME.json / NAME.npz a save to ``path`` writes, checked before any work: a name is
+    given, and each file is absent or a regular file (never a directory, device, FIFO or a
+    symlink to one: an atomic save replaces the path itself) in an existing, writable folder.
+    Raises ModelFileError saying which path and why."""
+    import os
+    import stat
+
+    if path is None or not str(path).strip():
+        raise ModelFileError("--save: needs a file name, e.g. --save runs/ring1")
+    if Path(path).is_dir() or str(path).endswith(("/", os.sep)):
+        raise ModelFileError(f"--save {path}: is a folder; give a file name inside it, e.g. "
+                             f"{Path(path) / 'model'}")
+    paths = _paths(path)
+    for p in paths:
+        try:
+            mode = os.lstat(p).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise ModelFileError(f"{p}: cannot be checked ({e.strerror})") from None
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            kind = "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
+            raise ModelFileError(f"{p}: {kind}; a save replaces regular files only")
+    folder = paths[0].parent
+    existing = next((q for q in [folder, *folder.parents] if q.exists()), Path("."))
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ModelFileError(f"--save {path}: folder {existing} is not writable")
+    return paths
+
+
 def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
     """Write ``NAME.json`` + ``NAME.npz`` (every run's complete state) atomically; returns
     both paths.
@@ -239,7 +270,7 @@ def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
     The JSON records the SHA-256 of the .npz it belongs to, so a pair mixed up by a crash
     between the two writes (or by hand) is refused on load instead of loading silently.
     """
-    json_path, npz_path = _paths(path)
+    json_path, npz_path = check_save_target(path)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     state = engine.snapshot()
     arrays = {}

@@ -1,0 +1,52 @@
+"""``glgan train --save``: the destination is checked before any training, never a special
+file; Ctrl-C or SIGTERM during training saves the progress so far and says so."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from glgan.cli import main
+
+
+def forbid_training(monkeypatch):
+    import glgan.compute.api as api
+
+    def boom(*a, **k):
+        raise AssertionError("an engine was built before --save was checked")
+
+    monkeypatch.setattr(api, "make_engine", boom)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda d: "", "needs a file name"),
+    (lambda d: str(d), "is a folder"),
+    (lambda d: (os.mkfifo(d / "fifo.json"), str(d / "fifo"))[1], "not a regular file"),
+    (lambda d: ((d / "link.npz").symlink_to("/etc/hostname"), str(d / "link"))[1],
+     "a symlink"),
+])
+def test_bad_save_targets_are_refused_before_training(tmp_path, monkeypatch, capsys, make,
+                                                      match):
+    forbid_training(monkeypatch)
+    target = make(tmp_path)
+    assert main(["train", "--epochs", "1000000000", "--save", target]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_sigterm_during_train_saves_the_progress(tmp_path):
+    from glgan.compute.modelio import load_model
+
+    proc = subprocess.Popen([sys.executable, "-m", "glgan", "train", "--epochs", "10000000",
+                             "--quiet", "--json", "--save", str(tmp_path / "m")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)  # started and training (10M epochs take far longer)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-1000:]
+    assert "interrupted (SIGTERM)" in err and "saving the progress so far" in err
+    result = __import__("json").loads(out.strip().splitlines()[-1])
+    assert 0 < result["epoch"] < 10_000_000
+    assert load_model(tmp_path / "m").status().epoch == result["epoch"]
