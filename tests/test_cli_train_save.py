@@ -50,3 +50,35 @@ def test_sigterm_during_train_saves_the_progress(tmp_path):
     result = __import__("json").loads(out.strip().splitlines()[-1])
     assert 0 < result["epoch"] < 10_000_000
     assert load_model(tmp_path / "m").status().epoch == result["epoch"]
+
+
+def _special(kind, path):
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        if os.geteuid() != 0:
+            pytest.skip("creating a device node needs root")
+        os.mknod(path, 0o644 | __import__("stat").S_IFCHR, os.makedev(1, 3))  # like /dev/null
+    else:
+        path.symlink_to(path.parent / "elsewhere")
+        (path.parent / "elsewhere").write_text("keep me")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "symlink"])
+def test_reports_and_snapshots_never_replace_special_files(tmp_path, capsys, kind):
+    """(``--report /dev/null`` as root used to replace /dev/null.)"""
+    report = tmp_path / "report.json"
+    _special(kind, report)
+    before = os.lstat(report)
+    assert main(["run", "--window", "headless", "--frames", "1", "--report", str(report)]) == 2
+    assert "regular file" in capsys.readouterr().err or kind == "symlink"
+    png = tmp_path / "shot.png"
+    if kind == "symlink":
+        png.symlink_to(tmp_path / "elsewhere")
+    else:
+        _special(kind, png)
+    assert main(["snapshot", "--epochs", "1", "--size", "32x32", "--out", str(png)]) == 2
+    after = os.lstat(report)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)  # untouched
+    if kind == "symlink":
+        assert (tmp_path / "elsewhere").read_text() == "keep me"

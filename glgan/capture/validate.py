@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,8 +141,7 @@ def check_target(path: str | os.PathLike[str]) -> Target:
             f"path={text!r}: unsupported extension ({shown}); allowed: "
             f"{', '.join(VIDEO_EXTENSIONS)}, or a directory path ending in '/' for PNG frames"
         )
-    if p.exists() and not p.is_file():
-        raise CaptureError(f"path={text!r} exists and is not a regular file")
+    refuse_special(p, "path", text)
     _probe_writable(p.parent, text)
     if p.exists() and not os.access(p, os.W_OK):
         raise CaptureError(f"path={text!r}: existing file is not writable")
@@ -159,6 +159,7 @@ def check_png_target(out: str | os.PathLike[str], label: str = "path") -> Path:
         raise CaptureError(f"{label} {text!r}: must be a .png file (got {shown})")
     if p.is_dir():
         raise CaptureError(f"{label} {text!r} is a directory; give a file name ending in .png")
+    refuse_special(p, label, text)
     parent = p.parent
     if not parent.is_dir():
         raise CaptureError(f"{label} {text!r}: directory '{parent}' does not exist")
@@ -168,13 +169,31 @@ def check_png_target(out: str | os.PathLike[str], label: str = "path") -> Path:
     return p
 
 
+def refuse_special(p: Path, label: str, text: str) -> None:
+    """An existing ``p`` must be a regular file, not a symlink: glgan replaces what it writes
+    (temp file + rename), and must never replace a device, FIFO or a link's target."""
+    try:
+        mode = os.lstat(p).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise CaptureError(f"{label} {text!r}: cannot be checked ({e.strerror})") from None
+    if stat.S_ISLNK(mode):
+        raise CaptureError(f"{label} {text!r} is a symlink; give the real file's path")
+    if not stat.S_ISREG(mode):
+        raise CaptureError(f"{label} {text!r} exists and is not a regular file (a device, "
+                           "FIFO or socket is never replaced)")
+
+
 def check_writable_file(out: str | os.PathLike[str], label: str = "path") -> Path:
-    """``out`` must name a file (not a directory) in an existing, writable directory."""
+    """``out`` must name a regular file (not a directory, device, FIFO or symlink) in an
+    existing, writable directory."""
     text = os.fspath(out)
     p = Path(text).expanduser()
     if not text or p.is_dir():
         raise CaptureError(f"{label} {text!r}: give a file name, not a directory")
     if not p.parent.is_dir():
         raise CaptureError(f"{label} {text!r}: directory '{p.parent}' does not exist")
+    refuse_special(p, label, text)
     _probe_writable(p.parent, text)
     return p
