@@ -174,7 +174,7 @@ def refuse_special(p: Path, label: str, text: str) -> None:
     (temp file + rename), and must never replace a device, FIFO or a link's target."""
     try:
         mode = os.lstat(p).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (the folder is checked next)
         return
     except OSError as e:
         raise CaptureError(f"{label} {text!r}: cannot be checked ({e.strerror})") from None

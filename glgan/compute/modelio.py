@@ -249,7 +249,7 @@ def check_save_target(path) -> tuple[Path, Path]:
     for p in paths:
         try:
             mode = os.lstat(p).st_mode
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             continue
         except OSError as e:
             raise ModelFileError(f"{p}: cannot be checked ({e.strerror})") from None
