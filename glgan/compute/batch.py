@@ -614,12 +614,6 @@ class RunBatch:
             self._ganlab_true.pop(int(r), None)
 
     # -- evaluation and visuals -------------------------------------------------------------
-    def _g_params(self, slots=None):
-        return self.g_theta if slots is None else self.g_theta[self.xp.asarray(slots)]
-
-    def _d_params(self, slots=None):
-        return self.d_theta if slots is None else self.d_theta[self.xp.asarray(slots)]
-
     def generator(self, slot: int, z) -> np.ndarray:
         """G(z) of run ``slot``: (n, noise_dim) -> (n, 2) on the host."""
         z = self.xp.asarray(z, self.dtype)
