@@ -23,6 +23,7 @@ from .compute.data import DataError
 from .compute.modelio import ModelFileError
 from .config import (
     DATASETS,
+    MAX_EPOCHS,
     PRESETS,
     ConfigError,
     GanConfig,
@@ -101,8 +102,8 @@ def cmd_train(args) -> int:
     from .compute.api import make_engine
     from .compute.modelio import check_save_target, save_model
 
-    if args.epochs < 0:
-        raise ConfigError(f"--epochs={args.epochs} must be >= 0")
+    if not 0 <= args.epochs <= MAX_EPOCHS:
+        raise ConfigError(f"--epochs={args.epochs} must be an integer in [0, {MAX_EPOCHS:.0e}]")
     if args.save is not None:
         check_save_target(args.save)  # before any training: a bad name costs nothing
     if args.load is not None and not str(args.load).strip():

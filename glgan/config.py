@@ -289,6 +289,7 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 MAX_RUNS = 64  # runs one engine trains side by side (and one model file holds)
+MAX_EPOCHS = 10**12  # --epochs, --epochs-per-frame: a day of a fast GPU; beyond is a typo
 
 
 def compare_grid(specs: list[str]) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ import numpy as np
 
 from .capture.errors import CaptureError
 from .capture.validate import check_png_target
-from .config import MAX_FIELD_RES, ConfigError, GanConfig
+from .config import MAX_EPOCHS, MAX_FIELD_RES, ConfigError, GanConfig
 
 if TYPE_CHECKING:
     from .compute.api import GanEngine
@@ -85,8 +85,9 @@ def check_field_res(field_res: int) -> int:
 
 
 def check_epochs(epochs: int, name: str = "--epochs") -> int:
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ConfigError(f"{name}={epochs!r} must be an integer >= 0")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or \
+            not 0 <= epochs <= MAX_EPOCHS:
+        raise ConfigError(f"{name}={epochs!r} must be an integer in [0, {MAX_EPOCHS:.0e}]")
     return int(epochs)
 
 

@@ -213,6 +213,10 @@ def run_app(args) -> int:
     if args.frames is not None and args.frames < 1:
         print(f"glgan: error: --frames={args.frames} must be at least 1")
         return 2
+    if args.dataset or args.preset or args.seed is not None or args.set:
+        from glgan.cli import build_config
+
+        build_config(args)  # a bad --set value is reported as such, display or not
     if window != "headless" and not _has_display():
         print(NO_DISPLAY)
         return 1

@@ -82,3 +82,20 @@ def test_reports_and_snapshots_never_replace_special_files(tmp_path, capsys, kin
     assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)  # untouched
     if kind == "symlink":
         assert (tmp_path / "elsewhere").read_text() == "keep me"
+
+
+def test_a_bad_setting_under_run_is_reported_as_such_without_a_display(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["run", "--set", "d_lr=-1"]) == 2
+    assert "d_lr=-1.0 is out of range" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--epochs", str(10**13)],
+    ["snapshot", "--epochs", str(10**13), "--out", "x.png"],
+    ["record", "--epochs-per-frame", str(10**13), "--out", "x.mp4"],
+])
+def test_epoch_counts_have_an_upper_bound(argv, capsys):
+    assert main(argv) == 2
+    assert "must be an integer in [0, 1e+12]" in capsys.readouterr().err
