@@ -78,10 +78,15 @@ class ShaderLibrary:
 
     @staticmethod
     def default_dir() -> Path:
-        """``$GLGAN_SHADER_DIR`` if set, else ``<repo root>/shaders`` next to the package."""
+        """``$GLGAN_SHADER_DIR`` if set; else ``glgan/shaders`` inside an installed package
+        (the wheel carries the repository's ``shaders/`` there); else ``<repo root>/shaders``
+        next to the package (a checkout or an editable install)."""
         env = os.environ.get("GLGAN_SHADER_DIR")
         if env:
             return Path(env)
+        installed = Path(__file__).resolve().parents[1] / "shaders"
+        if installed.is_dir():
+            return installed
         return Path(__file__).resolve().parents[2] / "shaders"
 
     # ---- preprocessing ----
