@@ -254,3 +254,41 @@ def test_blocking_mode_writes_everything(tmp_path):
     summary = rec.stop()
     assert summary.frames_written == sink.frames_written == 40 and summary.dropped == 0
     assert summary.seconds == pytest.approx(40 / 30)
+
+
+KILLED_WRITER = r"""
+import sys, numpy as np
+from glgan.capture.sinks import VideoWriter
+path, ready = sys.argv[1:3]
+w = VideoWriter(path, (64, 48), 30)
+for i in range(100000):
+    w.write(np.full((48, 64, 3), i % 255, np.uint8))
+    if i == 95:  # a bit over three seconds of video: three fragments are out
+        open(ready, "w").close()
+"""
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_a_killed_recording_leaves_the_old_file_and_a_playable_partial(tmp_path, suffix):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import av
+
+    out, ready = tmp_path / f"clip{suffix}", tmp_path / "ready"
+    out.write_bytes(b"the previous recording")
+    script = tmp_path / "w.py"
+    script.write_text(KILLED_WRITER)
+    proc = subprocess.Popen([sys.executable, str(script), str(out), str(ready)])
+    end = time.monotonic() + 120
+    while not ready.exists() and time.monotonic() < end and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert out.read_bytes() == b"the previous recording"  # never truncated
+    partial = tmp_path / f"clip.partial{suffix}"
+    with av.open(str(partial)) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= 30  # at least the first second survives the kill

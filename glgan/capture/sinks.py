@@ -97,11 +97,22 @@ def _colour_enums():
     return Colorspace, ColorRange, ColorPrimaries, ColorTrc
 
 
+def partial_path(path: Path) -> Path:
+    """Where a video is written until it is complete: ``clip.mp4`` -> ``clip.partial.mp4``."""
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
+
+
 class VideoWriter:
     """H.264 (libx264, yuv420p, BT.709) video in an .mp4/.mkv/.mov container via PyAV.
 
     Every ``write`` is one frame of ``1/fps`` seconds. Not thread-safe: use it from one thread
     (``AsyncEncoder`` does). Odd sizes are refused (see ``validate``).
+
+    Crash-safe: the video is written to ``partial_path(path)`` and renamed over ``path`` only
+    when ``close`` completes, so an existing file of that name is never truncated by a
+    recording that does not finish. MP4/MOV are fragmented (a fragment per keyframe, one
+    keyframe a second) and MKV needs no index, so a killed recording leaves a playable
+    ``.partial`` file holding the frames encoded up to the last second.
     """
 
     def __init__(
@@ -117,6 +128,7 @@ class VideoWriter:
         if target.kind != "video":
             raise CaptureError(f"path={os.fspath(path)!r} is a directory; VideoWriter needs a file")
         self.path = target.path
+        self.partial = partial_path(self.path)
         self.size = check_size(size, "video")
         self.fps = check_fps(fps)
         self.preset, self.crf = check_preset(preset, crf)
@@ -124,16 +136,22 @@ class VideoWriter:
         self._closed = False
         self._av = av = _pyav()
         Colorspace, ColorRange, ColorPrimaries, ColorTrc = _colour_enums()
+        # each packet reaches the file at once (not held in a 32 KiB buffer), MP4 in fragments
+        options = {"flush_packets": "1"}
+        if self.path.suffix.lower() in (".mp4", ".mov"):
+            options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
         try:
-            self._container = av.open(str(self.path), mode="w")
+            self._container = av.open(str(self.partial), mode="w", container_options=options)
         except Exception as exc:
-            raise CaptureError(f"cannot create video {str(self.path)!r}: {describe(exc)}") from exc
+            raise CaptureError(f"cannot create video {str(self.partial)!r}: "
+                               f"{describe(exc)}") from exc
         try:
             stream = self._container.add_stream("libx264", rate=self.fps)
             stream.width, stream.height = self.size
             stream.pix_fmt = "yuv420p"
             stream.options = {"preset": self.preset, "crf": str(self.crf)}
             cc = stream.codec_context
+            cc.gop_size = self.fps  # a keyframe (and an MP4 fragment) every second
             cc.colorspace = Colorspace.ITU709
             cc.color_range = ColorRange.MPEG
             cc.color_primaries = ColorPrimaries.BT709
@@ -179,9 +197,15 @@ class VideoWriter:
             self._container.close()
         except Exception as exc:
             failure = failure or exc
+        if failure is None:
+            try:
+                os.replace(self.partial, self.path)  # complete: now it takes the name
+            except OSError as exc:
+                failure = exc
         if failure is not None:
             raise CaptureError(
-                f"finishing video {str(self.path)!r} failed: {describe(failure)}"
+                f"finishing video {str(self.path)!r} failed: {describe(failure)}; the frames "
+                f"written so far are in {str(self.partial)!r}"
             ) from failure
 
 
