@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 
 from glgan.app import App
 
@@ -93,6 +94,14 @@ def make_window_class(args):
             self.ready_path = os.environ.get(READY_FILE_ENV) or None
             self.stop_path = os.environ.get(STOP_FILE_ENV) or None
             self._ready_at: int | None = None  # the frame count the ready file last showed
+            # Ctrl-C and SIGTERM close the window like its close button: a recording is
+            # finished (renamed from .partial), the report written, the exit status 0
+            self.signalled: str | None = None
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self._on_signal)
+
+        def _on_signal(self, signum, frame) -> None:
+            self.signalled = signal.Signals(signum).name
 
         def on_render(self, time_s: float, frame_time: float) -> None:
             self._write_ready()  # the previous frame has been presented by now
@@ -108,6 +117,9 @@ def make_window_class(args):
                 self.wnd.fullscreen = not self.wnd.fullscreen
             self.frames += 1
             done = self.max_frames is not None and self.frames >= self.max_frames
+            if self.signalled is not None:
+                log.warning("%s: closing the window (a recording is finished)", self.signalled)
+                done = True
             if done or (self.stop_path is not None and os.path.exists(self.stop_path)):
                 if self.screenshot_path:
                     self.app.save_screenshot(self.screen(), self.screenshot_path)

@@ -498,3 +498,57 @@ def test_escape_closes_the_window_cleanly(tmp_path):
     stderr = (tmp_path / "err").read_text()
     assert proc.returncode == 0, proc.stderr[-1000:] + stderr[-2000:]
     assert "Traceback" not in stderr
+
+
+SIGTERM_DRIVER = r"""
+import glob, os, signal, subprocess, sys, time
+
+ready, err, folder = sys.argv[1:4]
+env = dict(os.environ, GLGAN_READY_FILE=ready)
+
+
+def wait(what, ok, timeout=120):
+    end = time.monotonic() + timeout
+    while not ok():
+        if app.poll() is not None or time.monotonic() > end:
+            app.kill()
+            sys.exit(f"gave up waiting for {what}")
+        time.sleep(0.02)
+
+
+with open(err, "w") as log:
+    app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "640x480"],
+                           env=env, stderr=log, cwd=folder)
+    wait("the first frame", lambda: os.path.exists(ready))
+    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "glgan"],
+                         check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
+    subprocess.run(["xdotool", "key", "--window", wid, "F9"], check=True, timeout=30)
+    wait("the recording", lambda: glob.glob(os.path.join(folder, "*.partial.mp4")))
+    time.sleep(1.0)  # some frames into it
+    app.send_signal(signal.SIGTERM)
+    sys.exit(app.wait(timeout=60))
+"""
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
+                    reason="needs xvfb-run and xdotool (make test installs them)")
+def test_sigterm_finishes_the_window_s_recording(tmp_path):
+    """SIGTERM (or Ctrl-C) closes the window like its close button: the recording started with
+    F9 is finished (renamed from .partial), and the exit status is 0."""
+    import av
+
+    driver = tmp_path / "term.py"
+    driver.write_text(SIGTERM_DRIVER)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
+                           str(driver), str(tmp_path / "ready.json"), str(tmp_path / "err"),
+                           str(folder)], capture_output=True, text=True, timeout=300, env=env)
+    stderr = (tmp_path / "err").read_text()
+    assert proc.returncode == 0, proc.stderr[-1000:] + stderr[-2000:]
+    assert "Traceback" not in stderr and "SIGTERM" in stderr
+    assert not list(folder.glob("*.partial.mp4"))
+    (video,) = folder.glob("glgan-*.mp4")
+    with av.open(str(video)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 1
