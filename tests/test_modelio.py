@@ -64,6 +64,32 @@ def test_weights_found_beside_json_when_manifest_folder_is_missing(tmp_path):
     assert glgan.load_ganlab_model(path).config.g_neurons == 5
 
 
+def _topo(doc, **changes):
+    doc = json.loads(json.dumps(doc))
+    doc["modelTopology"].update(changes)
+    return doc
+
+
+def _cfg(doc, **changes):
+    doc = json.loads(json.dumps(doc))
+    doc["modelTopology"]["config"].update(changes)
+    return doc
+
+
+def test_weights_outside_the_manifest_s_folder_are_never_read(tmp_path):
+    inner = tmp_path / "models"
+    inner.mkdir()
+    path = copy_model(inner)
+    outside = tmp_path / "secret.bin"
+    outside.write_bytes((inner / "pretrained_line.weights.bin").read_bytes())
+    (inner / "pretrained_line.weights.bin").unlink()
+    doc = json.loads(path.read_text())
+    doc["weightsManifest"][0]["paths"] = ["../secret.bin"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="not found"):  # looked for models/secret.bin
+        glgan.load_ganlab_model(path)
+
+
 @pytest.mark.parametrize("mutate,match", [
     (lambda d, b: (d, b[:-8]), "too short"),
     (lambda d, b: (d, b + b"\0" * 4), "extra bytes"),
@@ -71,6 +97,14 @@ def test_weights_found_beside_json_when_manifest_folder_is_missing(tmp_path):
     (lambda d, b: (json.loads(json.dumps(d).replace('"Log loss"', '"Hinge"')), b), "lossType"),
     (lambda d, b: (json.loads(json.dumps(d).replace('"numGeneratorNeurons": 5',
                                                     '"numGeneratorNeurons": 6')), b), "shape"),
+    # wrong types are refused, not coerced
+    (lambda d, b: (_topo(d, iter_count="abc"), b), "iter_count='abc' must be an integer"),
+    (lambda d, b: (_topo(d, iter_count=-5), b), "iter_count=-5 must be an integer"),
+    (lambda d, b: (_topo(d, shape_name="spiral"), b), "shape_name='spiral'"),
+    (lambda d, b: (_cfg(d, numGeneratorNeurons=float("inf")), b), "numGeneratorNeurons=inf"),
+    (lambda d, b: (_cfg(d, numGeneratorNeurons=5.5), b), "numGeneratorNeurons=5.5"),
+    (lambda d, b: (_cfg(d, dLearningRate=True), b), "dLearningRate=True"),
+    (lambda d, b: (_cfg(d, kDSteps="2"), b), "kDSteps='2'"),
 ])
 def test_corrupt_ganlab_files_give_clear_errors(tmp_path, mutate, match):
     path = copy_model(tmp_path)

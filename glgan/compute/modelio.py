@@ -124,11 +124,32 @@ def _get(obj: dict, key: str, where: str):
     return obj[key]
 
 
+def _json_int(obj: dict, key: str, where: str, lo: int = 0) -> int:
+    """An integer field as JSON holds it: refused (not coerced) when it is a bool, a fraction,
+    a string, Infinity or below ``lo``."""
+    value = _get(obj, key, where)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ModelFileError(f"{where}.{key}={value!r} must be an integer >= {lo}")
+    return value
+
+
+def _json_float(obj: dict, key: str, where: str) -> float:
+    """A finite number (not a bool, not a string)."""
+    value = _get(obj, key, where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not np.isfinite(value):
+        raise ModelFileError(f"{where}.{key}={value!r} must be a finite number")
+    return float(value)
+
+
 def _ganlab_config(topology: dict, path: Path) -> GanConfig:
     where = f"{path}: modelTopology.config"
     cfg = _get(topology, "config", f"{path}: modelTopology")
-    shape = str(topology.get("shape_name", "gaussians")).lower()
-    dataset = _SHAPES.get(shape, "gaussians")
+    shape = topology.get("shape_name", "gaussians")  # (absent in some files: GAN Lab's default)
+    if not isinstance(shape, str) or shape.lower() not in _SHAPES:
+        raise ModelFileError(f"{path}: modelTopology.shape_name={shape!r}; allowed "
+                             f"{list(_SHAPES)}")
+    dataset = _SHAPES[shape.lower()]
     noise = _get(cfg, "selectedNoiseType", where)
     if noise not in _NOISE:
         raise ModelFileError(f"{where}.selectedNoiseType={noise!r}; allowed {list(_NOISE)}")
@@ -144,28 +165,29 @@ def _ganlab_config(topology: dict, path: Path) -> GanConfig:
     try:
         return preset(dataset).replace(
             dataset=dataset, noise_dist=_NOISE[noise][0], noise_dim=_NOISE[noise][1],
-            g_hidden_layers=int(_get(cfg, "numGeneratorLayers", where)) + 1,
-            d_hidden_layers=int(_get(cfg, "numDiscriminatorLayers", where)) + 1,
-            g_neurons=int(_get(cfg, "numGeneratorNeurons", where)),
-            d_neurons=int(_get(cfg, "numDiscriminatorNeurons", where)),
-            d_lr=float(_get(cfg, "dLearningRate", where)),
-            g_lr=float(_get(cfg, "gLearningRate", where)),
+            g_hidden_layers=_json_int(cfg, "numGeneratorLayers", where) + 1,
+            d_hidden_layers=_json_int(cfg, "numDiscriminatorLayers", where) + 1,
+            g_neurons=_json_int(cfg, "numGeneratorNeurons", where, 1),
+            d_neurons=_json_int(cfg, "numDiscriminatorNeurons", where, 1),
+            d_lr=_json_float(cfg, "dLearningRate", where),
+            g_lr=_json_float(cfg, "gLearningRate", where),
             d_optimizer=opts[0], g_optimizer=opts[1], loss=_LOSS[loss],
-            k_d=int(_get(cfg, "kDSteps", where)), k_g=int(_get(cfg, "kGSteps", where)),
+            k_d=_json_int(cfg, "kDSteps", where), k_g=_json_int(cfg, "kGSteps", where),
         )
-    except (ConfigError, TypeError, ValueError) as e:
+    except ConfigError as e:
         raise ModelFileError(f"{where}: {e}") from None
 
 
 def _find_weights(json_path: Path, manifest_path: str) -> Path:
-    """The manifest path relative to the JSON, else the same file name beside the JSON."""
-    candidates = [json_path.parent / manifest_path, json_path.parent / Path(manifest_path).name]
-    for c in candidates:
-        if c.is_file():
-            return c
-    raise ModelFileError(
-        f"{json_path}: weights file {manifest_path!r} not found (looked at "
-        f"{', '.join(str(c) for c in candidates)})")
+    """The weights file a manifest names, which must lie in the manifest's own folder (only
+    its file name counts: ``./x.bin`` and ``models/x.bin`` both mean ``x.bin`` beside it)."""
+    if not isinstance(manifest_path, str) or Path(manifest_path).name in ("", ".", ".."):
+        raise ModelFileError(f"{json_path}: weights path {manifest_path!r} names no file")
+    candidate = json_path.parent / Path(manifest_path).name
+    if not candidate.is_file():
+        raise ModelFileError(f"{json_path}: weights file {manifest_path!r} not found (looked "
+                             f"for {candidate})")
+    return candidate
 
 
 def load_ganlab_model(json_path) -> GanLabModel:
@@ -181,7 +203,9 @@ def load_ganlab_model(json_path) -> GanLabModel:
     for group_no, group in enumerate(manifest):
         where = f"{path}: weightsManifest[{group_no}]"
         paths, specs = _get(group, "paths", where), _get(group, "weights", where)
-        blob = b"".join(_read_bounded(_find_weights(path, str(p)), MAX_WEIGHTS_BYTES,
+        if not isinstance(paths, list) or not paths:
+            raise ModelFileError(f"{where}: paths must be a non-empty list of file names")
+        blob = b"".join(_read_bounded(_find_weights(path, p), MAX_WEIGHTS_BYTES,
                                       "weights file") for p in paths)
         offset = 0
         for spec in specs:
@@ -203,7 +227,8 @@ def load_ganlab_model(json_path) -> GanLabModel:
     for arr in g_params + d_params:
         if not np.isfinite(arr).all():
             raise ModelFileError(f"{path}: weights contain NaN or Inf")
-    epoch = int(topology.get("iter_count", 0))
+    epoch = _json_int(topology, "iter_count", f"{path}: modelTopology") \
+        if "iter_count" in topology else 0
     return GanLabModel(config, epoch, g_params, d_params)
 
 
