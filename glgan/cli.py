@@ -32,10 +32,11 @@ from .config import (
     describe_settings,
     preset,
 )
+from .errors import UserError
 
 # (MemoryError: e.g. CuPy's OutOfMemoryError on a GPU too small for the runs asked for)
 USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError,
-               MemoryError)
+               MemoryError, UserError)
 TRAIN_DATASETS = [d for d in DATASETS if d != "drawn"]
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import moderngl
 
+from glgan.errors import UserError
+
 log = logging.getLogger(__name__)
 
 # Stage macro -> moderngl.Context.program keyword. A file defines a stage by testing the macro.
@@ -35,7 +37,10 @@ _LOG_LINE = re.compile(
 )
 
 
-class ShaderError(Exception):
+MAX_SHADER_BYTES = 1 << 20
+
+
+class ShaderError(UserError):
     """A program failed to load or compile. ``str(err)`` starts with ``file:line:``.
 
     Attributes:
@@ -95,8 +100,16 @@ class ShaderLibrary:
         return sorted(p.name for p in self.shader_dir.glob("*.glsl"))
 
     def _read(self, path: Path) -> list[str]:
+        if path.exists() and not path.is_file():  # a FIFO or device would block or never end
+            raise ShaderError(f"{path}: not a regular file", path=path)
         try:
+            if path.stat().st_size > MAX_SHADER_BYTES:
+                raise ShaderError(f"{path}: larger than a shader can be "
+                                  f"({MAX_SHADER_BYTES >> 10} KiB)", path=path)
             return path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as e:
+            raise ShaderError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})",
+                              path=path) from None
         except OSError as e:
             raise ShaderError(f"{path}: cannot read shader: {e}", path=path) from None
 
