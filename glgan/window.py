@@ -231,7 +231,7 @@ def run_app(args) -> int:
         build_config(args)  # a bad --set value is reported as such, display or not
     if window != "headless" and not _has_display():
         print(NO_DISPLAY)
-        return 1
+        return 2
     cls = make_window_class(args)
     argv = ["--window", window]
     if window == "headless":

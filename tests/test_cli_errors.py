@@ -46,3 +46,22 @@ def test_bad_shader_folders_are_one_clear_line(tmp_path, monkeypatch, capsys, ki
     err = capsys.readouterr().err
     assert code == 2 and match in err and err.startswith("glgan: error: ")
     assert "Traceback" not in err and not (tmp_path / "a.png").exists()
+
+
+def test_no_display_and_no_egl_are_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["run"]) == 2
+    assert "no display found" in capsys.readouterr().out
+
+    from glgan.render import offscreen
+
+    def no_egl(*a, **k):
+        raise Exception("eglGetError not found")  # what a broken libEGL gives
+
+    monkeypatch.setattr(offscreen.moderngl, "create_context", no_egl)
+    assert main(["snapshot", "--epochs", "1", "--size", "32x32", "--out",
+                 str(tmp_path / "a.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glgan: error: no headless OpenGL 3.3 context") and "libegl1" in err
+    assert "Traceback" not in err

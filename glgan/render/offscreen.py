@@ -16,6 +16,7 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
+from glgan.errors import UserError
 from glgan.fileio import atomic_write
 from glgan.frame import FrameData
 from glgan.layers import Layers
@@ -23,9 +24,19 @@ from glgan.render.layered_view import LayeredView
 from glgan.render.view import View
 
 
+class NoGLError(UserError):
+    """No usable headless OpenGL here (no EGL library or device, or too old a GL)."""
+
+
 def create_egl_context(require: int = 330) -> moderngl.Context:
-    """A standalone headless EGL context, left *unbound* (use ``with ctx:`` to draw)."""
-    ctx = moderngl.create_context(standalone=True, backend="egl", require=require)
+    """A standalone headless EGL context, left *unbound* (use ``with ctx:`` to draw). Raises
+    NoGLError (one line: what failed and what to install) when there is none."""
+    try:
+        ctx = moderngl.create_context(standalone=True, backend="egl", require=require)
+    except Exception as e:  # moderngl/glcontext raise plain Exceptions for every EGL failure
+        raise NoGLError(f"no headless OpenGL {require // 100}.{require % 100 // 10} context "
+                        f"({e}); install Mesa's EGL (apt-get install libegl1 libgl1-mesa-dri) "
+                        "or an NVIDIA driver") from None
     ctx.__exit__(None, None, None)
     return ctx
 
