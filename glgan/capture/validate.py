@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import numbers
 import os
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from glgan.fileio import not_replaceable
 
 from .errors import CaptureError, describe
 
@@ -173,16 +174,11 @@ def refuse_special(p: Path, label: str, text: str) -> None:
     """An existing ``p`` must be a regular file, not a symlink: glgan replaces what it writes
     (temp file + rename), and must never replace a device, FIFO or a link's target."""
     try:
-        mode = os.lstat(p).st_mode
-    except (FileNotFoundError, NotADirectoryError):  # nothing there (the folder is checked next)
-        return
+        reason = not_replaceable(p)
     except OSError as e:
         raise CaptureError(f"{label} {text!r}: cannot be checked ({e.strerror})") from None
-    if stat.S_ISLNK(mode):
-        raise CaptureError(f"{label} {text!r} is a symlink; give the real file's path")
-    if not stat.S_ISREG(mode):
-        raise CaptureError(f"{label} {text!r} exists and is not a regular file (a device, "
-                           "FIFO or socket is never replaced)")
+    if reason is not None:
+        raise CaptureError(f"{label} {text!r} exists and is {reason}")
 
 
 def check_writable_file(out: str | os.PathLike[str], label: str = "path") -> Path:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from glgan.config import MAX_RUNS, ConfigError, GanConfig, preset
-from glgan.fileio import atomic_write
+from glgan.fileio import atomic_write, not_replaceable
 
 from .api import GanEngine, make_engine
 from .losses import sigmoid
@@ -263,7 +263,6 @@ def check_save_target(path) -> tuple[Path, Path]:
     symlink to one: an atomic save replaces the path itself) in an existing, writable folder.
     Raises ModelFileError saying which path and why."""
     import os
-    import stat
 
     if path is None or not str(path).strip():
         raise ModelFileError("--save: needs a file name, e.g. --save runs/ring1")
@@ -273,14 +272,11 @@ def check_save_target(path) -> tuple[Path, Path]:
     paths = _paths(path)
     for p in paths:
         try:
-            mode = os.lstat(p).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            continue
+            reason = not_replaceable(p)
         except OSError as e:
             raise ModelFileError(f"{p}: cannot be checked ({e.strerror})") from None
-        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
-            kind = "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
-            raise ModelFileError(f"{p}: {kind}; a save replaces regular files only")
+        if reason is not None:
+            raise ModelFileError(f"{p}: {reason}; a save replaces regular files only")
     folder = paths[0].parent
     existing = next((q for q in [folder, *folder.parents] if q.exists()), Path("."))
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
