@@ -196,3 +196,37 @@ def test_training_kernel_passes_the_resource_gate():
     assert "glgan_train" in usage
     for name, u in usage.items():
         assert problems(u, THREADS) == [], (name, u)
+
+
+def test_shared_memory_fast_path_trains_exactly_like_the_global_scratch():
+    """GAN Lab-sized runs keep their activations in shared memory (the fast path); turned off,
+    the same kernel uses global scratch. Both give the same training bit for bit."""
+    configs = [preset("gaussians").replace(d_optimizer="adam", k_d=2),
+               preset("ring").replace(loss="leastsq"), preset("line")]
+    fast = make_engine(configs, backend="cudasim")
+    slow = make_engine(configs, backend="cudasim")
+    for b in fast._batches:
+        assert b._trainer.shared_bytes > 48 * 1024 or b.configs[0].dataset == "line"
+    for b in slow._batches:
+        b._trainer.shared_bytes = 0
+    for eng in (fast, slow):
+        eng.train(12)
+    for a, b in zip(fast.snapshot().runs, slow.snapshot().runs):
+        for k in ("g_theta", "d_theta", "d_m", "d_v"):
+            np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+        assert (a.d_loss, a.g_loss) == (b.d_loss, b.g_loss)
+
+
+def test_large_runs_use_global_scratch_and_the_emulator_demands_the_opt_in():
+    from glgan.compute.cuda.emu import EmulatorError
+    from glgan.compute.cuda.trainer import KernelTrainer
+
+    big = make_engine([GanConfig(g_hidden_layers=6, g_neurons=100, d_hidden_layers=6,
+                                 d_neurons=100)], backend="cudasim")
+    assert big._batches[0]._trainer.shared_bytes == 0
+    small = make_engine([preset("gaussians")], backend="cudasim")
+    batch = small._batches[0]
+    trainer = KernelTrainer(batch, small._module)
+    trainer.kernel.max_dynamic_shared_size_bytes = 48 * 1024  # forget the opt-in
+    with pytest.raises(EmulatorError, match="opt-in"):
+        trainer.epochs(1, [1], [1], [True])

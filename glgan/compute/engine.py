@@ -79,25 +79,26 @@ class BatchedEngine:
         """RunBatch -> KernelTrainer on the fused kernels, built once per engine: for the GPU
         (cuda; "auto" falls back to numpy if they do not compile, saying why) or for the CPU
         (cudasim, cached between processes)."""
-        from .cuda.trainer import SOURCES, KernelTrainer, cpu_module
+        from .cuda.trainer import EMULATED_SHARED_LIMIT, SOURCES, KernelTrainer, cpu_module
 
         if self._dtype != np.float32:
             raise ConfigError(f"backend={self._backend.name} trains in float32 only")
         if getattr(self, "_module", None) is None:
             if self._backend.name == "cudasim":
-                self._module = cpu_module()
+                self._module, self._shared_limit = cpu_module(), EMULATED_SHARED_LIMIT
             else:
-                from .cuda.device import gpu_module
+                from .cuda.device import gpu_module, shared_limit
 
                 try:
                     self._module = gpu_module(self._backend.xp, SOURCES)
+                    self._shared_limit = shared_limit(self._backend.xp)
                 except BackendError as e:
                     if not self._backend.auto:
                         raise
                     log.warning("backend auto: using numpy because %s", e)
                     self._backend = select_backend("numpy")
                     return None
-        return lambda batch: KernelTrainer(batch, self._module)
+        return lambda batch: KernelTrainer(batch, self._module, self._shared_limit)
 
     def _at(self, run: int) -> tuple[RunBatch, int]:
         if isinstance(run, bool) or not isinstance(run, (int, np.integer)) or \

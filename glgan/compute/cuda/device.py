@@ -28,6 +28,14 @@ def gpu_module(cupy, names: list[str]):
     return module
 
 
+def shared_limit(cupy) -> int:
+    """The most shared memory one block of the current device may opt in to (bytes)."""
+    try:
+        return int(cupy.cuda.Device().attributes["MaxSharedMemoryPerBlockOptin"])
+    except Exception:  # an old CuPy or driver: the limit every block gets without opting in
+        return 48 * 1024
+
+
 def nvrtc_cubin(names: list[str], arch: str = "sm_90") -> bytes:
     """The cubin NVRTC makes of ``names`` for ``arch`` (no GPU needed; needs cuda-bindings and
     the NVRTC library). Raises BackendError with NVRTC's log on failure."""

@@ -132,15 +132,21 @@ class CpuModule:
 
 
 class CpuKernel:
-    """One kernel: ``kernel(grid, block, args, shared_mem=0)`` as with CuPy."""
+    """One kernel: ``kernel(grid, block, args, shared_mem=0)`` as with CuPy. Like a GPU, a
+    launch with more than 48 KiB of dynamic shared memory is refused unless the kernel opted
+    in by setting ``max_dynamic_shared_size_bytes`` (CuPy's name) that high."""
 
     def __init__(self, lib, name: str):
+        self.max_dynamic_shared_size_bytes = 48 * 1024
         self.name, self._launch = name, getattr(lib, "cpu_launch_" + name)
         sig = getattr(lib, "cpu_sig_" + name)
         sig.restype = ctypes.c_char_p
         self.signature = sig().decode().rstrip(",").split(",")
 
     def __call__(self, grid, block, args, shared_mem: int = 0) -> None:
+        if shared_mem > max(48 * 1024, self.max_dynamic_shared_size_bytes):
+            raise EmulatorError(f"{self.name}: {shared_mem} bytes of dynamic shared memory "
+                                "without the opt-in (max_dynamic_shared_size_bytes)")
         if len(args) != len(self.signature):
             raise TypeError(f"{self.name} takes {len(self.signature)} arguments, "
                             f"got {len(args)}")

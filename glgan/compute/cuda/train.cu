@@ -2,9 +2,11 @@
 // discriminator steps, then k_G generator steps), everything on the device: batches drawn
 // from the Philox streams (random.cu), forward, manual backward (mlp.cu; the loader puts both
 // in front of this file), the losses (log with real weight, minimax, least squares), SGD/Adam.
-// Correct for every architecture and batch size in range (activations live in a per-run
-// global scratch area); threads loop over samples x neurons for the passes and take one
-// parameter each for the weight gradients (summed over the batch) and the update.
+// Correct for every architecture and batch size in range; threads loop over samples x neurons
+// for the passes and take one parameter each for the weight gradients (summed over the batch)
+// and the update. The activations live in the block's dynamic shared memory when the launch
+// gives it enough (`shared_scratch`: GAN Lab-sized models and batches, the fast path), else in
+// a per-run area of the global `scratch` (any size). Both run the same code on the same numbers.
 
 // Batch `counter` of a stream: row i is atlas sample ((counter+1) B + i) mod atlas (GAN Lab's
 // walk), or fresh sample counter B + i.
@@ -17,7 +19,12 @@ __device__ __forceinline__ unsigned long long glgan_row(long long counter, int i
 extern "C" __global__ void __launch_bounds__(GLGAN_THREADS)
 glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const double* fconf,
             float* params, int runs, float* scratch, long long* counters, long long* steps,
-            double* losses, int* done, const double* drawn, int n_drawn) {
+            double* losses, int* done, const double* drawn, int n_drawn, int shared_scratch) {
+#ifdef __CUDA_CPU__
+  CUDA_DYN_SMEM(float, glgan_smem);
+#else
+  extern __shared__ float glgan_smem[];
+#endif
   const int r = blockIdx.x;
   const int* ic = iconf + r * IC;
   const double* f = fconf + r * FC;
@@ -36,7 +43,7 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
   Net D = {w + Pg, m + Pg, v + Pg, arch[A_DL] + 1, 2, arch[A_DW], 1};
   // scratch: G's layer inputs (B rows), D's layer inputs (2B rows: real, then fake), logits
   // (2B), two delta buffers (2B x widest), G's output gradient (B x 2)
-  float* s = scratch + (long long)r * arch[A_SCRATCH];
+  float* s = shared_scratch ? glgan_smem : scratch + (long long)r * arch[A_SCRATCH];
   float* g_acts[8]; float* d_acts[8];
   for (int i = 0; i < G.layers; i++) { g_acts[i] = s; s += (long long)B * G.size(i); }
   for (int i = 0; i < D.layers; i++) { d_acts[i] = s; s += 2ll * B * D.size(i); }

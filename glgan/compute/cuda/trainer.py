@@ -22,6 +22,14 @@ SOURCES = ["random.cu", "mlp.cu", "train.cu", "visuals.cu"]
 THREADS = 256  # GLGAN_THREADS in mlp.cu (the kernels refuse any other block size)
 VIS_ROWS = 512  # GLGAN_VIS_ROWS in visuals.cu
 BAD_LAUNCH = -1_000_000_000  # GLGAN_BAD_LAUNCH
+# Dynamic shared memory the training kernel's fast path may take per block on the CPU
+# emulation: what an H100/H200 (227 KiB) and an A100 (163 KiB) give a block that opts in. On a
+# GPU the device's own opt-in limit is used (device.shared_limit). A block gets 48 KiB
+# without the opt-in; the kernels' static shared memory (at most 1 KiB, the nvcc gate in
+# gate.py) comes out of the same budget.
+EMULATED_SHARED_LIMIT = 160 * 1024
+STATIC_SHARED_BYTES = 1024
+DEFAULT_SHARED_BYTES = 48 * 1024
 DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
 LOSSES = {"log": 0, "minimax": 1, "leastsq": 2}
 
@@ -34,7 +42,7 @@ def cpu_module() -> CpuModule:
 class KernelTrainer:
     """Trains ``batch`` (a RunBatch) with the fused kernel of ``module``."""
 
-    def __init__(self, batch, module):
+    def __init__(self, batch, module, shared_limit: int = EMULATED_SHARED_LIMIT):
         self.batch, self.kernel = batch, module.get_function("glgan_train")
         self.visual_kernel = module.get_function("glgan_visuals")
         c, B = batch.configs[0], batch.B
@@ -47,7 +55,14 @@ class KernelTrainer:
                               c.d_neurons, B, c.atlas_size if c.use_atlas else 0, P, batch.Pg,
                               scratch], np.int32)
         xp = batch.xp  # numpy (cudasim) or cupy (cuda): the kernel's arrays live there
-        self.scratch = xp.zeros(batch.R * scratch, np.float32)
+        # the fast path: activations in shared memory when they fit (GAN Lab-sized models
+        # and batches), else in a per-run global scratch area (allocated only then)
+        fits = 4 * scratch <= shared_limit - STATIC_SHARED_BYTES
+        self.shared_bytes = 4 * scratch if fits else 0
+        if self.shared_bytes > DEFAULT_SHARED_BYTES - STATIC_SHARED_BYTES:
+            self.kernel.max_dynamic_shared_size_bytes = self.shared_bytes  # the opt-in
+        self.scratch = xp.zeros(1 if self.shared_bytes else batch.R * scratch, np.float32)
+        self._scratch_size = batch.R * scratch
         # the visual kernel's scratch: VIS_ROWS rows of every layer input, logits, two delta
         # buffers and an input gradient (visuals.cu)
         vis = VIS_ROWS * (sum(gs[:-1]) + sum(ds[:-1]) + 1 + 2 * widest + 2)
@@ -75,9 +90,13 @@ class KernelTrainer:
             np.stack([b.t_g, b.t_d], 1).astype(np.int64), np.stack([b.d_loss, b.g_loss], 1),
             np.zeros(R, np.int32), np.asarray(drawn, np.float64))]
         iconf_d, fconf_d, counters, steps, losses, done, drawn_d = dev
+        shared = self.shared_bytes
+        if not shared and self.scratch.size < self._scratch_size:  # the fast path was turned off
+            self.scratch = xp.zeros(self._scratch_size, np.float32)
         self.kernel((R,), (THREADS,), (
             np.int32(n), np.int32(1), self.arch, iconf_d, fconf_d, b.params, np.int32(R),
-            self.scratch, counters, steps, losses, done, drawn_d, np.int32(len(drawn))))
+            self.scratch, counters, steps, losses, done, drawn_d, np.int32(len(drawn)),
+            np.int32(shared > 0)), shared_mem=shared)
         counters, steps, losses, done = (host(a) for a in (counters, steps, losses, done))
         if (done == BAD_LAUNCH).any():
             raise BackendError(f"glgan_train refused its launch: blocks of {THREADS} threads "
