@@ -190,12 +190,14 @@ def test_cli_train_backend_cudasim_gives_numpy_s_numbers(capsys):
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="the resource gate needs nvcc")
 def test_training_kernel_passes_the_resource_gate():
     from glgan.compute.cuda.gate import problems, resources
-    from glgan.compute.cuda.trainer import SOURCES, THREADS
+    from glgan.compute.cuda.trainer import SOURCES, STATIC_SHARED_BYTES, THREADS
 
     usage = resources(SOURCES)
-    assert "glgan_train" in usage
+    assert {"glgan_train", "glgan_visuals", "glgan_metrics"} <= set(usage)
     for name, u in usage.items():
         assert problems(u, THREADS) == [], (name, u)
+    # the fast path's dynamic shared memory is budgeted with this much static beside it
+    assert usage["glgan_train"]["smem"] <= STATIC_SHARED_BYTES
 
 
 def test_shared_memory_fast_path_trains_exactly_like_the_global_scratch():

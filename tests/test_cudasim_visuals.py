@@ -57,3 +57,57 @@ def test_visual_kernel_matches_the_engine(configs, field_res, bounds, backend):
             assert close.mean() > 0.9
         assert (a.epoch, a.d_loss, a.g_loss) == (b.epoch, b.d_loss, b.g_loss)
         assert a.field_bounds == b.field_bounds
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("noise_dist", ["uniform", "gaussian"])
+def test_opacities_on_the_device_equal_the_host_formula_on_the_same_mesh(noise_dist, backend):
+    """glgan_metrics' manifold opacities equal metrics.manifold_opacity applied to the mesh the
+    kernel produced (same vertices: only the sum's order differs), for a trained, folded and
+    a collapsed (all-zero) generator."""
+    from glgan.compute import metrics
+
+    configs = [preset("ring").replace(noise_dist=noise_dist),
+               preset("gaussians").replace(noise_dist=noise_dist, seed=4)]
+    eng = make_engine(configs, backend=backend)
+    eng.train(40)
+    state = eng.snapshot()
+    state.runs[1].g_theta[:] = 0.0  # G constant: every cell has area 0
+    eng.restore(state)
+    for cells in (1, 7, 20):
+        for f in eng.frame(field_res=4, manifold_cells=cells):
+            want = metrics.manifold_opacity(f.manifold, noise_dist)
+            assert f.manifold_alpha.shape == want.shape == (cells, cells)
+            np.testing.assert_allclose(f.manifold_alpha, want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kl_and_js_on_the_device_equal_the_host_histograms(backend):
+    """The grid KL/JS of every run, computed in one launch from the device histogram of G on
+    the metric noise, equal the host's metrics.kl_js of the same histograms (so a wrong cell,
+    clamp or normalisation fails), for a trained run, a run whose fakes all leave the unit
+    square (clamped into edge cells) and 1-D noise; the history records them too."""
+    from glgan.compute import metrics
+
+    configs = [preset("gaussians"), preset("ring").replace(noise_dim=1, seed=2),
+               preset("line").replace(seed=5, dataset="drawn")]
+    eng = make_engine(configs, backend=backend, drawn=np.array([[0.99, 0.99], [0.985, 0.995]]))
+    eng.train(30)
+    state = eng.snapshot()
+    g = state.runs[2].g_theta
+    g[:] = 0.0
+    g[-2:] = 7.0  # G's last bias: every fake at tanh(7), just inside the top right corner
+    eng.restore(state)
+    for run in range(3):
+        batch, slot = eng._at(run)
+        fake = eng.generator(batch._metric_noise[slot], run)
+        want = metrics.kl_js(batch._metric_hist[slot], metrics.histogram(fake))
+        got = eng.divergences(run)
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), run
+    near = eng.divergences(2)[0]  # the fakes in a cell the drawn samples' jitter reaches
+    g[-2:] = -40.0  # far outside the square: clamped into the opposite corner cell
+    eng.restore(state)
+    assert eng.divergences(2)[0] > near + 1
+    eng.train(1)
+    kl, js = eng.history(0).column("kl")[-1], eng.history(0).column("js")[-1]
+    assert (kl, js) == eng.divergences(0) and np.isfinite([kl, js]).all()

@@ -612,6 +612,8 @@ class RunBatch:
         for i, r in enumerate(slots):
             self._metric_hist[r] = metrics.histogram(real[i, :n_metric].astype(dt))
             self._ganlab_true.pop(int(r), None)
+        if getattr(self, "_trainer", None) is not None:
+            self._trainer.forget_sets()
 
     # -- evaluation and visuals -------------------------------------------------------------
     def generator(self, slot: int, z) -> np.ndarray:
@@ -652,6 +654,11 @@ class RunBatch:
                     true = self._ganlab_true[slot] = metrics.ganlab_true_histogram(atlas)
                 fake = self.generator(slot, self.fixed_noise[slot])
                 cache[True] = metrics.kl_js(true, metrics.ganlab_histogram(fake))
+            elif self._trainer is not None:  # every stale run in one launch, on the device
+                want = np.array([False not in c for c in self._div_cache])
+                for r, (kl, js) in enumerate(self._trainer.divergences(want)):
+                    if want[r]:
+                        self._div_cache[r][False] = (float(kl), float(js))
             else:
                 fake = self.generator(slot, self._metric_noise[slot])
                 cache[False] = metrics.kl_js(self._metric_hist[slot], metrics.histogram(fake))
@@ -699,8 +706,12 @@ class RunBatch:
             out["manifold_alpha"] = buf("manifold_alpha", (R, 0, 0))
         else:
             alpha = buf("manifold_alpha", (R, manifold_cells, manifold_cells))
-            for r in range(R):
-                alpha[r] = metrics.manifold_opacity(out["manifold"][r], self.configs[r].noise_dist)
+            if "alpha" in raw:  # computed by the kernel, on the device
+                alpha[...] = raw["alpha"]
+            else:
+                for r in range(R):
+                    alpha[r] = metrics.manifold_opacity(out["manifold"][r],
+                                                        self.configs[r].noise_dist)
             out["manifold_alpha"] = alpha
         return out
 

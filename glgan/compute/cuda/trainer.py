@@ -25,10 +25,10 @@ BAD_LAUNCH = -1_000_000_000  # GLGAN_BAD_LAUNCH
 # Dynamic shared memory the training kernel's fast path may take per block on the CPU
 # emulation: what an H100/H200 (227 KiB) and an A100 (163 KiB) give a block that opts in. On a
 # GPU the device's own opt-in limit is used (device.shared_limit). A block gets 48 KiB
-# without the opt-in; the kernels' static shared memory (at most 1 KiB, the nvcc gate in
-# gate.py) comes out of the same budget.
+# without the opt-in; the kernel's static shared memory (at most 2 KiB, checked with the nvcc
+# gate in tests) comes out of the same budget.
 EMULATED_SHARED_LIMIT = 160 * 1024
-STATIC_SHARED_BYTES = 1024
+STATIC_SHARED_BYTES = 2048
 DEFAULT_SHARED_BYTES = 48 * 1024
 DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
 LOSSES = {"log": 0, "minimax": 1, "leastsq": 2}
@@ -45,6 +45,8 @@ class KernelTrainer:
     def __init__(self, batch, module, shared_limit: int = EMULATED_SHARED_LIMIT):
         self.batch, self.kernel = batch, module.get_function("glgan_train")
         self.visual_kernel = module.get_function("glgan_visuals")
+        self.metrics_kernel = module.get_function("glgan_metrics")
+        self._real_hist = None  # the runs' real KL/JS histograms on the device (R, 900)
         c, B = batch.configs[0], batch.B
         gs, ds = batch.g_sizes, batch.d_sizes
         widest = max(c.g_neurons, c.d_neurons, 2)
@@ -107,14 +109,47 @@ class KernelTrainer:
         b.d_loss[:], b.g_loss[:] = losses[:, 0], losses[:, 1]
         return np.where(done < 0, -done, 0).astype(np.int64)
 
+    def _vis_scratch(self):
+        if self.vis_scratch is None:
+            self.vis_scratch = self.batch.xp.zeros(self._vis_size, np.float32)
+        return self.vis_scratch
+
+    def forget_sets(self) -> None:
+        """The runs' fixed sets changed (a run was loaded or replaced): upload them anew."""
+        self._real_hist = None
+
+    def _metrics(self, want, mesh=None, cells: int = 0):
+        """One launch of glgan_metrics: KL/JS for the runs where ``want`` (bool (R,)) into a
+        device (R, 2) float64 array, GAN Lab's opacities of the device ``mesh`` (R, (cells+1)^2,
+        2) into a device (R, cells, cells) float32 array (when cells > 0)."""
+        b = self.batch
+        xp, R = b.xp, b.R
+        if self._real_hist is None:
+            self._real_hist = xp.asarray(np.stack(b._metric_hist).astype(np.float64))
+        noise = b._metric_noise
+        kl_js = xp.zeros((R, 2), np.float64)
+        alpha = xp.zeros((R, max(cells, 1), max(cells, 1)) if cells else (1,), np.float32)
+        mesh = mesh if mesh is not None else xp.zeros(1, np.float32)
+        gauss = xp.asarray(np.array([c.noise_dist == "gaussian" for c in b.configs], np.int32))
+        self.metrics_kernel((R,), (THREADS,), (
+            self.vis_arch, b.params, np.int32(R), self._vis_scratch(), noise,
+            np.int32(noise.shape[1]), self._real_hist,
+            xp.asarray(np.asarray(want, np.int32)), kl_js, mesh, np.int32(cells), gauss,
+            alpha))
+        return kl_js, alpha
+
+    def divergences(self, want) -> np.ndarray:
+        """Grid (KL, JS) in bits of the runs where ``want``: host (R, 2) float64 (the one small
+        copy of a frame)."""
+        return self.batch._host(self._metrics(want)[0])
+
     def visuals(self, pts: np.ndarray, grid: np.ndarray) -> dict[str, np.ndarray]:
-        """RunBatch._numpy_visuals' numbers from the visual kernel: G on the fixed noise, D
+        """RunBatch._numpy_visuals' numbers from the visual kernels: G on the fixed noise, D
         there with both input gradients, D on the real samples shown and at ``pts`` (N, 2), G
-        at ``grid`` (M, noise_dim); host float32 arrays with a leading run axis."""
+        at ``grid`` (M, noise_dim), and for 2-D noise the manifold's opacities ("alpha", from
+        the mesh on the device); host float32 arrays with a leading run axis."""
         b = self.batch
         xp, host, R, f4 = b.xp, b._host, b.R, np.float32
-        if self.vis_scratch is None:
-            self.vis_scratch = xp.zeros(self._vis_size, f4)
         z = xp.asarray(np.ascontiguousarray(b.fixed_noise, f4))
         real = xp.asarray(np.ascontiguousarray(b.real_shown, f4))
         n_fake, n_real, n_field, n_mesh = z.shape[1], real.shape[1], len(pts), len(grid)
@@ -124,9 +159,12 @@ class KernelTrainer:
                "mesh": xp.zeros((R, n_mesh, 2), f4)}
         losses = xp.asarray(np.array([LOSSES[c.loss] for c in b.configs], np.int32))
         self.visual_kernel((R,), (THREADS,), (
-            self.vis_arch, losses, b.params, np.int32(R), self.vis_scratch, z, np.int32(n_fake),
-            real, np.int32(n_real), xp.asarray(np.ascontiguousarray(pts, f4)), np.int32(n_field),
-            xp.asarray(np.ascontiguousarray(grid, f4)), np.int32(n_mesh), out["fake"],
-            out["grad_d"], out["grad_g"], out["pred_fake"], out["pred_real"], out["field"],
-            out["mesh"]))
+            self.vis_arch, losses, b.params, np.int32(R), self._vis_scratch(), z,
+            np.int32(n_fake), real, np.int32(n_real), xp.asarray(np.ascontiguousarray(pts, f4)),
+            np.int32(n_field), xp.asarray(np.ascontiguousarray(grid, f4)), np.int32(n_mesh),
+            out["fake"], out["grad_d"], out["grad_g"], out["pred_fake"], out["pred_real"],
+            out["field"], out["mesh"]))
+        if b.nz == 2:
+            cells = int(round(np.sqrt(n_mesh))) - 1
+            out["alpha"] = self._metrics(np.zeros(R, bool), out["mesh"], cells)[1]
         return {k: host(v) for k, v in out.items()}
