@@ -24,7 +24,7 @@ from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.config import ConfigError, GanConfig, preset
-from glgan.frame import FrameData
+from glgan.frame import FrameData, ViewCapacity
 from glgan.render import LayeredView, View
 from glgan.render.thumbnails import Thumbnails
 from glgan.ui import commands as cmd
@@ -38,6 +38,8 @@ FIELD_BUDGET_S = 0.004  # time allowed for D's field per frame; sets the field r
 FIELD_RES_CHOICES = (24, 32, 48, 64, 96, 128, 192, 256)
 RECORD_FPS = 60
 BLOCKY_FIELD_RES = 30  # GAN Lab's NUM_GRID_CELLS
+MANIFOLD_CELLS = 20    # GAN Lab's 20 x 20 manifold grid
+VIEW_CAPACITY = ViewCapacity(manifold_cells=MANIFOLD_CELLS, field_res=max(FIELD_RES_CHOICES))
 ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
 PAN_LIMIT = 1e5  # farthest the view may wander from the origin
 
@@ -60,18 +62,19 @@ class App:
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
                  config: GanConfig | None = None, *, fb_scale: float = 1.0, keys: Any = None,
                  mouse: Any = None, pretrained: bool | None = None, play: bool = False,
-                 out_dir: str | os.PathLike = ".") -> None:
+                 out_dir: str | os.PathLike = ".", backend: str = "numpy") -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
         self.out_dir = Path(out_dir)
         if pretrained is None:
             pretrained = config is None
-        self.engine: GanEngine = make_engine(config if config is not None else GanConfig())
+        self.engine: GanEngine = make_engine(config if config is not None else GanConfig(),
+                                             backend=backend)
         self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
                                history=self.engine.history())
         self.ui = self.overlay.ui
-        self.scene = LayeredView(ctx, transition_s=0.25)
+        self.scene = LayeredView(ctx, transition_s=0.25, capacity=VIEW_CAPACITY)
         self.thumbnails = Thumbnails(ctx, self.scene)
         self._thumb_registered: dict[str, moderngl.Texture] = {}
         self._thumb_refs: dict[str, Any] = {}
@@ -224,10 +227,12 @@ class App:
         key = (self.engine.version, tuple(round(b, 9) for b in bounds), res)
         if key != self._frame_key or self.frame_data is None:
             t0 = time.perf_counter()
-            self.frame_data = self.engine.frame(field_res=res, bounds=bounds)[0]
+            self.frame_data = self.scene.update_from(
+                lambda targets: self.engine.frame(
+                    field_res=res, bounds=bounds, manifold_cells=MANIFOLD_CELLS,
+                    targets={0: targets}, host_arrays=self.ui.overlay_visible)[0], self.clock)
             if not self.ui.layers.blocky:
                 self._adapt_field_res(time.perf_counter() - t0)
-            self.scene.update(self.frame_data, self.clock)
             self._frame_key = key
         return self.frame_data
 
@@ -443,5 +448,6 @@ class App:
         if self.recording is not None:
             self.toggle_recording()
         self.thumbnails.release()
+        self.engine.release_targets()  # unregister the GL objects before they go
         self.scene.release()
         self.overlay.shutdown()

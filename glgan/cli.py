@@ -244,7 +244,7 @@ def cmd_snapshot(args) -> int:
     from .snapshot import snapshot
 
     snapshot(build_config(args), epochs=args.epochs, size=args.size, out=args.out,
-             layers=args.layers, field_res=args.field_res)
+             layers=args.layers, field_res=args.field_res, backend=args.backend)
     print(f"wrote {args.out}")
     return 0
 
@@ -254,7 +254,8 @@ def cmd_record(args) -> int:
 
     summary = record(build_config(args), seconds=args.seconds, fps=args.fps, size=args.size,
                      epochs_per_frame=args.epochs_per_frame, out=args.out, layers=args.layers,
-                     with_ui=args.with_ui, progress=sys.stderr.isatty())
+                     with_ui=args.with_ui, progress=sys.stderr.isatty(),
+                     backend=args.backend)
     print(f"wrote {summary}")
     return 0
 
@@ -309,6 +310,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--play", action="store_true", help="start training immediately")
     p.add_argument("--report", help="on exit, write the final state (epoch, dataset, playing, "
                                     "config) to this JSON file (automation)")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="where training runs (auto: the GPU's fused kernels if there is a "
+                        "usable NVIDIA GPU, else NumPy)")
     p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)
@@ -350,6 +354,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", default="heatmap,real,fake,gradients",
                    help="comma list of heatmap,contour,manifold,real,fake,gradients")
     p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
+    p.add_argument("--backend", choices=BACKENDS, default="auto")
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("record", parents=[verbose],
@@ -360,6 +365,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=parse_size, default=(1280, 720))
     p.add_argument("--epochs-per-frame", type=int, default=10)
     p.add_argument("--with-ui", action="store_true", help="include the ImGui overlay")
+    p.add_argument("--backend", choices=BACKENDS, default="auto")
     p.add_argument("--layers", default="heatmap,real,fake,gradients")
     p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
     p.set_defaults(func=cmd_record)

@@ -26,7 +26,6 @@ NOISE_DISTS = ("uniform", "gaussian")
 OPTIMIZERS = ("sgd", "adam")
 LOSSES = ("log", "minimax", "leastsq")
 GANLAB_LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-MAX_FIELD_RES = 1024
 
 
 class ConfigError(ValueError):

@@ -334,7 +334,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            with_ui: bool = False, progress: bool = False,
            field_res: int = DEFAULT_RECORD_FIELD_RES, smooth_frames: float = 0.0,
            full_ui: bool | None = None, preset: str = "ultrafast", crf: int = 20,
-           progress_stream: TextIO | None = None) -> RecordSummary:
+           progress_stream: TextIO | None = None, backend: str = "numpy") -> RecordSummary:
     """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
 
     ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
@@ -344,6 +344,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ``DivergedError`` (``.summary`` = what was kept) if training diverges mid-recording.
     """
     from .compute.api import make_engine
+    from .frame import ViewCapacity
     from .render import LayeredView
     from .render.offscreen import create_egl_context
 
@@ -356,7 +357,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         raise ConfigError(f"smooth_frames={smooth_frames!r} must be a number >= 0")
     k = int(epochs_per_frame)
 
-    engine = make_engine(cfg)
+    engine = make_engine(cfg, backend=backend)
     transition_s = smooth_frames / fps
     ctx = create_egl_context()
     bar = _Progress(n_frames, progress_stream or sys.stderr) if progress else None
@@ -365,7 +366,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     first_epoch = last_epoch = engine.status().epoch
     try:
         with ctx:
-            view = LayeredView(ctx, transition_s=transition_s)
+            view = LayeredView(ctx, transition_s=transition_s,
+                               capacity=ViewCapacity(field_res=field_res))
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
             overlay = (make_overlay(ctx, (w, h), fps, cfg, k, lay, full_ui) if with_ui else None)
             vx, vy, vw, vh = overlay.view_rect() if overlay is not None else (0, 0, w, h)
@@ -380,9 +382,13 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                             diverged = engine.train(k).diverged
                             if diverged is not None:
                                 break
-                        frame = engine.frame(field_res=field_res, bounds=bounds)[0]
+                        # a GPU engine writes into the view's GL objects (no host copy; the
+                        # full UI's graph needs host arrays); the samples glide from where
+                        # they are at t
+                        frame = view.update_from(lambda targets: engine.frame(
+                            field_res=field_res, bounds=bounds, targets={0: targets},
+                            host_arrays=isinstance(overlay, FullOverlay))[0], t)
                         last_epoch = frame.epoch
-                        view.update(frame, t)  # glide from where the samples are at t
                         fbo.use()
                         if overlay is not None:
                             overlay.build(frame, t)

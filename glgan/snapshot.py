@@ -30,11 +30,11 @@ import numpy as np
 
 from .capture.errors import CaptureError
 from .capture.validate import check_png_target
-from .config import MAX_EPOCHS, MAX_FIELD_RES, ConfigError, GanConfig
+from .config import MAX_EPOCHS, ConfigError, GanConfig
+from .frame import MAX_FIELD_RES
 
 if TYPE_CHECKING:
     from .compute.api import GanEngine
-    from .frame import FrameData
     from .render import Layers, OffscreenRenderer, View
 
 TRAIN_CHUNK = 100          # epochs per train() call: a divergence rolls back at most this many
@@ -118,13 +118,6 @@ def framing(size: tuple[int, int], view: View | None = None
     return view, view.effective_bounds(size)
 
 
-def engine_frame(engine: GanEngine, size: tuple[int, int], field_res: int = DEFAULT_FIELD_RES,
-                 view: View | None = None) -> tuple[FrameData, View]:
-    """The engine's FrameData with the field sampled over the visible rectangle."""
-    view, bounds = framing(size, view)
-    return engine.frame(field_res=field_res, bounds=bounds)[0], view
-
-
 def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
                    layers: str | Layers | None = None, *, field_res: int = DEFAULT_FIELD_RES,
                    view: View | None = None, renderer: OffscreenRenderer | None = None
@@ -140,16 +133,27 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
 
     size = (int(size[0]), int(size[1]))
     lay = check_layers(layers)
-    frame, view = engine_frame(engine, size, check_field_res(field_res), view)
-    if renderer is not None:
-        return renderer.render(frame, size, lay, view)
-    with OffscreenRenderer() as r:
-        return r.render(frame, size, lay, view)
+    field_res = check_field_res(field_res)
+    view, bounds = framing(size, view)
+
+    def produce(targets):  # a GPU engine writes into the view's GL objects: no host copy
+        return engine.frame(field_res=field_res, bounds=bounds, targets={0: targets},
+                            host_arrays=False)[0]
+
+    try:
+        if renderer is not None:
+            renderer.update_from(produce)
+            return renderer.render(None, size, lay, view)
+        with OffscreenRenderer() as r:
+            r.update_from(produce)
+            return r.render(None, size, lay, view)
+    finally:
+        engine.release_targets()
 
 
 def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800, 800),
              out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
-             field_res: int = DEFAULT_FIELD_RES) -> Path:
+             field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy") -> Path:
     """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg``, render, write the PNG
     atomically. Returns the path. Everything is checked before training starts."""
     from .capture.sinks import save_png
@@ -162,7 +166,7 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     w, h = (int(v) for v in size)
     if w < 1 or h < 1:
         raise ConfigError(f"--size={w}x{h}: width and height must be >= 1")
-    engine = make_engine(cfg)
+    engine = make_engine(cfg, backend=backend)
     train_or_raise(engine, epochs)
     image = snapshot_array(engine, (w, h), lay, field_res=field_res)
     try:

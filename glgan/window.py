@@ -85,7 +85,8 @@ def make_window_class(args):
             super().__init__(**kwargs)
             self.app = App(self.ctx, self.wnd.size, config, fb_scale=self.wnd.pixel_ratio,
                            keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
-                           pretrained=pretrained, play=args.play)
+                           pretrained=pretrained, play=args.play,
+                           backend=getattr(args, "backend", "numpy"))
             self.overlay = self.app.overlay
             self.mouse_px: tuple[float, float] | None = None
             self.frames = 0

@@ -11,6 +11,7 @@
 #elif defined FRAGMENT_SHADER
 // ---- fragment shader ----
 #include common/coverage.glsl
+#include common/field_uv.glsl
 uniform sampler2D u_field;
 uniform float u_level;
 uniform float u_width_px;
@@ -19,7 +20,7 @@ in vec2 v_uv;
 out vec4 f_color;
 
 void main() {
-    float v = texture(u_field, v_uv).r - u_level;
+    float v = texture(u_field, field_uv(u_field, v_uv)).r - u_level;
     float dist_px = abs(v) / max(fwidth(v), 1e-7);
     float cov = band_coverage(dist_px, 0.5 * u_width_px);
     if (cov <= 0.0) discard;

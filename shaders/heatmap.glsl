@@ -1,6 +1,6 @@
 #version 330 core
 // # Heatmap: the discriminator's D(x) over its field rectangle, coloured with a ramp LUT.
-// Inputs: u_field (R32F, N x N, row 0 = bottom; LINEAR = smooth, NEAREST = GAN Lab's blocks),
+// Inputs: u_field (R32F, its lower-left u_field_texels used, row 0 = bottom; LINEAR = smooth, NEAREST = GAN Lab's blocks),
 //         u_lut (256x1 RGBA8 ramp, PRGn by default), View block, u_field_rect.
 #include common/view.glsl
 
@@ -11,13 +11,14 @@
 #elif defined FRAGMENT_SHADER
 // ---- fragment shader ----
 #include common/colormap.glsl
+#include common/field_uv.glsl
 uniform sampler2D u_field;
 uniform sampler2D u_lut;
 in vec2 v_uv;
 out vec4 f_color;
 
 void main() {
-    float d = texture(u_field, v_uv).r;
+    float d = texture(u_field, field_uv(u_field, v_uv)).r;
     f_color = vec4(sample_lut(u_lut, d), 1.0);
 }
 #endif

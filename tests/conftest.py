@@ -40,5 +40,10 @@ def gl_ctx(_egl_session_ctx):
     """The session EGL context, made current for the duration of one test. The GL error flag
     is cleared on entry, so ``ctx.error`` at the end reports this test's errors only."""
     with _egl_session_ctx as ctx:
+        # moderngl rebinds the current framebuffer after creating one (a LayeredView makes
+        # one): bind a live one, as an earlier test may have released the one it left bound
+        live = ctx.simple_framebuffer((4, 4))
+        live.use()
         _ = ctx.error
         yield ctx
+        live.release()

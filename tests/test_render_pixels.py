@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from render_fixtures import golden_frame, identity_manifold, make_frame
 
+from glgan.frame import ViewCapacity
 from glgan.render import Layers, OffscreenRenderer, View, parse_layers, render_frame, save_png
 from glgan.render.bench import bench_render
 from glgan.render.colormaps import prgn
@@ -267,24 +268,48 @@ def test_samples_keep_moving_when_updated_every_frame(gl_ctx):
     r.close()
 
 
-def test_fixed_capacity_uploads(gl_ctx):
-    lv = LayeredView(gl_ctx)
-    lv.update(golden_frame())
-    tex, bufs = lv._field_tex, {k: s.buffer for k, s in lv._streams.items()}
-    lv.update(golden_frame())
-    assert lv._field_tex is tex
-    assert all(lv._streams[k].buffer is b for k, b in bufs.items())
-    big = make_frame(field=np.zeros((64, 64)), fake=np.random.default_rng(0).random((1000, 2)))
-    lv.update(big)                                  # grows past capacity: reallocated once
-    assert lv._field_tex is not tex and lv._streams["fake"].capacity >= 1000
+def test_fixed_capacity_targets_are_never_reallocated(gl_ctx):
+    """The view's GL objects are made once at its ViewCapacity and published (for CUDA to
+    register once): frames of every size within it are written in place, a frame beyond it
+    is refused naming the field and the capacity, and the view still draws after it."""
+    cap = ViewCapacity(real=100, fake=50, manifold_cells=12, field_res=64)
+    lv = LayeredView(gl_ctx, capacity=cap)
+    targets = lv.targets()
+    assert targets.capacity == cap
+    assert targets.targets["field"].shape == (64, 64)
+    assert targets.targets["mesh"].shape == (13 * 13, 2)
+    assert targets.targets["fake"].shape == (50, 2) and targets.targets["grad_g"].shape == (50, 2)
+    assert set(targets.targets) == {"fake", "grad_d", "grad_g", "mesh", "field", "manifold_alpha"}
+    rng = np.random.default_rng(0)
     fbo = gl_ctx.simple_framebuffer((64, 64))
     fbo.use()
+    for n_field, n_fake, cells in ((64, 50, 12), (7, 3, 2), (1, 1, 1), (30, 20, 5)):
+        mesh = rng.random((cells + 1, cells + 1, 2))
+        lv.update(make_frame(field=rng.random((n_field, n_field)), fake=rng.random((n_fake, 2)),
+                             manifold=mesh, manifold_alpha=rng.random((cells, cells))), 0.1)
+        lv.draw((64, 64), layers=Layers.all(), time_s=0.2)
+        assert lv.targets() == targets
+    for bad, what in ((dict(fake=rng.random((51, 2))), "fake has 51 rows.*at most 50"),
+                      (dict(field=np.zeros((65, 65))), "field is 65 x 65.*64 x 64")):
+        with pytest.raises(ValueError, match=what):
+            lv.update(make_frame(**bad))
+    lv.update(golden_frame())
     lv.draw((64, 64), layers=Layers.all())
-    lv.update(golden_frame())                       # shrinks: keeps the larger buffers
-    assert lv._streams["fake"].capacity >= 1000
-    lv.draw((64, 64), layers=Layers.all())
-    assert gl_ctx.error == "GL_NO_ERROR"
+    assert lv.targets() == targets and gl_ctx.error == "GL_NO_ERROR"
     lv.release()
+
+
+def test_a_smaller_field_in_a_larger_texture_draws_like_its_own_texture(gl_ctx):
+    """The field fills the lower-left corner of a fixed texture; sampling stays inside that
+    corner (edge texels clamp like a texture of exactly its size), smooth and blocky."""
+    field = np.linspace(0, 1, 25).reshape(5, 5)
+    for blocky in (False, True):
+        lay = Layers.none(heatmap=True, blocky=blocky)
+        images = []
+        for cap in (5, 64):
+            with OffscreenRenderer(ctx=gl_ctx, capacity=ViewCapacity(field_res=cap)) as r:
+                images.append(r.render(make_frame(field=field), SIZE, lay).astype(int))
+        assert np.abs(images[0] - images[1]).max() <= 1
 
 
 def test_noise_view(renderer):

@@ -11,14 +11,14 @@ this Protocol (tests/test_layering.py checks it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from glgan.config import GanConfig
-from glgan.frame import FrameData
+from glgan.frame import FrameData, ViewTargets
 from glgan.history import History
 
 from .state import EngineState
@@ -118,11 +118,24 @@ class GanEngine(Protocol):
         """Allow a paused run (None: all) to train again."""
 
     def frame(self, field_res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0),
-              manifold_cells: int = 20, ganlab_metrics: bool = False
+              manifold_cells: int = 20, ganlab_metrics: bool = False,
+              targets: Mapping[int, ViewTargets] | None = None, host_arrays: bool = True
               ) -> tuple[FrameData, ...]:
         """Every run's visual state in one call (one FrameData per run, in run order). The
         arrays are the engine's host buffers, valid until the next ``frame`` call or change of
-        runs (reset, restore, new config): a consumer copies what it keeps."""
+        runs (reset, restore, new config): a consumer copies what it keeps.
+
+        ``targets`` ({run: ViewTargets}): a view's published GL objects per run. An
+        engine whose kernels can write them (backends cuda, cudasim) does so and marks that
+        run's FrameData ``resident``; its arrays are then host copies only if ``host_arrays``
+        (else empty). Other engines ignore ``targets`` (the view uploads the host arrays)."""
+
+    def release_targets(self) -> None:
+        """Forget every view's GL objects registered by ``frame`` (before they are released)."""
+
+    @property
+    def visual_host_copies(self) -> int:
+        """How many times visual data crossed from the device to the host (0 on the host)."""
 
     def generator(self, z, run: int = 0) -> np.ndarray:
         """G(z): (n, noise_dim) -> (n, 2)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glgan.config import GanConfig
+from glgan.frame import MAX_FAKE_SHOWN, MAX_REAL_SHOWN
 from glgan.history import History
 
 from . import losses, metrics
@@ -36,8 +37,6 @@ from .sampling import STREAMS_NOISE, STREAMS_REAL, SampleStream, noise_drawer, r
 from .state import RunState, d_sizes, g_sizes
 
 ROLLBACK_EVERY = 16  # epochs between finite snapshots: a divergence loses at most this many
-NUM_FAKE_SHOWN = 150
-NUM_REAL_SHOWN = 450
 METRIC_SAMPLES = 1200
 HISTORY_CAPACITY = 1000
 BATCH_FIELDS = ("noise_dim", "g_hidden_layers", "g_neurons", "d_hidden_layers", "d_neurons",
@@ -169,7 +168,7 @@ class RunBatch:
                                 layer_views(gg, self.g_sizes), layer_views(dg, self.d_sizes))
         fresh = not c.use_atlas
         self.visible = min(c.atlas_size if c.use_atlas else max(c.atlas_size, B),
-                           NUM_REAL_SHOWN)
+                           MAX_REAL_SHOWN)
         by_rows = self.layout.by_rows
         keep = trainer is None  # a kernel draws its batches itself: only the counters here
         self.real = SampleStream(real_drawer(self.configs, drawn), 2, R, B, c.atlas_size,
@@ -595,7 +594,7 @@ class RunBatch:
         xp, dt, R = self.xp, self.dtype, self.R
         c = self.configs[0]
         size = c.atlas_size if c.use_atlas else max(c.atlas_size, self.B)
-        n_metric, n_fake = min(METRIC_SAMPLES, c.atlas_size), min(NUM_FAKE_SHOWN, size)
+        n_metric, n_fake = min(METRIC_SAMPLES, c.atlas_size), min(MAX_FAKE_SHOWN, size)
         n_draw = max(n_metric, self.visible, n_fake)
         if not hasattr(self, "real_shown"):
             self.real_shown = np.zeros((R, self.visible, 2), np.float32)
@@ -670,12 +669,9 @@ class RunBatch:
             buf = self._frame_buffers[name] = np.empty(shape, np.float32)
         return buf
 
-    def visuals(self, field_res: int, bounds, manifold_cells: int) -> dict[str, np.ndarray]:
-        """Every run's visual quantities as host float32 arrays with a leading run axis:
-        fake, grad_d, grad_g, pred_fake, pred_real, field, manifold, manifold_alpha.
-        The arrays are this batch's preallocated buffers: valid until the next call."""
-        R, buf = self.R, self._frame_buffer
-        # the field's cell centres (row 0 = smallest y) and the manifold's noise grid
+    def _visual_points(self, field_res: int, bounds, manifold_cells: int) -> tuple:
+        """The field's cell centres (row 0 = smallest y), the manifold's noise grid, and the
+        mesh's shape (R, ...)."""
         x0, y0, x1, y1 = bounds
         xs = x0 + (np.arange(field_res) + 0.5) * (x1 - x0) / field_res
         ys = y0 + (np.arange(field_res) + 0.5) * (y1 - y0) / field_res
@@ -683,15 +679,35 @@ class RunBatch:
         pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
         t = np.arange(manifold_cells + 1) / manifold_cells
         if self.nz == 1:
-            grid = t[:, None]
-            shape = (R, manifold_cells + 1, 2)
-        else:
-            gi, gj = np.meshgrid(t, t, indexing="ij")
-            grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
-            shape = (R, manifold_cells + 1, manifold_cells + 1, 2)
+            return pts, t[:, None], (self.R, manifold_cells + 1, 2)
+        gi, gj = np.meshgrid(t, t, indexing="ij")
+        grid = np.stack([gi.ravel(), gj.ravel()], axis=1)
+        return pts, grid, (self.R, manifold_cells + 1, manifold_cells + 1, 2)
+
+    def device_visuals(self, field_res: int, bounds, manifold_cells: int) -> dict:
+        """visuals' numbers left where the kernels wrote them (kernel trainers only): "fake",
+        "grad_d", "grad_g", "pred_fake", "pred_real", "field" (R, N*N), "mesh" (R, M, 2) and,
+        for 2-D noise, "alpha" (R, n, n)."""
+        pts, grid, _ = self._visual_points(field_res, bounds, manifold_cells)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._trainer.visuals(pts, grid, host=False)
+
+    def visuals(self, field_res: int, bounds, manifold_cells: int, raw: dict | None = None
+                ) -> dict[str, np.ndarray]:
+        """Every run's visual quantities as host float32 arrays with a leading run axis:
+        fake, grad_d, grad_g, pred_fake, pred_real, field, manifold, manifold_alpha.
+        The arrays are this batch's preallocated buffers: valid until the next call. ``raw``:
+        device_visuals' result of the same request, copied here instead of recomputed."""
+        R, buf = self.R, self._frame_buffer
+        pts, grid, shape = self._visual_points(field_res, bounds, manifold_cells)
         kernel = getattr(self._trainer, "visuals", None)
         with np.errstate(over="ignore", invalid="ignore"):
-            raw = kernel(pts, grid) if kernel is not None else self._numpy_visuals(pts, grid)
+            if raw is not None:
+                raw = {k: self._host(v) for k, v in raw.items()}
+            elif kernel is not None:
+                raw = kernel(pts, grid)
+            else:
+                raw = self._numpy_visuals(pts, grid)
         n_fake, n_real = raw["fake"].shape[1], raw["pred_real"].shape[1]
         out = {"fake": buf("fake", (R, n_fake, 2)), "grad_d": buf("grad_d", (R, n_fake, 2)),
                "grad_g": buf("grad_g", (R, n_fake, 2)), "pred_fake": buf("pred_fake", (R, n_fake)),

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
-from glgan.config import MAX_FIELD_RES, MAX_RUNS, ConfigError, GanConfig
-from glgan.frame import FrameData
+from glgan.config import MAX_RUNS, ConfigError, GanConfig
+from glgan.frame import MAX_FIELD_RES, MAX_MANIFOLD_CELLS, FrameData, Resident, ViewTargets
 from glgan.history import History
 
 from .api import STEP_KINDS, RunStatus, TrainStats
@@ -26,7 +27,6 @@ from .mlp import params_to_theta
 from .state import MAX_COUNT, EngineState, RunState, d_sizes, g_sizes
 
 log = logging.getLogger(__name__)
-MAX_MANIFOLD_CELLS = 256
 
 
 def _check_run_count(n: int) -> None:
@@ -51,6 +51,8 @@ class BatchedEngine:
         self._batches: list[RunBatch] = []
         self._where: list[tuple[int, int]] = []
         self._drawn = None
+        self._gl_share = None   # the CUDA-OpenGL writer, made when frame() first gets targets
+        self._visual_copies = 0
         self.restore(state)
 
     # -- structure ----------------------------------------------------------------------
@@ -301,7 +303,8 @@ class BatchedEngine:
         return batch.divergences(slot, ganlab_compat)
 
     def frame(self, field_res: int = 30, bounds=(0.0, 0.0, 1.0, 1.0),
-              manifold_cells: int = 20, ganlab_metrics: bool = False
+              manifold_cells: int = 20, ganlab_metrics: bool = False,
+              targets: Mapping[int, ViewTargets] | None = None, host_arrays: bool = True
               ) -> tuple[FrameData, ...]:
         if isinstance(field_res, bool) or not isinstance(field_res, (int, np.integer)) or \
                 not 1 <= field_res <= MAX_FIELD_RES:
@@ -314,19 +317,97 @@ class BatchedEngine:
                 or not 1 <= manifold_cells <= MAX_MANIFOLD_CELLS:
             raise ValueError(f"manifold_cells={manifold_cells!r} is out of range; allowed "
                              f"[1, {MAX_MANIFOLD_CELLS}]")
+        field_res, cells = int(field_res), int(manifold_cells)
         field_bounds = (x0, y0, x1, y1)
-        per_batch = [b.visuals(int(field_res), field_bounds, manifold_cells)
-                     for b in self._batches]
+        targets = self._check_targets(targets, field_res, cells)
+        resident = [t is not None for t in targets]
+        per_batch, device = [], []
+        for bi, b in enumerate(self._batches):
+            members = [resident[i] for i in range(self.run_count) if self._where[i][0] == bi]
+            raw = b.device_visuals(field_res, field_bounds, cells) if any(members) else None
+            device.append(raw)
+            wants_host = raw is None or host_arrays or not all(members)
+            if raw is not None and wants_host:
+                self._visual_copies += 1  # one batch's visuals, device -> host
+            per_batch.append(b.visuals(field_res, field_bounds, cells, raw) if wants_host
+                             else None)
+        jobs = []
         frames = []
         for i in range(self.run_count):
             b, s = self._where[i]
             batch, v = self._batches[b], per_batch[b]
+            if resident[i]:
+                raw = device[b]
+                mesh = raw["mesh"][s]
+                jobs += [(targets[i].targets[k], raw[k][s]) for k in ("fake", "grad_d", "grad_g")]
+                jobs += [(targets[i].targets["mesh"], mesh),
+                         (targets[i].targets["field"], raw["field"][s].reshape(field_res,
+                                                                                field_res))]
+                if batch.nz == 2:
+                    jobs.append((targets[i].targets["manifold_alpha"], raw["alpha"][s]))
+                if v is None:  # no host copies: empty arrays of the right trailing shapes
+                    v = self._empty_visuals(batch.nz)
+                    s_v = 0
+                else:
+                    s_v = s
+                res = Resident(field_res, cells, int(raw["fake"].shape[1]))
+            else:
+                s_v, res = s, None
             kl, js = batch.divergences(s, ganlab_metrics)
             frames.append(FrameData(
-                epoch=batch.epoch[s], real=batch.real_shown[s], fake=v["fake"][s],
-                noise=batch.fixed_noise[s], field=v["field"][s], field_bounds=field_bounds,
-                manifold=v["manifold"][s], manifold_alpha=v["manifold_alpha"][s],
-                grad_d=v["grad_d"][s], grad_g=v["grad_g"][s], pred_real=v["pred_real"][s],
-                pred_fake=v["pred_fake"][s], d_loss=float(batch.d_loss[s]),
-                g_loss=float(batch.g_loss[s]), kl=kl, js=js))
+                epoch=batch.epoch[s], real=batch.real_shown[s], fake=v["fake"][s_v],
+                noise=batch.fixed_noise[s], field=v["field"][s_v], field_bounds=field_bounds,
+                manifold=v["manifold"][s_v], manifold_alpha=v["manifold_alpha"][s_v],
+                grad_d=v["grad_d"][s_v], grad_g=v["grad_g"][s_v], pred_real=v["pred_real"][s_v],
+                pred_fake=v["pred_fake"][s_v], d_loss=float(batch.d_loss[s]),
+                g_loss=float(batch.g_loss[s]), kl=kl, js=js, resident=res))
+        if jobs:
+            self._share().write(jobs)
         return tuple(frames)
+
+    @staticmethod
+    def _empty_visuals(nz: int) -> dict[str, np.ndarray]:
+        """One run's visuals with zero rows (index 0 of a leading axis of 1)."""
+        f4 = np.float32
+        mesh = (1, 0, 2) if nz == 1 else (1, 0, 0, 2)
+        return {"fake": np.zeros((1, 0, 2), f4), "grad_d": np.zeros((1, 0, 2), f4),
+                "grad_g": np.zeros((1, 0, 2), f4), "pred_fake": np.zeros((1, 0), f4),
+                "pred_real": np.zeros((1, 0), f4), "field": np.zeros((1, 0, 0), f4),
+                "manifold": np.zeros(mesh, f4), "manifold_alpha": np.zeros((1, 0, 0), f4)}
+
+    def _check_targets(self, targets, field_res: int, cells: int) -> list:
+        """One entry per run: the run's ViewTargets where this engine writes into them
+        (kernel backends), else None."""
+        if targets is None:
+            return [None] * self.run_count
+        for run in targets:
+            self._at(run)  # a clear error for a run that does not exist
+        if self._backend.name not in ("cuda", "cudasim"):
+            return [None] * self.run_count
+        targets = [targets.get(i) for i in range(self.run_count)]
+        for t in targets:
+            if t is None:
+                continue
+            cap = t.capacity
+            if field_res > cap.field_res or cells > cap.manifold_cells:
+                raise ValueError(f"field_res={field_res}, manifold_cells={cells} exceed the "
+                                 f"view's capacity ({cap.field_res}, {cap.manifold_cells})")
+        return targets
+
+    def _share(self):
+        """The CUDA-OpenGL writer of this engine (made on first use)."""
+        if self._gl_share is None:
+            from .cuda.glshare import CudaGlShare, HostGlShare
+
+            self._gl_share = (CudaGlShare(self._backend.xp) if self._backend.name == "cuda"
+                              else HostGlShare())
+        return self._gl_share
+
+    def release_targets(self) -> None:
+        if self._gl_share is not None:
+            self._gl_share.release()
+            self._gl_share = None
+
+    @property
+    def visual_host_copies(self) -> int:
+        return self._visual_copies

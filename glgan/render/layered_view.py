@@ -1,7 +1,10 @@
 """LayeredView: GAN Lab's layered distribution view drawn with moderngl.
 
-Owns the GL resources of the view (fixed-capacity buffers and textures updated in place, the
-vertex arrays over them), the fake-sample transition state, and the draw order
+Owns the GL resources of the view (buffers and textures made once at a fixed ViewCapacity and
+written in place, published as ViewTargets so a CUDA engine can write into the very same
+objects; the vertex arrays over them), the fake-sample transition (computed on the GPU: the
+vertex shaders mix previous and new positions, and a re-targeted glide captures where the
+samples are by transform feedback), and the draw order
 heatmap -> contour -> real -> gradients -> fake -> manifold. Takes FrameData only; never
 imports ``glgan.compute``. The caller makes the context current and binds the target framebuffer.
 """
@@ -9,12 +12,14 @@ imports ``glgan.compute``. The caller makes the context current and binds the ta
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import partial
 
 import moderngl
 import numpy as np
 
-from glgan.frame import FrameData
+from glgan.frame import FrameData, GlTarget, ViewCapacity, ViewTargets
 from glgan.layers import Layers
 from glgan.render.colormaps import prgn_lut
 from glgan.render.shaders import ShaderLibrary
@@ -39,13 +44,16 @@ BLEND = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ONE,
 # Every uniform the Python side sets, per program file. tests/test_render_shaders.py checks
 # that each one exists in its compiled program; _set() refuses names not listed here.
 UNIFORMS: dict[str, tuple[str, ...]] = {
-    "heatmap.glsl": ("u_field_rect", "u_field", "u_lut"),
-    "contour.glsl": ("u_field_rect", "u_field", "u_level", "u_width_px", "u_color"),
+    "heatmap.glsl": ("u_field_rect", "u_field", "u_lut", "u_field_texels"),
+    "contour.glsl": ("u_field_rect", "u_field", "u_level", "u_width_px", "u_color",
+                     "u_field_texels"),
     "points.glsl": ("u_t", "u_radius_px", "u_color"),
     "kites.glsl": ("u_t", "u_scale", "u_normalize", "u_half_width_px", "u_color"),
-    "segments.glsl": ("u_width_px", "u_round_caps", "u_color"),
+    "segments.glsl": ("u_width_px", "u_round_caps", "u_skip_every", "u_color"),
     "manifold.glsl": ("u_alpha", "u_cells", "u_color"),
+    "glide.glsl": ("u_t",),
 }
+GLIDES = ("fake", "grad_d", "grad_g")  # the buffers that glide, each with a "<name>_prev" twin
 VIEW_BLOCK = "View"   # every program uses the std140 View block at binding 0
 VIEW_BINDING = 0
 FIELD_UNIT, LUT_UNIT, ALPHA_UNIT = 0, 1, 2
@@ -64,42 +72,28 @@ def ease_cubic_out(t: float) -> float:
 
 
 class _Stream:
-    """A float32 GL buffer of fixed capacity, written in place. It is reallocated (doubling)
-    only when data outgrows it; ``write`` then returns True so vertex arrays get rebuilt."""
+    """A float32 GL buffer of fixed capacity (rows x width), written in place from row 0; it is
+    never reallocated, so its GL name can be registered with CUDA once."""
 
-    def __init__(self, ctx: moderngl.Context, width: int, capacity: int) -> None:
-        self.ctx = ctx
-        self.width = width
-        self.capacity = max(int(capacity), 1)
+    def __init__(self, ctx: moderngl.Context, width: int, capacity: int, what: str) -> None:
+        self.width, self.capacity, self.what = width, max(int(capacity), 1), what
         self.buffer = ctx.buffer(reserve=self.capacity * width * 4)
         self.count = 0
 
-    def write(self, data: np.ndarray) -> bool:
+    def write(self, data: np.ndarray) -> None:
         arr = np.ascontiguousarray(data, np.float32).reshape(-1, self.width)
-        grew = arr.shape[0] > self.capacity
-        if grew:
-            self.buffer.release()
-            self.capacity = max(arr.shape[0], 2 * self.capacity)
-            self.buffer = self.ctx.buffer(reserve=self.capacity * self.width * 4)
+        if arr.shape[0] > self.capacity:
+            raise ValueError(f"FrameData.{self.what} has {arr.shape[0]} rows; this view holds "
+                             f"at most {self.capacity} (its ViewCapacity)")
         if arr.size:
             self.buffer.write(arr)
         self.count = arr.shape[0]
-        return grew
+
+    def target(self) -> GlTarget:
+        return GlTarget(self.buffer.glo, "buffer", (self.capacity, self.width))
 
     def release(self) -> None:
         self.buffer.release()
-
-
-def _grid_segments(mesh: np.ndarray) -> np.ndarray:
-    """(n+1, n+1, 2) mesh -> (2 n (n+1), 4) segments (x_a, y_a, x_b, y_b) along both axes."""
-    a = np.concatenate([mesh[:-1, :].reshape(-1, 2), mesh[:, :-1].reshape(-1, 2)])
-    b = np.concatenate([mesh[1:, :].reshape(-1, 2), mesh[:, 1:].reshape(-1, 2)])
-    return np.concatenate([a, b], axis=1)
-
-
-def _polyline_segments(points: np.ndarray) -> np.ndarray:
-    """(m, 2) points -> (m-1, 4) consecutive segments."""
-    return np.concatenate([points[:-1], points[1:]], axis=1)
 
 
 def _cell_indices(n: int) -> np.ndarray:
@@ -121,11 +115,12 @@ class LayeredView:
     """
 
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary | None = None,
-                 transition_s: float = 0.25) -> None:
+                 transition_s: float = 0.25, capacity: ViewCapacity | None = None) -> None:
         self.ctx = ctx
         self._owns_shaders = shaders is None
         self.shaders = shaders if shaders is not None else ShaderLibrary(ctx)
         self.transition_s = float(transition_s)
+        self.capacity = cap = capacity if capacity is not None else ViewCapacity()
         for name in UNIFORMS:       # compile everything up front: errors surface here
             self.shaders.program(name)
 
@@ -138,27 +133,46 @@ class LayeredView:
         self._sprite = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], f4))  # disc quad
         self._strip = ctx.buffer(np.array([-1, 0, 1, 0, -1, 1, 1, 1], f4))     # kite/segment
 
-        s = {}
-        for key, width, cap in (("real", 2, 512), ("fake_prev", 2, 256), ("fake", 2, 256),
-                                ("gd_prev", 2, 256), ("gd", 2, 256), ("gg_prev", 2, 256),
-                                ("gg", 2, 256), ("noise", 2, 256), ("mesh", 2, 512),
-                                ("grid", 4, 1024), ("poly", 4, 64), ("midline", 4, 1)):
-            s[key] = _Stream(ctx, width, cap)
-        self._streams = s
+        mesh_rows = (cap.manifold_cells + 1) ** 2
+        self._streams = s = {
+            "real": _Stream(ctx, 2, cap.real, "real"), "noise": _Stream(ctx, 2, cap.fake, "noise"),
+            "mesh": _Stream(ctx, 2, mesh_rows, "manifold"),
+            "glide": _Stream(ctx, 2, cap.fake, "fake"),  # transform feedback's output
+            "midline": _Stream(ctx, 4, 1, "midline")}
+        for key in GLIDES:
+            s[key] = _Stream(ctx, 2, cap.fake, key)
+            s[key + "_prev"] = _Stream(ctx, 2, cap.fake, key)
         s["midline"].write(np.array([[0.0, 0.5, 1.0, 0.5]], f4))
-        self._field_tex: moderngl.Texture | None = None
-        self._alpha_tex: moderngl.Texture | None = None
-        self._cells = 0
-        self._index: moderngl.Buffer | None = None
+        self._field_tex = self._texture_r32f(cap.field_res, moderngl.LINEAR)
+        self._alpha_tex = self._texture_r32f(cap.manifold_cells, moderngl.NEAREST)
+        self._index = ctx.buffer(reserve=6 * cap.manifold_cells ** 2 * 4)
+        # transform feedback draws (with rasterisation off) still need a complete framebuffer
+        # bound; a headless context may have none between renders
+        self._tf_target = ctx.renderbuffer((1, 1))
+        self._tf_fbo = ctx.framebuffer(color_attachments=[self._tf_target])
+        self._field_texels = 0
+        self._cells = 0             # cells of the 2-D manifold mesh now in "mesh" (0: none)
+        self._poly_points = 0       # points of the 1-D manifold polyline now in "mesh"
         self._vaos: dict[str, moderngl.VertexArray] = {}
         self._vao_generation = -1
+        self._vao_cells = -1        # the mesh layout the grid/polyline VAOs are bound for
 
         self.frame: FrameData | None = None
         self._field_bounds = (0.0, 0.0, 1.0, 1.0)
-        self._host: dict[str, np.ndarray] = {}   # fake/gd/gg prev and new, for re-targeting
         self._anim_start: float | None = None
         self._t = 1.0                            # eased transition progress at the last draw
         self._ease = ease_cubic_in_out
+        self._glide_counts: dict[str, int] | None = None  # set by begin_update
+
+    def targets(self) -> ViewTargets:
+        """The GL objects this view draws the engine's results from, fixed for its life (see
+        frame.ViewTargets), each with this view's host upload into it."""
+        s = self._streams
+        out = {k: replace(s[k].target(), write=s[k].write) for k in (*GLIDES, "mesh")}
+        for key, tex in (("field", self._field_tex), ("manifold_alpha", self._alpha_tex)):
+            out[key] = GlTarget(tex.glo, "texture", (tex.height, tex.width),
+                                partial(self._write_corner, tex, what=key))
+        return ViewTargets(self.capacity, out)
 
     # ---- program and uniform plumbing ----
     def _prog(self, name: str) -> moderngl.Program:
@@ -187,26 +201,54 @@ class LayeredView:
         v: dict[str, moderngl.VertexArray] = {
             "heatmap": self._vao("heatmap.glsl", [(self._quad, "2f", "in_corner")]),
             "contour": self._vao("contour.glsl", [(self._quad, "2f", "in_corner")]),
+            "manifold": self._vao("manifold.glsl", [(s["mesh"], "2f", "in_pos")],
+                                  index=self._index),
+            "midline": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
+                                                   (s["midline"], "2f 2f/i", "in_a", "in_b")]),
         }
         for key, prev, new in (("real", "real", "real"), ("fake", "fake_prev", "fake"),
                                ("noise", "noise", "noise"), ("mesh_dots", "mesh", "mesh")):
             v[key] = self._vao("points.glsl", [(self._sprite, "2f", "in_corner"),
                                                (s[prev], inst, "in_prev"),
                                                (s[new], inst, "in_pos")])
-        for key, gp, g in (("kites_d", "gd_prev", "gd"), ("kites_g", "gg_prev", "gg")):
+        for key, g in (("kites_d", "grad_d"), ("kites_g", "grad_g")):
             v[key] = self._vao("kites.glsl", [(self._strip, "2f", "in_corner"),
                                               (s["fake_prev"], inst, "in_prev"),
                                               (s["fake"], inst, "in_pos"),
-                                              (s[gp], inst, "in_prev_grad"),
+                                              (s[g + "_prev"], inst, "in_prev_grad"),
                                               (s[g], inst, "in_grad")])
-        for key in ("grid", "poly", "midline"):
-            v[key] = self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
-                                                 (s[key], "2f 2f/i", "in_a", "in_b")])
-        if self._index is not None:
-            v["manifold"] = self._vao("manifold.glsl", [(s["mesh"], "2f", "in_pos")],
-                                      index=self._index)
+        for key in GLIDES:
+            v["glide_" + key] = self._vao("glide.glsl", [(s[key + "_prev"], "2f", "in_prev"),
+                                                         (s[key], "2f", "in_pos")])
         self._vaos = v
         self._vao_generation = self.shaders.generation
+        self._vao_cells = -1
+
+    def _mesh_segments(self) -> None:
+        """The grid lines (2-D noise) or the polyline (1-D) as instanced segments read from the
+        manifold's vertex buffer itself: in_b is bound at an offset from in_a."""
+        n = self._cells if self._cells else self._poly_points
+        if n == self._vao_cells:
+            return
+        for key in ("grid_rows", "grid_cols", "poly"):
+            if key in self._vaos:
+                self._vaos.pop(key).release()
+        mesh = self._streams["mesh"].buffer
+        prog = self._prog("segments.glsl")
+
+        def pair(offset_b: int) -> moderngl.VertexArray:
+            vao = self._vao("segments.glsl", [(self._strip, "2f", "in_corner")])
+            vao.bind(prog["in_a"].location, "f", mesh, "2f", offset=0, stride=8, divisor=1)
+            vao.bind(prog["in_b"].location, "f", mesh, "2f", offset=offset_b, stride=8,
+                     divisor=1)
+            return vao
+
+        if self._cells:  # (i, j)-(i, j+1) along rows, (i, j)-(i+1, j) across them
+            self._vaos["grid_rows"] = pair(8)
+            self._vaos["grid_cols"] = pair(8 * (self._cells + 1))
+        elif self._poly_points:
+            self._vaos["poly"] = pair(8)
+        self._vao_cells = n
 
     def reload_shaders(self) -> list:
         """Recompile the shaders from disk (F5); failures keep the last good programs and are
@@ -216,84 +258,149 @@ class LayeredView:
         return errors
 
     # ---- uploads ----
-    def _texture_r32f(self, tex: moderngl.Texture | None, data: np.ndarray, filt: int
-                      ) -> moderngl.Texture:
-        """Write a 2-D float array into ``tex`` in place, recreating it only on a size change."""
-        h, w = data.shape
-        if tex is None or tex.size != (w, h):
-            if tex is not None:
-                tex.release()
-            tex = self.ctx.texture((w, h), 1, dtype="f4")
-            tex.repeat_x = tex.repeat_y = False
-            tex.filter = (filt, filt)
-        tex.write(np.ascontiguousarray(data, np.float32))
+    def _texture_r32f(self, size: int, filt: int) -> moderngl.Texture:
+        tex = self.ctx.texture((size, size), 1, dtype="f4")
+        tex.repeat_x = tex.repeat_y = False
+        tex.filter = (filt, filt)
         return tex
 
+    @staticmethod
+    def _write_corner(tex: moderngl.Texture, data: np.ndarray, what: str) -> None:
+        """Write an (n, n) array into the lower-left corner of a fixed-size texture."""
+        h, w = data.shape
+        if h > tex.height or w > tex.width:
+            raise ValueError(f"FrameData.{what} is {h} x {w}; this view holds at most "
+                             f"{tex.height} x {tex.width} (its ViewCapacity)")
+        tex.write(np.ascontiguousarray(data, np.float32), viewport=(0, 0, w, h))
+
     def update(self, frame: FrameData, time_s: float | None = None) -> None:
-        """Upload ``frame``. Fake samples and kites glide from where they are on screen at
-        ``time_s`` (the same clock ``draw`` gets) to their new places; without ``time_s`` they
-        start from where they were last drawn and the clock starts at the next ``draw``.
+        """Upload ``frame`` into this view's fixed buffers. Fake samples and kites glide from
+        where they are on screen at ``time_s`` (the same clock ``draw`` gets) to their new
+        places; without ``time_s`` they start from where they were last drawn and the clock
+        starts at the next ``draw``.
 
         A transition that is re-targeted mid-way (e.g. training updates every frame) eases
         out from its current position, so the samples move continuously instead of
-        restarting from rest each frame."""
-        grew = False
+        restarting from rest each frame. This is ``begin_update(time_s)``, ``upload(frame)``,
+        ``end_update(frame, time_s)``: an engine that writes into ``targets()`` itself runs
+        between the first and the last instead of ``upload``."""
+        if frame.resident is not None:
+            raise ValueError("this FrameData is resident (the engine wrote its arrays into the "
+                             "view): call begin_update before and end_update after "
+                             "engine.frame instead of update")
+        self._check(frame)
+        self.begin_update(time_s)
+        self.upload(frame)
+        self.end_update(frame, time_s)
+
+    @staticmethod
+    def _check(frame: FrameData) -> None:
+        if frame.resident is None and (np.ndim(frame.field) != 2 or np.size(frame.field) == 0):
+            raise ValueError("FrameData.field must be a non-empty (N, N) array, got "
+                             f"{np.shape(frame.field)}")
+
+    def upload(self, frame: FrameData) -> None:
+        """Write ``frame``'s host arrays into this view's GL objects (between begin_update
+        and end_update). Refuses, before writing anything, arrays beyond the capacity."""
+        self._check(frame)
+        s, cap = self._streams, self.capacity
+        mesh = np.asarray(frame.manifold, np.float32)
+        field = np.asarray(frame.field, np.float32)
+        for what, n, top in (("fake", len(frame.fake), cap.fake),
+                             ("real", len(frame.real), cap.real),
+                             ("manifold", mesh.size // 2, s["mesh"].capacity)):
+            if n > top:
+                raise ValueError(f"FrameData.{what} has {n} rows; this view holds at most "
+                                 f"{top} (its ViewCapacity)")
+        if field.shape[0] > cap.field_res or field.shape[1] > cap.field_res:
+            raise ValueError(f"FrameData.field is {field.shape[0]} x {field.shape[1]}; this "
+                             f"view holds at most {cap.field_res} x {cap.field_res} (its "
+                             "ViewCapacity)")
+        self._write_corner(self._field_tex, field, "field")
+        for key in GLIDES:
+            s[key].write(getattr(frame, key))
+        s["mesh"].write(mesh.reshape(-1, 2))
+        if frame.noise_dim == 2 and mesh.size:
+            n = mesh.shape[0] - 1
+            alpha = np.asarray(frame.manifold_alpha, np.float32).reshape(n, n)
+            self._write_corner(self._alpha_tex, alpha, "manifold_alpha")
+
+    def update_from(self, produce: Callable[[ViewTargets], FrameData],
+                    time_s: float | None = None) -> FrameData:
+        """Update from ``produce(targets)``: an engine that writes into this view's GL objects
+        itself returns a resident FrameData; otherwise its host arrays are uploaded here.
+        Returns the frame."""
+        self.begin_update(time_s)
+        frame = produce(self.targets())
+        if frame.resident is None:
+            self.upload(frame)
+        self.end_update(frame, time_s)
+        return frame
+
+    def begin_update(self, time_s: float | None = None) -> None:
+        """Before new positions are written: fix where the gliding samples are now (at
+        ``time_s``) as the start of the next glide, on the GPU."""
         if time_s is not None and self._anim_start is not None:
             self._t = self.progress(time_s)
-        retarget = 0.0 < self._t < 1.0
-        s = self._streams
-        field = np.asarray(frame.field, np.float32)
-        if field.ndim != 2 or field.size == 0:
-            raise ValueError(f"FrameData.field must be a non-empty (N, N) array, got {field.shape}")
-        self._field_tex = self._texture_r32f(self._field_tex, field, moderngl.LINEAR)
-        self._field_bounds = tuple(float(b) for b in frame.field_bounds)
-        grew |= s["real"].write(frame.real)
+        if self._vao_generation != self.shaders.generation:
+            self._build_vaos()
+        s, t = self._streams, self._t
+        self._glide_counts = {k: s[k].count for k in GLIDES}
+        glide, bound = self._streams["glide"], None
+        for key in GLIDES:
+            new, prev = s[key], s[key + "_prev"]
+            if not new.count or t <= 0.0:       # nothing shown yet, or still at the start
+                continue
+            if t >= 1.0:                        # settled: the glide starts from the target
+                self.ctx.copy_buffer(prev.buffer, new.buffer, new.count * 8)
+            else:                               # mid-flight: from where it is now
+                if bound is None:
+                    bound = self.ctx.fbo
+                    self._tf_fbo.use()
+                self._set("glide.glsl", u_t=t)
+                self._vaos["glide_" + key].transform(glide.buffer, moderngl.POINTS,
+                                                     vertices=new.count)
+                self.ctx.copy_buffer(prev.buffer, glide.buffer, new.count * 8)
+        if bound is not None:
+            bound.use()
 
-        # fake samples and gradients: new "prev" = what is on screen now (no jump, no flicker)
-        # copies: a FrameData's arrays may be the engine's buffers, rewritten next frame
-        new = {"fake": np.array(frame.fake, np.float32).reshape(-1, 2),
-               "gd": np.array(frame.grad_d, np.float32).reshape(-1, 2),
-               "gg": np.array(frame.grad_g, np.float32).reshape(-1, 2)}
-        for key, arr in new.items():
-            old_prev, old_new = self._host.get(key + "_prev"), self._host.get(key)
-            if old_new is not None and old_new.shape == arr.shape and self._t < 1.0:
-                prev = old_prev + (old_new - old_prev) * np.float32(self._t)
-            elif old_new is not None and old_new.shape == arr.shape:
-                prev = old_new
-            else:
-                prev = arr
-            self._host[key + "_prev"], self._host[key] = prev, arr
-            grew |= s[key + "_prev"].write(prev)
-            grew |= s[key].write(arr)
-        self._anim_start = float(time_s) if time_s is not None else None
-        self._t = 0.0 if self.transition_s > 0 else 1.0
-        self._ease = ease_cubic_out if retarget else ease_cubic_in_out
-
+    def end_update(self, frame: FrameData, time_s: float | None = None) -> None:
+        """After the frame's values were written (by ``upload`` or, for a resident frame, by
+        the engine into ``targets()``): take the fixed sets (real samples, noise) from the
+        host, adopt the frame's sizes and start the glide."""
+        if self._glide_counts is None:
+            raise RuntimeError("LayeredView.end_update without begin_update")
+        s, res = self._streams, frame.resident
+        s["real"].write(frame.real)
         noise = np.asarray(frame.noise, np.float32)
         if noise.ndim == 2 and noise.shape[1] == 1:
             noise = np.concatenate([noise, np.full_like(noise, 0.5)], axis=1)
-        grew |= s["noise"].write(noise[:, :2] if noise.size else np.zeros((0, 2), np.float32))
-
-        mesh = np.asarray(frame.manifold, np.float32)
-        if frame.noise_dim == 2 and mesh.size:
-            n = mesh.shape[0] - 1
-            grew |= s["mesh"].write(mesh.reshape(-1, 2))
-            grew |= s["grid"].write(_grid_segments(mesh))
-            s["poly"].count = 0
-            alpha = np.asarray(frame.manifold_alpha, np.float32).reshape(n, n)
-            self._alpha_tex = self._texture_r32f(self._alpha_tex, alpha, moderngl.NEAREST)
-            if n != self._cells:
-                if self._index is not None:
-                    self._index.release()
-                self._index = self.ctx.buffer(_cell_indices(n))
-                self._cells = n
-                grew = True
+        s["noise"].write(noise[:, :2] if noise.size else np.zeros((0, 2), np.float32))
+        if res is not None:  # the engine wrote these: take their sizes from it
+            for key in GLIDES:
+                s[key].count = res.fake
+            field_res, cells = res.field_res, res.manifold_cells
+            s["mesh"].count = (cells + 1) ** frame.noise_dim
         else:
-            grew |= s["mesh"].write(mesh.reshape(-1, 2))
-            grew |= s["poly"].write(_polyline_segments(mesh.reshape(-1, 2)))
-            s["grid"].count = 0
-        if grew:
-            self._vao_generation = -1
+            field_res = np.shape(frame.field)[0]
+            cells = np.shape(frame.manifold)[0] - 1
+        retarget = 0.0 < self._t < 1.0
+        for key in GLIDES:  # a new set of samples (or the first) does not glide
+            if s[key].count != self._glide_counts[key] or self._glide_counts[key] == 0:
+                self.ctx.copy_buffer(s[key + "_prev"].buffer, s[key].buffer,
+                                     max(s[key].count, 1) * 8)
+        self._glide_counts = None
+        self._field_texels = field_res
+        self._field_bounds = tuple(float(b) for b in frame.field_bounds)
+        if frame.noise_dim == 2 and s["mesh"].count:
+            if cells != self._cells:
+                self._index.write(_cell_indices(cells))
+            self._cells, self._poly_points = cells, 0
+        else:
+            self._cells, self._poly_points = 0, max(s["mesh"].count - 1, 0)
+        self._anim_start = float(time_s) if time_s is not None else None
+        self._t = 0.0 if self.transition_s > 0 else 1.0
+        self._ease = ease_cubic_out if retarget else ease_cubic_in_out
         self.frame = frame
 
     # ---- drawing ----
@@ -317,6 +424,7 @@ class LayeredView:
             raise ValueError(f"viewport must be (w, h) or (x, y, w, h) with w, h > 0: {viewport}")
         if self._vao_generation != self.shaders.generation:
             self._build_vaos()
+        self._mesh_segments()
         ctx = self.ctx
         ctx.viewport = vp
         ctx.clear(*BACKGROUND, viewport=vp)
@@ -358,18 +466,19 @@ class LayeredView:
         if layers.heatmap:
             self._lut.use(LUT_UNIT)
             self._set("heatmap.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
-                      u_lut=LUT_UNIT)
+                      u_lut=LUT_UNIT, u_field_texels=(self._field_texels,) * 2)
             vaos["heatmap"].render(moderngl.TRIANGLE_STRIP)
         if layers.contour:
             self._field_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
             self._set("contour.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
-                      u_level=0.5, u_width_px=1.5 * dpi, u_color=CONTOUR_COLOR)
+                      u_level=0.5, u_width_px=1.5 * dpi, u_color=CONTOUR_COLOR,
+                      u_field_texels=(self._field_texels,) * 2)
             vaos["contour"].render(moderngl.TRIANGLE_STRIP)
         if layers.real and s["real"].count:
             self._set("points.glsl", u_t=1.0, u_radius_px=radius, u_color=REAL_COLOR)
             vaos["real"].render(moderngl.TRIANGLE_STRIP, instances=s["real"].count)
         if layers.gradients and s["fake"].count:
-            src = "gd" if layers.gradient_source == "d" else "gg"
+            src = "grad_d" if layers.gradient_source == "d" else "grad_g"
             if s[src].count == s["fake"].count:
                 scale = (layers.gradient_unit_length if layers.gradient_normalize
                          else layers.gradient_scale)
@@ -385,22 +494,23 @@ class LayeredView:
             self._draw_manifold(radius, dpi)
 
     def _draw_manifold(self, radius: float, dpi: float) -> None:
-        s, vaos = self._streams, self._vaos
-        if s["grid"].count and "manifold" in vaos:
+        vaos, n = self._vaos, self._cells
+        if n:
             self._alpha_tex.use(ALPHA_UNIT)
-            self._set("manifold.glsl", u_alpha=ALPHA_UNIT, u_cells=self._cells,
-                      u_color=MANIFOLD_COLOR)
-            vaos["manifold"].render(moderngl.TRIANGLES, vertices=6 * self._cells * self._cells)
+            self._set("manifold.glsl", u_alpha=ALPHA_UNIT, u_cells=n, u_color=MANIFOLD_COLOR)
+            vaos["manifold"].render(moderngl.TRIANGLES, vertices=6 * n * n)
             self._set("segments.glsl", u_width_px=1.0 * dpi, u_round_caps=False,
-                      u_color=GRID_COLOR)
-            vaos["grid"].render(moderngl.TRIANGLE_STRIP, instances=s["grid"].count)
-        elif s["poly"].count:
+                      u_skip_every=n + 1, u_color=GRID_COLOR)
+            vaos["grid_cols"].render(moderngl.TRIANGLE_STRIP, instances=n * (n + 1))
+            vaos["grid_rows"].render(moderngl.TRIANGLE_STRIP, instances=(n + 1) ** 2 - 1)
+        elif self._poly_points:
             self._set("segments.glsl", u_width_px=max(0.75 * radius, dpi), u_round_caps=True,
-                      u_color=MANIFOLD_LINE_COLOR)
-            vaos["poly"].render(moderngl.TRIANGLE_STRIP, instances=s["poly"].count)
+                      u_skip_every=0, u_color=MANIFOLD_LINE_COLOR)
+            vaos["poly"].render(moderngl.TRIANGLE_STRIP, instances=self._poly_points)
             self._set("points.glsl", u_t=1.0, u_radius_px=max(0.5 * radius, dpi),
                       u_color=MANIFOLD_DOT_COLOR)
-            vaos["mesh_dots"].render(moderngl.TRIANGLE_STRIP, instances=s["mesh"].count)
+            vaos["mesh_dots"].render(moderngl.TRIANGLE_STRIP,
+                                     instances=self._streams["mesh"].count)
 
     def draw_noise(self, viewport: Iterable[int], layers: Layers | None = None) -> None:
         """Draw the noise-space thumbnail: the fixed latent samples in [0,1]^2, or on a
@@ -414,7 +524,7 @@ class LayeredView:
                   else min(max(min(w, h) / (50.0 * dpi), 1.0), 4.0) * dpi)
         if self.frame.noise_dim == 1:
             self._set("segments.glsl", u_width_px=1.0 * dpi, u_round_caps=False,
-                      u_color=NOISE_LINE_COLOR)
+                      u_skip_every=0, u_color=NOISE_LINE_COLOR)
             self._vaos["midline"].render(moderngl.TRIANGLE_STRIP, instances=1)
         if self._streams["noise"].count:
             self._set("points.glsl", u_t=1.0, u_radius_px=radius, u_color=NOISE_COLOR)
@@ -429,7 +539,8 @@ class LayeredView:
         for st in self._streams.values():
             st.release()
         for obj in (self._ubo, self._lut, self._quad, self._sprite, self._strip,
-                    self._field_tex, self._alpha_tex, self._index):
+                    self._field_tex, self._alpha_tex, self._index, self._tf_fbo,
+                    self._tf_target):
             if obj is not None:
                 obj.release()
         if self._owns_shaders:

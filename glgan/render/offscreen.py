@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import moderngl
@@ -18,7 +18,7 @@ import numpy as np
 
 from glgan.errors import UserError
 from glgan.fileio import atomic_write
-from glgan.frame import FrameData
+from glgan.frame import FrameData, ViewCapacity, ViewTargets
 from glgan.layers import Layers
 from glgan.render.layered_view import LayeredView
 from glgan.render.view import View
@@ -56,7 +56,7 @@ class OffscreenRenderer:
     """
 
     def __init__(self, ctx: moderngl.Context | None = None, samples: int = 0,
-                 transition_s: float = 0.0) -> None:
+                 transition_s: float = 0.0, capacity: ViewCapacity | None = None) -> None:
         self._owns_ctx = ctx is None
         self.ctx = create_egl_context() if ctx is None else ctx
         self.samples = int(samples)
@@ -64,7 +64,7 @@ class OffscreenRenderer:
         self._resolve: moderngl.Framebuffer | None = None
         self._size: tuple[int, int] | None = None
         with self._current():
-            self.view = LayeredView(self.ctx, transition_s=transition_s)
+            self.view = LayeredView(self.ctx, transition_s=transition_s, capacity=capacity)
 
     @contextlib.contextmanager
     def _current(self) -> Iterator[moderngl.Context]:
@@ -123,6 +123,12 @@ class OffscreenRenderer:
         with self._current():
             self._draw(frame, size, layers, view, time_s)
             return self._read()
+
+    def update_from(self, produce: Callable[[ViewTargets], FrameData]) -> FrameData:
+        """``LayeredView.update_from`` with this renderer's context current: ``produce`` (an
+        engine's frame) may write into the view's GL objects itself."""
+        with self._current():
+            return self.view.update_from(produce)
 
     def draw(self, frame: FrameData | None, size: tuple[int, int] = (512, 512),
              layers: Layers | None = None, view: View | None = None,

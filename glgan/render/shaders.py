@@ -28,6 +28,8 @@ STAGES = {
 }
 _INCLUDE = re.compile(r'^\s*#\s*include\s+[<"]?([^>"\s]+)[>"]?\s*$')
 _VERSION = re.compile(r"^\s*#\s*version\b")
+# "// varyings: a b": outputs a transform-feedback program captures (vertex stage only)
+_VARYINGS = re.compile(r"^\s*//\s*varyings:\s*(.+?)\s*$", re.M)
 # Driver log line numbers: Mesa "0:12(5): error", NVIDIA "0(12) : error", AMD "ERROR: 0:12: ..."
 _LOG_LINE = re.compile(
     r"^(?:(\d+):(\d+)\(\d+\)\s*:"              # Mesa    0:12(5): error: ...
@@ -169,8 +171,11 @@ class ShaderLibrary:
             raise ShaderError(f"{path}:1: no '#if defined VERTEX_SHADER' section", path=path,
                               line=1)
         sources = {s: self.preprocess(name, s, defines) for s in stages}
+        varyings = _VARYINGS.search(sources["VERTEX_SHADER"].text)
+        extra = {"varyings": varyings.group(1).split()} if varyings else {}
         try:
-            return self.ctx.program(**{STAGES[s]: src.text for s, src in sources.items()})
+            return self.ctx.program(**{STAGES[s]: src.text for s, src in sources.items()},
+                                    **extra)
         except moderngl.Error as e:
             raise self._map_error(name, str(e), sources) from None
 

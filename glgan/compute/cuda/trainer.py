@@ -143,11 +143,12 @@ class KernelTrainer:
         copy of a frame)."""
         return self.batch._host(self._metrics(want)[0])
 
-    def visuals(self, pts: np.ndarray, grid: np.ndarray) -> dict[str, np.ndarray]:
+    def visuals(self, pts: np.ndarray, grid: np.ndarray, host: bool = True) -> dict:
         """RunBatch._numpy_visuals' numbers from the visual kernels: G on the fixed noise, D
         there with both input gradients, D on the real samples shown and at ``pts`` (N, 2), G
         at ``grid`` (M, noise_dim), and for 2-D noise the manifold's opacities ("alpha", from
-        the mesh on the device); host float32 arrays with a leading run axis."""
+        the mesh on the device); float32 arrays with a leading run axis, on the host or (host
+        False) where the kernels wrote them."""
         b = self.batch
         xp, host, R, f4 = b.xp, b._host, b.R, np.float32
         z = xp.asarray(np.ascontiguousarray(b.fixed_noise, f4))
@@ -167,4 +168,4 @@ class KernelTrainer:
         if b.nz == 2:
             cells = int(round(np.sqrt(n_mesh))) - 1
             out["alpha"] = self._metrics(np.zeros(R, bool), out["mesh"], cells)[1]
-        return {k: host(v) for k, v in out.items()}
+        return {k: host(v) for k, v in out.items()} if host else out

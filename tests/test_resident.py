@@ -1,0 +1,132 @@
+"""The resident path of issue 12: an engine whose kernels write a frame's results straight into
+a view's published GL objects (frame.ViewTargets). Through the CPU emulation (cudasim: the
+jobs go through each target's host upload, every step but the CUDA mapping) and, on a GPU, with
+real CUDA-OpenGL sharing (zero device -> host copies of visual data): the view draws exactly
+what it draws from the same frame uploaded from the host, glides the same way, and refuses
+frames beyond its capacity."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from glgan.compute.api import make_engine
+from glgan.compute.backend import cupy_status
+from glgan.config import preset
+from glgan.frame import ViewCapacity
+from glgan.layers import Layers
+from glgan.render import OffscreenRenderer
+
+HAS_GPU = cupy_status()[0] is not None
+BACKENDS = [pytest.param("cudasim", marks=[
+    pytest.mark.cudasim, pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")]),
+    pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+        not HAS_GPU, reason="needs an NVIDIA GPU with CuPy")])]
+pytestmark = pytest.mark.gl
+SIZE = (160, 160)
+CAP = ViewCapacity(manifold_cells=24, field_res=96)
+
+
+def _engine(backend, noise_dim=2):
+    eng = make_engine([preset("ring").replace(noise_dim=noise_dim),
+                       preset("gaussians").replace(seed=9, noise_dim=noise_dim)],
+                      backend=backend)
+    eng.train(20)
+    return eng
+
+
+def _resident(r, eng, run, time_s=None, host_arrays=False, **kw):
+    """One frame of ``run`` written by ``eng`` into ``r``'s view."""
+    return r.view.update_from(
+        lambda t: eng.frame(targets={run: t}, host_arrays=host_arrays, **kw)[run], time_s)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("noise_dim", [1, 2])
+def test_a_resident_frame_draws_what_the_uploaded_frame_draws(gl_ctx, backend, noise_dim):
+    eng = _engine(backend, noise_dim)
+    kw = dict(field_res=71, bounds=(-0.2, -0.1, 1.3, 1.1), manifold_cells=13)
+    with OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as a, \
+            OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as b:
+        for run in (0, 1):
+            copies = eng.visual_host_copies
+            f = _resident(a, eng, run, **kw)
+            assert f.resident is not None and f.resident.fake == 150
+            assert f.fake.shape == (0, 2) and f.field.shape == (0, 0)  # nothing copied
+            assert f.noise_dim == noise_dim and np.isfinite([f.kl, f.js, f.d_loss]).all()
+            assert eng.visual_host_copies == copies
+            host = eng.frame(**kw)[run]  # the same numbers through the host
+            assert host.resident is None
+            for lay in (Layers.all(), Layers(), Layers.none(gradients=True, fake=True,
+                                                            gradient_source="g")):
+                img_a = a.render(None, SIZE, lay).astype(int)
+                img_b = b.render(host, SIZE, lay).astype(int)
+                assert np.abs(img_a - img_b).max() <= 1, (run, lay)
+        assert gl_ctx.error == "GL_NO_ERROR"
+    eng.release_targets()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_host_arrays_of_a_resident_frame_are_counted_copies(gl_ctx, backend):
+    eng = _engine(backend)
+    with OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as r:
+        before = eng.visual_host_copies
+        f = _resident(r, eng, 0, host_arrays=True, field_res=32)
+        assert eng.visual_host_copies == before + 1
+        ref = eng.frame(field_res=32)[0]
+        for k in ("fake", "grad_d", "grad_g", "field", "manifold", "manifold_alpha"):
+            np.testing.assert_array_equal(getattr(f, k), getattr(ref, k), err_msg=k)
+    eng.release_targets()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_resident_frames_glide_like_uploaded_ones(gl_ctx, backend):
+    """Training between frames, re-targeted mid-glide: the picture at every moment is the
+    one the host path draws (the glide start is captured on the GPU in both)."""
+    eng = _engine(backend)
+    lay = Layers.none(fake=True, gradients=True, point_size=2)
+    with OffscreenRenderer(ctx=gl_ctx, capacity=CAP, transition_s=1.0) as a, \
+            OffscreenRenderer(ctx=gl_ctx, capacity=CAP, transition_s=1.0) as b:
+        for step, t in enumerate((0.0, 0.4, 0.7, 2.5)):
+            if step:
+                eng.train(30)
+            _resident(a, eng, 0, time_s=t, field_res=8)
+            b.view.update(eng.frame(field_res=8)[0], t)
+            for dt in (0.0, 0.3):
+                img_a = a.render(None, SIZE, lay, time_s=t + dt).astype(int)
+                img_b = b.render(None, SIZE, lay, time_s=t + dt).astype(int)
+                assert np.abs(img_a - img_b).max() <= 1, (t, dt)
+    eng.release_targets()
+
+
+def test_targets_are_checked_and_ignored_on_the_host(gl_ctx):
+    numpy_eng = _engine("numpy")
+    with OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as r:
+        f = numpy_eng.frame(field_res=16, targets={0: r.view.targets()}, host_arrays=False)[0]
+        assert f.resident is None and f.field.shape == (16, 16)  # the view uploads it
+        assert numpy_eng.visual_host_copies == 0
+        with pytest.raises(ValueError, match="run=2 is out of range"):
+            numpy_eng.frame(targets={2: r.view.targets()})
+        with pytest.raises(ValueError, match="resident"):
+            r.view.update(_resident_frame_for_check(f))
+
+
+def _resident_frame_for_check(f):
+    from dataclasses import replace
+
+    from glgan.frame import Resident
+
+    return replace(f, resident=Resident(16, 20, 150))
+
+
+@pytest.mark.cudasim
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_a_frame_beyond_the_view_s_capacity_is_refused(gl_ctx):
+    eng = _engine("cudasim")
+    with OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as r:
+        for kw, what in ((dict(field_res=97), "field_res=97"),
+                         (dict(manifold_cells=25), "manifold_cells=25")):
+            with pytest.raises(ValueError, match=what):
+                eng.frame(targets={0: r.view.targets()}, **kw)
