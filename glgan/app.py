@@ -224,7 +224,9 @@ class App:
         bounds = self.view.effective_bounds(viewport)
         # GAN Lab's blocky look is its 30 x 30 grid; otherwise a resolution that fits the budget
         res = BLOCKY_FIELD_RES if self.ui.layers.blocky else self.field_res
-        key = (self.engine.version, tuple(round(b, 9) for b in bounds), res)
+        # a GPU engine hands host copies only while the overlay shows them
+        key = (self.engine.version, tuple(round(b, 9) for b in bounds), res,
+               self.ui.overlay_visible)
         if key != self._frame_key or self.frame_data is None:
             t0 = time.perf_counter()
             self.frame_data = self.scene.update_from(
@@ -370,7 +372,9 @@ class App:
         if mode == "tanh":
             self.view = View.fit(-1.0, 1.0)
         elif mode == "samples" and f is not None:
-            self.view = View.fit_points(f.real, f.fake)
+            # a resident frame (GPU, overlay hidden) has no host fakes: evaluate G once
+            fake = f.fake if len(f.fake) or not len(f.noise) else self.engine.generator(f.noise)
+            self.view = View.fit_points(f.real, fake)
         else:
             self.view = View()
 

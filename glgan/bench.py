@@ -87,6 +87,13 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
         yield from bench_app(frames=10 if quick else 120)
         if hardware:
             yield from bench_app(size=(3840, 2160), frames=10 if quick else 240)
+        if backend in ("cuda", "auto", "cudasim"):
+            # the GPU target: the 4K frame while training ~100 epochs per frame, with the
+            # overlay (its graph takes host copies) and the view alone (no copies at all)
+            size = (3840, 2160) if hardware else (1280, 720)
+            for overlay in (True, False):
+                yield from bench_app(size=size, frames=10 if quick else 240,
+                                     epochs_per_frame=100, backend=backend, overlay=overlay)
     if record and not _have_pyav():
         record = False
         print("glgan bench: PyAV is not installed: video recording is not measured",
@@ -125,11 +132,15 @@ def _gl_renderer() -> str | None:
 
 
 def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
-              epochs_per_frame: int = 1) -> list[dict]:
-    """The interactive frame, headless: frames/s and the split train / view / overlay / ui (ms).
+              epochs_per_frame: int = 1, backend: str = "numpy", overlay: bool = True
+              ) -> list[dict]:
+    """The interactive frame, headless: frames/s, the epochs/s trained meanwhile, the
+    device -> host copies of visual data per frame, and the split train / view / overlay / ui
+    (ms).
 
-    Runs the real ``App`` (pretrained gaussians, playing) into an offscreen framebuffer of
-    ``size`` on an EGL context, ``ctx.finish()`` after each frame so GL time is counted.
+    Runs the real ``App`` (pretrained gaussians, playing, on ``backend``; the overlay shown or
+    hidden) into an offscreen framebuffer of ``size`` on an EGL context, ``ctx.finish()``
+    after each frame so GL time is counted.
     """
     from glgan.app import App
     from glgan.config import GanConfig as Config
@@ -140,28 +151,38 @@ def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
     sums = {"train": 0.0, "frame": 0.0, "view": 0.0, "ui": 0.0, "overlay": 0.0}
     try:
         with ctx:
-            app = App(ctx, size, Config(), pretrained=True, play=True)
+            app = App(ctx, size, Config(), pretrained=True, play=True, backend=backend)
             app.apply([cmd.SetEpochsPerFrame(epochs_per_frame)])
+            app.ui.overlay_visible = overlay
             app.sync_timings = True
             fbo = ctx.simple_framebuffer(size, components=4)
             for _ in range(5):
                 app.render(fbo, 1 / 60)
             ctx.finish()
             t0 = time.perf_counter()
+            epoch0, copies0 = app.engine.status().epoch, app.engine.visual_host_copies
             for _ in range(frames):
                 app.render(fbo, 1 / 60)
                 ctx.finish()
                 for k in sums:
                     sums[k] += app.timings_ms.get(k, 0.0)
             total = time.perf_counter() - t0
+            epochs = app.engine.status().epoch - epoch0
+            copies = app.engine.visual_host_copies - copies0
+            name = app.engine.backend_name
             app.close()
             fbo.release()
     finally:
         ctx.release()
-    case = f"app_frame_{size[0]}x{size[1]}"
-    out = [{"backend": "numpy+gl", "case": case, "metric": "frames_per_s",
-            "value": round(frames / total, 1), "unit": "frames/s"}]
+    case = f"app_frame_{size[0]}x{size[1]}" + ("" if overlay else "_view_only")
+    be = f"{name}+gl"
+    out = [{"backend": be, "case": case, "metric": "frames_per_s",
+            "value": round(frames / total, 1), "unit": "frames/s"},
+           {"backend": be, "case": case, "metric": "epochs_per_s",
+            "value": round(epochs / total, 1), "unit": "epochs/s"},
+           {"backend": be, "case": case, "metric": "visual_host_copies_per_frame",
+            "value": round(copies / frames, 2), "unit": "copies/frame"}]
     for k, v in sums.items():
-        out.append({"backend": "numpy+gl", "case": case, "metric": f"{k}_ms",
+        out.append({"backend": be, "case": case, "metric": f"{k}_ms",
                     "value": round(v / frames, 2), "unit": "ms/frame"})
     return out
