@@ -553,35 +553,3 @@ def test_sigterm_finishes_the_window_s_recording(tmp_path):
     with av.open(str(video)) as container:
         assert sum(1 for _ in container.decode(video=0)) >= 1
 
-
-@pytest.mark.cudasim
-@pytest.mark.skipif(shutil.which("g++") is None, reason="cudasim needs g++")
-def test_the_app_on_the_kernels_writes_the_view_directly(gl_ctx, tmp_path):
-    """With the kernel backend the view's GL objects are written by the engine: no host copy
-    of visual data while the overlay is hidden, host arrays for the overlay once it shows,
-    and the same picture as the NumPy app; fitting the view still sees the fakes."""
-    from glgan.app import App
-
-    fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
-    images = {}
-    for backend in ("numpy", "cudasim"):
-        a = App(gl_ctx, SIZE, GanConfig(), pretrained=True, out_dir=tmp_path, backend=backend)
-        a.ui.overlay_visible = False
-        a.fbo = fbo
-        frames(a, 3)
-        f = a.frame_data
-        assert (f.resident is not None) == (backend == "cudasim")
-        assert a.engine.visual_host_copies == 0
-        images[backend] = np.frombuffer(fbo.read(components=3), np.uint8).astype(int)
-        if backend == "cudasim":
-            assert f.fake.shape == (0, 2)
-            a.apply([cmd.FitView("samples")])
-            fake = a.engine.generator(f.noise)
-            x0, y0, x1, y1 = a.view.bounds
-            assert x0 <= fake[:, 0].min() and x1 >= fake[:, 0].max()
-            a.ui.overlay_visible = True
-            frames(a)
-            assert a.frame_data.fake.shape == (150, 2) and a.engine.visual_host_copies == 1
-        a.close()
-    assert np.abs(images["numpy"] - images["cudasim"]).max() <= 2
-    fbo.release()

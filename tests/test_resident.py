@@ -130,3 +130,38 @@ def test_a_frame_beyond_the_view_s_capacity_is_refused(gl_ctx):
                          (dict(manifold_cells=25), "manifold_cells=25")):
             with pytest.raises(ValueError, match=what):
                 eng.frame(targets={0: r.view.targets()}, **kw)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_app_on_the_kernels_writes_the_view_directly(gl_ctx, tmp_path, backend):
+    """With the kernel backend the view's GL objects are written by the engine: no host copy
+    of visual data while the overlay is hidden, host arrays for the overlay once it shows,
+    and the same picture as the NumPy app; fitting the view still sees the fakes."""
+    from glgan.app import App
+    from glgan.ui import commands as cmd
+
+    size = (320, 240)
+    fbo = gl_ctx.simple_framebuffer(size, components=4)
+    images = {}
+    for be in ("numpy", backend):
+        a = App(gl_ctx, size, preset("gaussians"), pretrained=True, out_dir=tmp_path, backend=be)
+        a.ui.overlay_visible = False
+        for _ in range(3):
+            a.render(fbo, 1 / 60)
+        f = a.frame_data
+        assert (f.resident is not None) == (be != "numpy")
+        assert a.engine.visual_host_copies == 0
+        images[be] = np.frombuffer(fbo.read(components=3), np.uint8).astype(int)
+        if be != "numpy":
+            assert f.fake.shape == (0, 2)
+            a.apply([cmd.FitView("samples")])
+            fake = a.engine.generator(f.noise)
+            x0, y0, x1, y1 = a.view.bounds
+            assert x0 <= fake[:, 0].min() and x1 >= fake[:, 0].max()
+            a.ui.overlay_visible = True
+            a.render(fbo, 1 / 60)
+            assert a.frame_data.fake.shape == (150, 2) and a.engine.visual_host_copies == 1
+        a.close()
+    diff = np.abs(images["numpy"] - images[backend])
+    assert diff.max() <= 8 and (diff > 2).mean() < 1e-3  # float32 rounding of D and G only
+    fbo.release()
