@@ -77,5 +77,15 @@ def select_backend(name: str = "auto") -> Backend:
         return Backend("cupy" if name == "cupy" else "cuda", cupy, auto=name == "auto")
     if name != "auto":
         raise BackendError(f"backend={name} cannot be used: {reason}")
-    log.warning("backend auto: using numpy because %s", reason)
+    # a machine with an NVIDIA driver but no working CuPy is worth a warning; one without
+    # an NVIDIA GPU is the common case: a line for -v only
+    level = logging.WARNING if nvidia_driver_present() else logging.INFO
+    log.log(level, "backend auto: using numpy because %s", reason)
     return Backend("numpy", np)
+
+
+def nvidia_driver_present() -> bool:
+    """True when this machine has an NVIDIA kernel driver loaded (a GPU to use)."""
+    import os
+
+    return os.path.exists("/proc/driver/nvidia/version")
