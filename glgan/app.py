@@ -2,8 +2,11 @@
 
 ``App`` owns one frame's flow and nothing else: apply the overlay's commands to the engine
 (live edits keep the weights, architecture edits reset), train within a time budget so the UI
-never stalls, ask the engine for a ``FrameData``, draw the layered view into the overlay's
-free rectangle, draw the overlay, and feed an active recording. ``App`` works on any moderngl
+never stalls, ask the engine once for every shown run's ``FrameData``, draw the layered views
+(one, or a grid of up to 16 runs side by side in compare mode) into the overlay's free
+rectangle, draw the overlay, and feed an active recording. Each run on screen is a
+``RunView`` (its engine slot is its index, its GL objects, its label, its cached frame); the
+runs share one camera, so the cells compare like for like. ``App`` works on any moderngl
 context and framebuffer, so tests drive it headless; ``GlganWindow`` puts it in a
 moderngl-window window and ``run_app`` starts that window from the command line.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +26,13 @@ import numpy as np
 from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
-from glgan.config import ConfigError, GanConfig, preset
+from glgan.compute.state import EngineState
+from glgan.config import ConfigError, GanConfig, compare_grid, field_names, preset
 from glgan.frame import FrameData, ViewCapacity
 from glgan.render import LayeredView, View
+from glgan.render.layered_view import update_views
 from glgan.render.thumbnails import Thumbnails
+from glgan.render.view import grid_cells
 from glgan.ui import commands as cmd
 from glgan.ui.overlay import Overlay
 
@@ -42,6 +48,19 @@ MANIFOLD_CELLS = 20    # GAN Lab's 20 x 20 manifold grid
 VIEW_CAPACITY = ViewCapacity(manifold_cells=MANIFOLD_CELLS, field_res=max(FIELD_RES_CHOICES))
 ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
 PAN_LIMIT = 1e5  # farthest the view may wander from the origin
+MAX_WINDOW_RUNS = 16  # runs the window shows side by side (grid_cells)
+DOUBLE_CLICK_S = 0.35
+
+
+@dataclass
+class RunView:
+    """One run on screen: its layered view (GL objects), its label (what differs from the
+    other runs), its last frame and the key that frame was computed for."""
+
+    scene: LayeredView
+    label: str = ""
+    frame: FrameData | None = None
+    key: tuple | None = None
 
 
 class App:
@@ -57,12 +76,16 @@ class App:
             replaces ``config``); default: only when no ``config`` is given, as GAN Lab starts.
         play: start training at once.
         out_dir: where screenshots and recordings go.
+        backend: the engine's backend (see compute.backend.BACKENDS).
+        compare: ``KEY=V1,V2,...`` specs (as ``glgan train --compare``): start with one run
+            per combination side by side, at most 16.
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
                  config: GanConfig | None = None, *, fb_scale: float = 1.0, keys: Any = None,
                  mouse: Any = None, pretrained: bool | None = None, play: bool = False,
-                 out_dir: str | os.PathLike = ".", backend: str = "numpy") -> None:
+                 out_dir: str | os.PathLike = ".", backend: str = "numpy",
+                 compare: list[str] | None = None) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
@@ -74,7 +97,11 @@ class App:
         self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
                                history=self.engine.history())
         self.ui = self.overlay.ui
-        self.scene = LayeredView(ctx, transition_s=0.25, capacity=VIEW_CAPACITY)
+        self.runs: list[RunView] = []
+        self.focus = 0            # the run the panels, charts and hover show
+        self.maximized = False    # compare mode: the focused run fills the view
+        self._last_click: tuple[float, int] | None = None
+        self._sync_runs()
         self.thumbnails = Thumbnails(ctx, self.scene)
         self._thumb_registered: dict[str, moderngl.Texture] = {}
         self._thumb_refs: dict[str, Any] = {}
@@ -82,9 +109,9 @@ class App:
         self.ui.use_pretrained = False
         if pretrained:
             self._load_pretrained()
+        if compare:
+            self.compare(compare)
         self.ui.playing = play
-        self.frame_data: FrameData | None = None
-        self._frame_key: tuple | None = None
         self.clock = 0.0  # animation time (wall clock, or fixed steps while recording)
         self.sec_per_epoch = 1e-4
         self.epochs_per_s = 0.0
@@ -97,11 +124,100 @@ class App:
         self.screenshot_requested = False
         self.sync_timings = False  # benchmarks: wait for the GPU so GL time is attributed
         self._commands: list = []  # built by last frame's overlay, applied at the next frame
-        self._run_id = self.engine.status().run_id
+        self._run_id = self.engine.status(self.focus).run_id
         self.dataset_samples = {
             name: sample_real(name, 200, seed=7)
             for name in ("line", "gaussians", "ring", "disjoint")
         }
+
+    # -- runs ---------------------------------------------------------------------------------
+    @property
+    def scene(self) -> LayeredView:
+        """The focused run's layered view (the graph's thumbnails draw with it)."""
+        return self.runs[self.focus].scene
+
+    @property
+    def frame_data(self) -> FrameData | None:
+        """The focused run's last frame."""
+        return self.runs[self.focus].frame
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.runs) > 1
+
+    def _sync_runs(self, labels: list[str] | None = None) -> None:
+        """One RunView per engine run (after the run list changed): GL objects are made for
+        new runs and released for gone ones; every frame is recomputed."""
+        n = self.engine.run_count
+        if n > MAX_WINDOW_RUNS:
+            raise ConfigError(f"{n} runs: the window shows at most {MAX_WINDOW_RUNS} side by "
+                              "side")
+        while len(self.runs) > n:
+            self.runs.pop().scene.release()
+        while len(self.runs) < n:
+            self.runs.append(RunView(LayeredView(self.ctx, transition_s=0.25,
+                                                 capacity=VIEW_CAPACITY)))
+        self.engine.release_targets()  # the engine re-registers what it writes into
+        for i, run in enumerate(self.runs):
+            run.frame, run.key = None, None
+            run.label = labels[i] if labels is not None else (run.label if n > 1 else "")
+        self.focus = min(self.focus, n - 1)
+        self.maximized = self.maximized and n > 1
+        if hasattr(self, "thumbnails"):
+            self.thumbnails.scene = self.scene
+
+    def _edited_runs(self) -> list[int]:
+        """The runs a settings edit applies to: the focused one, or all ("apply to all")."""
+        return list(range(len(self.runs))) if self.ui.compare_all else [self.focus]
+
+    def compare(self, specs: list[str]) -> None:
+        """Replace the runs by one per combination of ``specs`` (``KEY=V1,V2,...``) applied to
+        the focused run's settings, each from its seed (so runs that differ only in a rate
+        start from the same weights and see the same batches)."""
+        grid = compare_grid(list(specs))
+        if len(grid) > MAX_WINDOW_RUNS:
+            raise ConfigError(f"--compare: {len(grid)} runs; the window shows at most "
+                              f"{MAX_WINDOW_RUNS} side by side")
+        base = self.config
+        configs = [base.replace(**changes) for changes in grid]
+        fresh = make_engine(configs, drawn=self.engine.drawn).snapshot()
+        self.engine.restore(fresh)
+        labels = [", ".join(f"{k}={_short(v)}" for k, v in changes.items()) for changes in grid]
+        self.focus, self.maximized = 0, False
+        self._sync_runs(labels)
+        self.ui.use_pretrained = False
+        self.ui.error = ""
+        self.ui.status = f"comparing {len(grid)} runs: {', '.join(grid[0])}"
+
+    def clone_run(self) -> None:
+        """Add a copy of the focused run (weights, optimiser state, random streams, history):
+        edit one of the two and watch the futures part."""
+        if len(self.runs) >= MAX_WINDOW_RUNS:
+            raise ConfigError(f"the window shows at most {MAX_WINDOW_RUNS} runs side by side")
+        state = self.engine.snapshot()
+        labels = [r.label or f"run {i + 1}" for i, r in enumerate(self.runs)]
+        runs = state.runs + (state.runs[self.focus],)
+        labels.append(f"clone of {labels[self.focus]}")
+        self.engine.restore(EngineState(runs, state.drawn))
+        self.focus = len(runs) - 1
+        self._sync_runs(labels)
+
+    def end_compare(self) -> None:
+        """Keep only the focused run."""
+        state = self.engine.snapshot()
+        self.engine.restore(EngineState((state.runs[self.focus],), state.drawn))
+        self.focus, self.maximized = 0, False
+        self._sync_runs([""])
+
+    def focus_run(self, index: int, maximize: bool | None = None) -> None:
+        if not 0 <= index < len(self.runs):
+            raise ValueError(f"run {index + 1} does not exist; there are {len(self.runs)}")
+        if index != self.focus:
+            self.focus = index
+            self.thumbnails.scene = self.scene
+            self._run_id = self.engine.status(index).run_id
+        if maximize is not None:
+            self.maximized = maximize and self.comparing
 
     # -- commands -------------------------------------------------------------------------
     def _load_pretrained(self) -> bool:
@@ -113,27 +229,41 @@ class App:
         except ModelFileError as e:
             self.ui.error = f"could not load the pretrained model: {e}"
             return False
-        self.engine.reset(preset(model.config.dataset, base=self.config), run=0)
-        # GAN Lab trains one extra epoch "for visualisation" after loading; glgan does not.
-        self.engine.set_weights(model.g_params, model.d_params, model.epoch)
+        for r in self._edited_runs():
+            cfg = self.engine.status(r).config
+            self.engine.reset(preset(model.config.dataset, base=cfg), run=r)
+            # GAN Lab trains one extra epoch "for visualisation" after loading; glgan does not.
+            self.engine.set_weights(model.g_params, model.d_params, model.epoch, run=r)
         self.ui.use_pretrained = True
         return True
 
     @property
     def config(self) -> GanConfig:
-        """The shown run's settings."""
-        return self.engine.status().config
+        """The focused run's settings."""
+        return self.engine.status(self.focus).config
 
     def _set_config(self, config: GanConfig) -> None:
-        was_diverged = self.engine.status().diverged is not None
+        """Apply the panel's edit: to the focused run, or (apply to all) the same changed
+        fields to every run, each keeping its own varied values."""
+        old = self.config
+        changed = {f: getattr(config, f) for f in field_names()
+                   if getattr(config, f) != getattr(old, f)}
         try:
-            self.engine.set_config(config)
+            for r in self._edited_runs():
+                was_diverged = self.engine.status(r).diverged is not None
+                self.engine.set_config(self.engine.status(r).config.replace(**changed), run=r)
+                if was_diverged and self.engine.status(r).diverged is None and r == self.focus:
+                    self.ui.error = ""
+                    self.ui.status = "settings changed: training can continue"
         except (ConfigError, DataError) as e:
             self.ui.config_error = str(e)
-            return
-        if was_diverged and self.engine.status().diverged is None:
-            self.ui.error = ""
-            self.ui.status = "settings changed: training can continue"
+
+    def _reset_to_preset(self, name: str | None = None) -> None:
+        """The edited runs start over from ``name``'s preset (default: their dataset's)."""
+        for r in self._edited_runs():
+            cfg = self.engine.status(r).config
+            self.engine.reset(preset(name or cfg.dataset, base=cfg), run=r)
+        self.ui.error = ""
 
     def apply(self, commands: list) -> None:
         """Apply the overlay's commands in order; a bad one becomes a message, not a crash."""
@@ -146,12 +276,11 @@ class App:
 
     def _apply_one(self, c) -> None:
         eng, ui = self.engine, self.ui
-        status = eng.status()
         if isinstance(c, cmd.Play):
             ui.playing = True
-            if status.diverged:
+            if self._all_diverged():
                 ui.playing = False
-                ui.error = status.diverged
+                ui.error = eng.status(self.focus).diverged
         elif isinstance(c, cmd.Pause):
             ui.playing = False  # no extra epoch on pause (GAN Lab trains one)
         elif isinstance(c, cmd.Step):
@@ -162,14 +291,12 @@ class App:
             eng.reset()  # keeps the user's edits (GAN Lab reloads the preset)
             ui.error = ""
         elif isinstance(c, cmd.RestorePreset):
-            eng.reset(preset(status.config.dataset, base=status.config), run=0)
-            ui.error = ""
+            self._reset_to_preset()
         elif isinstance(c, cmd.SelectDataset):
             if c.name == "drawn" and eng.drawn is None:
                 ui.drawing.open = True
                 return
-            eng.reset(preset(c.name, base=status.config), run=0)
-            ui.error = ""
+            self._reset_to_preset(c.name)
         elif isinstance(c, cmd.SetConfig):
             self._set_config(c.config)
         elif isinstance(c, cmd.UsePretrained):
@@ -177,7 +304,7 @@ class App:
                 ui.use_pretrained = self._load_pretrained()
             else:
                 ui.use_pretrained = False
-                eng.reset(preset(status.config.dataset, base=status.config), run=0)
+                self._reset_to_preset()
         elif isinstance(c, cmd.SetEpochsPerFrame):
             ui.epochs_per_frame = int(c.n)
         elif isinstance(c, cmd.SetSlowMotion):
@@ -186,8 +313,7 @@ class App:
             ui.layers = c.layers
         elif isinstance(c, cmd.ApplyDrawing):
             eng.set_drawn(c.points)
-            eng.reset(preset("drawn", base=status.config), run=0)
-            ui.error = ""
+            self._reset_to_preset("drawn")
         elif isinstance(c, cmd.Screenshot):
             self.screenshot_requested = True
         elif isinstance(c, cmd.ToggleRecord):
@@ -197,46 +323,78 @@ class App:
         elif isinstance(c, cmd.FitView):
             self.fit_view(c.mode)
         elif isinstance(c, cmd.ReloadShaders):
-            errors = self.scene.reload_shaders()
+            errors = [e for run in self.runs for e in run.scene.reload_shaders()]
             ui.status = ("shaders reloaded" if not errors else
                          f"shader error (kept the last good program): {errors[0]}")
+        elif isinstance(c, cmd.Compare):
+            self.compare(list(c.specs))
+        elif isinstance(c, cmd.CloneRun):
+            self.clone_run()
+        elif isinstance(c, cmd.EndCompare):
+            self.end_compare()
+        elif isinstance(c, cmd.FocusRun):
+            self.focus_run(c.index, c.maximize)
+
+    def _all_diverged(self) -> bool:
+        return all(self.engine.status(i).diverged for i in range(len(self.runs)))
 
     # -- per frame ------------------------------------------------------------------------
     def _train(self) -> None:
         ui, eng = self.ui, self.engine
-        if not ui.playing or ui.slow_motion or eng.status().diverged:
+        if not ui.playing or ui.slow_motion or self._all_diverged():
             return
         if self.recording is not None:  # recorded frames hold exactly epochs_per_frame epochs
             n = ui.epochs_per_frame
         else:
             n = max(1, min(ui.epochs_per_frame,
                            int(TRAIN_BUDGET_S / max(self.sec_per_epoch, 1e-7))))
-        stats = eng.train(n)
+        stats = eng.train(n)  # every run; a diverged run is rolled back and paused alone
         if stats.epochs:
             per = stats.seconds / stats.epochs
             self.sec_per_epoch = 0.8 * self.sec_per_epoch + 0.2 * per
-        if stats.diverged:
+        if self._all_diverged():
             ui.playing = False
-            ui.error = stats.diverged
+            ui.error = stats.diverged or eng.status(self.focus).diverged
 
-    def _frame(self, viewport: tuple[int, int]) -> FrameData:
-        """The engine's visual state for this view; recomputed only when something changed."""
-        bounds = self.view.effective_bounds(viewport)
-        # GAN Lab's blocky look is its 30 x 30 grid; otherwise a resolution that fits the budget
+    def cell_rects(self) -> list[tuple[int, tuple[float, float, float, float]]]:
+        """(run index, (x, y, w, h)) in window pixels (top-left origin) of every run shown:
+        the main view's square for one run or a maximized one, else the compare grid."""
+        lay = self.overlay.layout()
+        if not self.comparing:
+            return [(0, lay.view_square())]
+        if self.maximized:
+            return [(self.focus, lay.view_square())]
+        return list(enumerate(grid_cells(len(self.runs), lay.view)))
+
+    def _frames(self, cells) -> None:
+        """Every shown run's visual state, computed in one engine call when anything changed
+        (training, the camera, the field resolution, the overlay's need for host arrays)."""
+        if not cells:
+            return
+        s = self.fb_scale
+        side = max(1, int(round(min(r[2] for _, r in cells) * s)))
+        bounds = self.view.effective_bounds((side, side))
+        # GAN Lab's blocky look is its 30 x 30 grid; otherwise a resolution that fits the
+        # budget and the cell
         res = BLOCKY_FIELD_RES if self.ui.layers.blocky else self.field_res
+        if not self.ui.layers.blocky:
+            res = min(res, max(c for c in FIELD_RES_CHOICES if c <= max(side, 24)))
         # a GPU engine hands host copies only while the overlay shows them
         key = (self.engine.version, tuple(round(b, 9) for b in bounds), res,
                self.ui.overlay_visible)
-        if key != self._frame_key or self.frame_data is None:
-            t0 = time.perf_counter()
-            self.frame_data = self.scene.update_from(
-                lambda targets: self.engine.frame(
-                    field_res=res, bounds=bounds, manifold_cells=MANIFOLD_CELLS,
-                    targets={0: targets}, host_arrays=self.ui.overlay_visible)[0], self.clock)
-            if not self.ui.layers.blocky:
-                self._adapt_field_res(time.perf_counter() - t0)
-            self._frame_key = key
-        return self.frame_data
+        shown = {i: self.runs[i] for i, _ in cells}
+        if all(run.key == key and run.frame is not None for run in shown.values()):
+            return
+        t0 = time.perf_counter()
+        frames = update_views(
+            {i: run.scene for i, run in shown.items()},
+            lambda targets: dict(enumerate(self.engine.frame(
+                field_res=res, bounds=bounds, manifold_cells=MANIFOLD_CELLS, targets=targets,
+                host_arrays=self.ui.overlay_visible))), self.clock)
+        for i, run in shown.items():
+            run.frame, run.key = frames[i], key
+        if not self.ui.layers.blocky:
+            self._adapt_field_res((time.perf_counter() - t0) / len(shown))
 
     def _adapt_field_res(self, spent: float) -> None:
         i = FIELD_RES_CHOICES.index(self.field_res)
@@ -246,26 +404,58 @@ class App:
             self.field_res = FIELD_RES_CHOICES[i + 1]
 
     def view_rect_px(self) -> tuple[int, int, int, int]:
-        """The main view's square as (x, y, w, h) in window pixels, top-left origin."""
-        x, y, w, h = self.overlay.layout().view_square()
+        """The focused run's cell as (x, y, w, h) in framebuffer pixels, top-left origin."""
+        rect = dict(self.cell_rects()).get(self.focus, (0.0, 0.0, 0.0, 0.0))
         s = self.fb_scale
-        return int(round(x * s)), int(round(y * s)), int(round(w * s)), int(round(h * s))
+        return tuple(int(round(v * s)) for v in rect)
+
+    def run_at(self, mouse_px: tuple[float, float] | None) -> int | None:
+        """The run whose cell is under the pointer (logical pixels), None elsewhere."""
+        if mouse_px is None or self.overlay.wants_mouse:
+            return None
+        mx, my = mouse_px
+        for i, (x, y, w, h) in self.cell_rects():
+            if x <= mx < x + w and y <= my < y + h:
+                return i
+        return None
 
     def mouse_data(self, mouse_px: tuple[float, float] | None) -> tuple[float, float] | None:
-        """Data coordinates under the pointer (logical pixels), None outside the view."""
-        if mouse_px is None:
+        """Data coordinates under the pointer (logical pixels) in the focused run's cell,
+        None elsewhere."""
+        if self.run_at(mouse_px) != self.focus:
             return None
-        x, y, w, h = self.overlay.layout().view_square()
-        mx, my = mouse_px
-        if not (x <= mx < x + w and y <= my < y + h) or self.overlay.wants_mouse:
-            return None
-        d = self.view.px_to_data(np.array([mx - x, my - y], float), (w, h))
+        x, y, w, h = dict(self.cell_rects())[self.focus]
+        d = self.view.px_to_data(np.array([mouse_px[0] - x, mouse_px[1] - y], float), (w, h))
         return float(d[0]), float(d[1])
+
+    def click(self, mouse_px: tuple[float, float] | None, now: float | None = None) -> None:
+        """A click in the view: focus the run under the pointer; a second click on it within
+        DOUBLE_CLICK_S makes it full size (or, full size, returns to the grid)."""
+        run = self.run_at(mouse_px)
+        if run is None or not self.comparing:
+            return
+        now = time.monotonic() if now is None else now
+        double = (self._last_click is not None and self._last_click[1] == run
+                  and now - self._last_click[0] <= DOUBLE_CLICK_S)
+        self._last_click = None if double else (now, run)
+        self.focus_run(run, (not self.maximized) if double else None)
+
+    def _cell_info(self, cells) -> list[dict]:
+        """What the overlay writes on each cell: the varied values, epoch, KL/JS, state."""
+        out = []
+        for i, rect in cells:
+            st, f = self.engine.status(i), self.runs[i].frame
+            out.append({"rect": rect, "label": self.runs[i].label or f"run {i + 1}",
+                        "epoch": st.epoch, "kl": f.kl if f is not None else float("nan"),
+                        "js": f.js if f is not None else float("nan"),
+                        "diverged": st.diverged is not None, "focused": i == self.focus,
+                        "index": i})
+        return out
 
     def render(self, fbo: moderngl.Framebuffer, dt: float,
                mouse_px: tuple[float, float] | None = None) -> None:
         """Run one frame into ``fbo``: apply the commands the overlay produced last frame,
-        train, compute the visual state once, draw the view, build and draw the overlay."""
+        train, compute the visual state once, draw the views, build and draw the overlay."""
         t0 = time.perf_counter()
         self.fps = 0.9 * self.fps + 0.1 * (1.0 / max(dt, 1e-6))
         if self.recording is not None:
@@ -275,7 +465,7 @@ class App:
         self.clock += dt
         self.apply(self._commands)
         self._commands = []
-        status = self.engine.status()
+        status = self.engine.status(self.focus)
         if status.run_id != self._run_id:  # a new run: slow motion starts at D1 again
             self._run_id = status.run_id
             if self.ui.slow_step is not None:
@@ -284,19 +474,23 @@ class App:
         # above would otherwise count as negative epochs)
         epoch_before = status.epoch
         self._train()
-        trained = self.engine.status().epoch - epoch_before
+        trained = self.engine.status(self.focus).epoch - epoch_before
         self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
         t_train = time.perf_counter()
-        vx, vy, vw, vh = self.view_rect_px()
-        frame = self._frame((vw, vh)) if vw > 0 and vh > 0 else self.frame_data
+        cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
+        self._frames(cells)
         t_frame = time.perf_counter()
         fbo.use()
         fb_w, fb_h = fbo.size
         self.ctx.viewport = (0, 0, fb_w, fb_h)
         fbo.clear(*WINDOW_BG, 1.0, viewport=(0, 0, fb_w, fb_h))
-        if vw > 0 and vh > 0:
-            layers = replace(self.ui.layers, dpi_scale=self.fb_scale)
-            self.scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers, self.clock)
+        layers = replace(self.ui.layers, dpi_scale=self.fb_scale)
+        s = self.fb_scale
+        for i, (x, y, w, h) in cells:
+            vx, vy, vw, vh = (int(round(v * s)) for v in (x, y, w, h))
+            if vw > 0 and vh > 0:
+                self.runs[i].scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers,
+                                        self.clock)
         if self.sync_timings:
             self.ctx.finish()
         if self.ui.overlay_visible and self.scene.frame is not None:
@@ -304,19 +498,24 @@ class App:
         t_view = time.perf_counter()
         if self.recording is not None and not self.recording_with_overlay:
             self._record(fbo)
-        diverged = self.engine.status().diverged
-        if diverged and not self.ui.error:
+        diverged = self.engine.status(self.focus).diverged
+        if diverged and not self.ui.error and not self.comparing:
             self.ui.error = diverged
+        _, _, fw, fh = self.view_rect_px()
         info = {
             "dataset_samples": self.dataset_samples,
             "mouse_data": self.mouse_data(mouse_px),
-            "pick_radius": self.view.data_per_px((max(vw, 1), max(vh, 1))) * 6 * self.fb_scale,
+            "pick_radius": self.view.data_per_px((max(fw, 1), max(fh, 1))) * 6 * self.fb_scale,
             "recording": self.recording is not None,
             "fps": self.fps, "epochs_per_s": self.epochs_per_s,
             "timings_ms": self.timings_ms, "backend": self.engine.backend_name,
+            "cells": self._cell_info(cells) if self.comparing else [],
+            "runs": ([(self.runs[i].label or f"run {i + 1}", self.engine.history(i))
+                      for i in range(len(self.runs))] if self.comparing else []),
+            "focus": self.focus, "maximized": self.maximized,
         }
-        self.overlay.history = self.engine.history()  # a new run has a new history
-        self._commands = self.overlay.frame(self.config, frame, info, dt)
+        self.overlay.history = self.engine.history(self.focus)  # a new run has a new history
+        self._commands = self.overlay.frame(self.config, self.frame_data, info, dt)
         t_ui = time.perf_counter()
         fbo.use()
         self.ctx.viewport = (0, 0, fb_w, fb_h)
@@ -360,7 +559,7 @@ class App:
             self.view = view
 
     def pan_px(self, dx: float, dy: float) -> None:
-        _, _, w, h = self.overlay.layout().view_square()
+        _, _, w, h = dict(self.cell_rects()).get(self.focus, (0, 0, 1, 1))
         view = self.view.panned_px(dx, dy, (max(int(w), 1), max(int(h), 1)))
         if max(abs(b) for b in view.bounds) <= PAN_LIMIT:
             self.view = view
@@ -453,5 +652,11 @@ class App:
             self.toggle_recording()
         self.thumbnails.release()
         self.engine.release_targets()  # unregister the GL objects before they go
-        self.scene.release()
+        for run in self.runs:
+            run.scene.release()
         self.overlay.shutdown()
+
+
+def _short(value) -> str:
+    """A compact label value: 0.1 not 0.10000000000000001, names as they are."""
+    return f"{value:g}" if isinstance(value, float) else str(value)

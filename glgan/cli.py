@@ -313,6 +313,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=BACKENDS, default="auto",
                    help="where training runs (auto: the GPU's fused kernels if there is a "
                         "usable NVIDIA GPU, else NumPy)")
+    p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
+                   help="open with one run per value side by side in a grid (repeatable: "
+                        "every combination, at most 16), e.g. --compare d_lr=0.01,0.1,0.3")
     p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)

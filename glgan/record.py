@@ -410,6 +410,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
             finally:
                 if overlay is not None:
                     overlay.close()
+                engine.release_targets()  # before the GL objects it may have registered go
                 view.release()
                 for att in fbo.color_attachments:
                     att.release()

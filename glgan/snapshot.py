@@ -140,15 +140,18 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
         return engine.frame(field_res=field_res, bounds=bounds, targets={0: targets},
                             host_arrays=False)[0]
 
-    try:
-        if renderer is not None:
+    if renderer is not None:
+        try:
             renderer.update_from(produce)
             return renderer.render(None, size, lay, view)
-        with OffscreenRenderer() as r:
+        finally:
+            engine.release_targets()
+    with OffscreenRenderer() as r:
+        try:
             r.update_from(produce)
             return r.render(None, size, lay, view)
-    finally:
-        engine.release_targets()
+        finally:  # while the view's GL objects and context still exist
+            engine.release_targets()
 
 
 def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800, 800),

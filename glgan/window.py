@@ -86,7 +86,8 @@ def make_window_class(args):
             self.app = App(self.ctx, self.wnd.size, config, fb_scale=self.wnd.pixel_ratio,
                            keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
                            pretrained=pretrained, play=args.play,
-                           backend=getattr(args, "backend", "numpy"))
+                           backend=getattr(args, "backend", "numpy"),
+                           compare=getattr(args, "compare", None))
             self.overlay = self.app.overlay
             self.mouse_px: tuple[float, float] | None = None
             self.frames = 0
@@ -106,6 +107,7 @@ def make_window_class(args):
 
         def on_render(self, time_s: float, frame_time: float) -> None:
             self._write_ready()  # the previous frame has been presented by now
+            self._exit_on_escape()
             dt = frame_time if frame_time > 0 else 1 / 60
             try:
                 self.app.render(self.screen(), dt, self.mouse_px)
@@ -137,6 +139,18 @@ def make_window_class(args):
             self.mouse_px = (float(x), float(y))
             super().on_mouse_position_event(x, y, dx, dy)
 
+        def on_mouse_press_event(self, x, y, button):
+            self.mouse_px = (float(x), float(y))
+            super().on_mouse_press_event(x, y, button)
+            if self.overlay_open and not self.app.ui.drawing.open:
+                self.app.click(self.mouse_px)  # compare mode: focus; double-click: full size
+                self._exit_on_escape()
+
+        def _exit_on_escape(self) -> None:
+            """Esc closes the window, except while a compared run is full size: there it
+            returns to the grid."""
+            self.wnd.exit_key = None if self.app.maximized else self.wnd.keys.ESCAPE
+
         def on_mouse_drag_event(self, x, y, dx, dy):
             self.mouse_px = (float(x), float(y))
             super().on_mouse_drag_event(x, y, dx, dy)
@@ -159,6 +173,11 @@ def make_window_class(args):
                     self.app.fit_view()
                 elif key == keys.NUMBER_0:
                     self.app.fit_view("unit")
+                elif key == keys.ENTER and self.app.comparing:
+                    self.app.focus_run(self.app.focus, maximize=True)
+                elif key == keys.ESCAPE and self.app.maximized:
+                    self.app.focus_run(self.app.focus, maximize=False)
+                self._exit_on_escape()
 
         def on_close(self) -> None:
             try:
@@ -230,6 +249,14 @@ def run_app(args) -> int:
         from glgan.cli import build_config
 
         build_config(args)  # a bad --set value is reported as such, display or not
+    if getattr(args, "compare", None):
+        from glgan.app import MAX_WINDOW_RUNS
+        from glgan.config import ConfigError, compare_grid
+
+        grid = compare_grid(args.compare)  # bad keys and values: one clear error line
+        if len(grid) > MAX_WINDOW_RUNS:
+            raise ConfigError(f"--compare: {len(grid)} runs; the window shows at most "
+                              f"{MAX_WINDOW_RUNS} side by side")
     if window != "headless" and not _has_display():
         print(NO_DISPLAY)
         return 2

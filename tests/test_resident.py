@@ -29,10 +29,11 @@ SIZE = (160, 160)
 CAP = ViewCapacity(manifold_cells=24, field_res=96)
 
 
-def _engine(backend, noise_dim=2):
-    eng = make_engine([preset("ring").replace(noise_dim=noise_dim),
-                       preset("gaussians").replace(seed=9, noise_dim=noise_dim)],
-                      backend=backend)
+CONFIGS = (preset("ring"), preset("gaussians").replace(seed=9))
+
+
+def _engine(backend, noise_dim=2, configs=CONFIGS):
+    eng = make_engine([c.replace(noise_dim=noise_dim) for c in configs], backend=backend)
     eng.train(20)
     return eng
 
@@ -46,11 +47,11 @@ def _resident(r, eng, run, time_s=None, host_arrays=False, **kw):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("noise_dim", [1, 2])
 def test_a_resident_frame_draws_what_the_uploaded_frame_draws(gl_ctx, backend, noise_dim):
-    eng = _engine(backend, noise_dim)
     kw = dict(field_res=71, bounds=(-0.2, -0.1, 1.3, 1.1), manifold_cells=13)
     with OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as a, \
             OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as b:
-        for run in (0, 1):
+        for config in CONFIGS:  # one run per engine: no other run needs host arrays
+            eng, run = _engine(backend, noise_dim, [config]), 0
             copies = eng.visual_host_copies
             f = _resident(a, eng, run, **kw)
             assert f.resident is not None and f.resident.fake == 150
@@ -63,14 +64,14 @@ def test_a_resident_frame_draws_what_the_uploaded_frame_draws(gl_ctx, backend, n
                                                             gradient_source="g")):
                 img_a = a.render(None, SIZE, lay).astype(int)
                 img_b = b.render(host, SIZE, lay).astype(int)
-                assert np.abs(img_a - img_b).max() <= 1, (run, lay)
+                assert np.abs(img_a - img_b).max() <= 1, (config, lay)
+            eng.release_targets()
         assert gl_ctx.error == "GL_NO_ERROR"
-    eng.release_targets()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_host_arrays_of_a_resident_frame_are_counted_copies(gl_ctx, backend):
-    eng = _engine(backend)
+    eng = _engine(backend, configs=CONFIGS[:1])
     with OffscreenRenderer(ctx=gl_ctx, capacity=CAP) as r:
         before = eng.visual_host_copies
         f = _resident(r, eng, 0, host_arrays=True, field_res=32)
@@ -165,3 +166,33 @@ def test_the_app_on_the_kernels_writes_the_view_directly(gl_ctx, tmp_path, backe
     diff = np.abs(images["numpy"] - images[backend])
     assert diff.max() <= 8 and (diff > 2).mean() < 1e-3  # float32 rounding of D and G only
     fbo.release()
+
+
+def test_cuda_gl_share_hands_cuda_bindings_arguments_it_accepts():
+    """Without a GPU the driver calls fail, but only after cuda-bindings accepted the
+    arguments: the handle array given to map/unmap (a Python list is refused with a
+    TypeError), the stream and the flags. Every failure is a BackendError naming the step."""
+    runtime = pytest.importorskip("cuda.bindings.runtime")
+    if HAS_GPU:
+        pytest.skip("a GPU is present: the real sharing is tested above")
+    import types
+
+    from glgan.compute.backend import BackendError
+    from glgan.compute.cuda.glshare import CudaGlShare
+    from glgan.frame import GlTarget
+
+    fake_cupy = types.SimpleNamespace(cuda=types.SimpleNamespace(
+        get_current_stream=lambda: types.SimpleNamespace(ptr=0),
+        Device=lambda: types.SimpleNamespace(id=0)))
+    share = CudaGlShare(fake_cupy)
+    target = GlTarget(7, "buffer", (4, 2))
+    with pytest.raises(BackendError, match="registering GL buffer 7"):
+        share.write([(target, np.zeros((2, 2), np.float32))])
+    share._resources[("buffer", 7)] = runtime.cudaGraphicsResource_t(0)
+    share._resources[("texture", 8)] = runtime.cudaGraphicsResource_t(0)
+    with pytest.raises(BackendError, match="mapping failed"):
+        share.write([(target, np.zeros((2, 2), np.float32)),
+                     (GlTarget(8, "texture", (4, 4)), np.zeros((3, 3), np.float32))])
+    with pytest.raises(ValueError, match="does not fit"):
+        share.write([(target, np.zeros((5, 2), np.float32))])
+    share.release()

@@ -327,7 +327,7 @@ class BatchedEngine:
             raw = b.device_visuals(field_res, field_bounds, cells) if any(members) else None
             device.append(raw)
             wants_host = raw is None or host_arrays or not all(members)
-            if raw is not None and wants_host:
+            if wants_host and self._backend.name in ("cuda", "cudasim"):
                 self._visual_copies += 1  # one batch's visuals, device -> host
             per_batch.append(b.visuals(field_res, field_bounds, cells, raw) if wants_host
                              else None)

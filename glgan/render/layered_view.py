@@ -12,7 +12,7 @@ imports ``glgan.compute``. The caller makes the context current and binds the ta
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 
@@ -330,12 +330,7 @@ class LayeredView:
         """Update from ``produce(targets)``: an engine that writes into this view's GL objects
         itself returns a resident FrameData; otherwise its host arrays are uploaded here.
         Returns the frame."""
-        self.begin_update(time_s)
-        frame = produce(self.targets())
-        if frame.resident is None:
-            self.upload(frame)
-        self.end_update(frame, time_s)
-        return frame
+        return update_views({0: self}, lambda targets: {0: produce(targets[0])}, time_s)[0]
 
     def begin_update(self, time_s: float | None = None) -> None:
         """Before new positions are written: fix where the gliding samples are now (at
@@ -547,3 +542,20 @@ class LayeredView:
             self.shaders.release()
 
 
+def update_views(views: Mapping[int, LayeredView],
+                 produce: Callable[[dict[int, ViewTargets]], Mapping[int, FrameData]],
+                 time_s: float | None = None) -> dict[int, FrameData]:
+    """Update several views (keyed by run) from one ``produce({run: targets})`` call that
+    returns {run: FrameData}: an engine computes every run's frame at once and may write into
+    the views' GL objects itself (resident frames); otherwise the host arrays are uploaded."""
+    for view in views.values():
+        view.begin_update(time_s)
+    frames = produce({k: v.targets() for k, v in views.items()})
+    out = {}
+    for k, view in views.items():
+        frame = frames[k]
+        if frame.resident is None:
+            view.upload(frame)
+        view.end_update(frame, time_s)
+        out[k] = frame
+    return out

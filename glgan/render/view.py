@@ -112,3 +112,29 @@ class View:
         x = x0 + q[..., 0] / w * (x1 - x0)
         y = y1 - q[..., 1] / h * (y1 - y0)
         return np.stack([x, y], axis=-1)
+
+
+GRID_SHAPES = ((1, 1), (2, 1), (3, 1), (2, 2), (3, 2), (3, 3), (4, 3), (4, 4))  # 1..16 runs
+
+
+def grid_cells(n: int, rect: tuple[float, float, float, float]
+               ) -> list[tuple[float, float, float, float]]:
+    """Square cells for ``n`` (1..16) views inside ``rect`` (x, y, w, h; origin top-left):
+    the grid of GRID_SHAPES (columns x rows, either way round) that makes the cells largest,
+    centred, in reading order (row by row, top first)."""
+    if not 1 <= n <= 16:
+        raise ValueError(f"a grid holds 1..16 views, not {n}")
+    x, y, w, h = (float(v) for v in rect)
+    best = None
+    for a, b in GRID_SHAPES:
+        if a * b < n:
+            continue
+        for cols, rows in ((a, b), (b, a)):
+            rows = -(-n // cols)  # no empty last rows
+            side = min(w / cols, h / rows)
+            if best is None or side > best[0] + 1e-9:
+                best = (side, cols, rows)
+    side, cols, rows = best
+    side = max(side, 1.0)
+    x0, y0 = x + (w - cols * side) / 2, y + (h - rows * side) / 2
+    return [(x0 + (i % cols) * side, y0 + (i // cols) * side, side, side) for i in range(n)]

@@ -22,20 +22,41 @@ def _plot(label: str, xs: np.ndarray, ys: np.ndarray, rgb: tuple[float, float, f
     implot.plot_line(label, xs, ys, spec=spec)
 
 
-def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1.0) -> None:
-    """Two implot charts, stacked: D/G loss and KL/JS divergence (bits) against epoch."""
-    if history is None or history.total == 0:
-        imgui.text_disabled("Charts appear once training starts.")
-        return
+# one colour per run when runs are compared (Okabe-Ito, then Tableau: distinct for 16)
+RUN_COLOURS = ((0.0, 0.45, 0.70), (0.90, 0.62, 0.0), (0.0, 0.62, 0.45), (0.80, 0.40, 0.0),
+               (0.80, 0.47, 0.65), (0.34, 0.71, 0.91), (0.55, 0.55, 0.55), (0.94, 0.89, 0.26),
+               (0.12, 0.47, 0.71), (1.0, 0.50, 0.05), (0.17, 0.63, 0.17), (0.84, 0.15, 0.16),
+               (0.58, 0.40, 0.74), (0.55, 0.34, 0.29), (0.89, 0.47, 0.76), (0.74, 0.74, 0.13))
+
+
+def _table(history: ChartHistory) -> np.ndarray:
+    """The history's rows, at most ~2 per horizontal pixel (more cannot be seen and only
+    cost vertices): evenly spaced rows, first and last included."""
     t = history.table()
-    # at most ~2 points per horizontal pixel: more cannot be seen and only costs vertices
     max_points = max(64, int(2 * imgui.get_content_region_avail().x))
     if len(t) > max_points:
         keep = np.unique(np.linspace(0, len(t) - 1, max_points).astype(np.int64))
-        t = t[keep]  # evenly spaced rows, first and last included
-    xs = np.ascontiguousarray(t[:, 0])
+        t = t[keep]
+    return t
+
+
+def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1.0,
+                runs: list[tuple[str, ChartHistory]] | None = None, focus: int = 0) -> None:
+    """Two implot charts, stacked: D/G loss and KL/JS divergence (bits) against epoch. With
+    ``runs`` (label, history) compared side by side: every run in its colour, named by its
+    label in the legend (D loss and KL solid; G loss and JS fainter, the focused run bolder)."""
+    if runs:
+        if all(h.total == 0 for _, h in runs):
+            imgui.text_disabled("Charts appear once training starts.")
+            return
+        series = [(label, _table(h), RUN_COLOURS[i % len(RUN_COLOURS)], i == focus)
+                  for i, (label, h) in enumerate(runs) if h.total]
+    elif history is None or history.total == 0:
+        imgui.text_disabled("Charts appear once training starts.")
+        return
+    else:
+        series = [(None, _table(history), None, True)]
     size = imgui.ImVec2(-1, max(height, 80.0))
-    weight = 1.5 * ui_scale
     flags = implot.Flags_.no_menus | implot.Flags_.no_box_select
     axis = implot.AxisFlags_.auto_fit
     for title, cols in (
@@ -48,7 +69,16 @@ def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1
             try:  # ImGui's error recovery does not close an ImPlot plot: always end it
                 implot.setup_axes("epoch", "", axis, axis)
                 implot.setup_legend(implot.Location_.north_east)
-                for label, col, rgb in cols:
-                    _plot(label, xs, np.ascontiguousarray(t[:, col]), rgb, weight)
+                for run_label, t, run_rgb, bold in series:
+                    xs = np.ascontiguousarray(t[:, 0])
+                    weight = (1.5 if bold else 1.0) * ui_scale
+                    for k, (label, col, rgb) in enumerate(cols):
+                        if run_label is None:
+                            _plot(label, xs, np.ascontiguousarray(t[:, col]), rgb, weight)
+                        else:  # the second quantity fainter, without its own legend entry
+                            name = run_label if k == 0 else f"##{run_label}{k}"
+                            faded = run_rgb if k == 0 else tuple(0.55 + 0.45 * c
+                                                                 for c in run_rgb)
+                            _plot(name, xs, np.ascontiguousarray(t[:, col]), faded, weight)
             finally:
                 implot.end_plot()

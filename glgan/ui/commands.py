@@ -159,11 +159,38 @@ class ToggleHelp:
     """F1: show/hide the help window. Resolved inside the UI; app.py never sees it."""
 
 
+@dataclass(frozen=True)
+class Compare:
+    """Replace the runs by one per combination of ``specs`` ("KEY=V1,V2,..."), applied to the
+    focused run's settings: the runs train side by side in a grid."""
+
+    specs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CloneRun:
+    """Add a copy of the focused run (same weights and random streams) beside it."""
+
+
+@dataclass(frozen=True)
+class EndCompare:
+    """Keep only the focused run."""
+
+
+@dataclass(frozen=True)
+class FocusRun:
+    """Focus run ``index`` (the panels, charts and hover show it); ``maximize`` True makes it
+    full size, False returns to the grid, None keeps the current mode."""
+
+    index: int
+    maximize: bool | None = None
+
+
 Command = (
     Play | Pause | TogglePlay | Step | TrainPhase | Reset | RestorePreset | SelectDataset
     | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
-    | FitView
+    | FitView | Compare | CloneRun | EndCompare | FocusRun
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

@@ -15,6 +15,10 @@ divergence. ``info`` carries what only app.py knows:
     fps, epochs_per_s: float                   for the status line
     timings_ms:      dict[str, float]          frame-time split, e.g. train/sync/draw/ui
     backend:         str                       e.g. "numpy" or "cupy"
+    cells:           list[dict]                compare mode: each shown run's cell (rect,
+                                               label, epoch, kl, js, diverged, focused, index)
+    runs:            list[(label, History)]    compare mode: every run, for the charts
+    focus:           int                       the focused run
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from glgan.ui.commands import (
     ToggleOverlay,
     TogglePlay,
 )
+from glgan.ui.compare import draw_cell_labels, draw_compare_panel
 from glgan.ui.controls import draw_top_bar, select_dataset, set_playing, step
 from glgan.ui.drawing import draw_drawing_window
 from glgan.ui.graph import draw_graph
@@ -45,7 +50,7 @@ from glgan.ui.layers import draw_hover, draw_layer_toggles, draw_legend
 from glgan.ui.layout import Layout, compute_layout
 from glgan.ui.slowmo import advance_slow_motion
 from glgan.ui.state import UiState
-from glgan.ui.widgets import begin_panel
+from glgan.ui.widgets import begin_panel, hook
 
 DIVERGED = ("Training diverged: samples or losses are no longer finite. "
             "Reset to start again (maybe with a smaller learning rate).")
@@ -128,13 +133,23 @@ def _left(ui: UiState, cfg: GanConfig, frame: FrameData | None, rect) -> list[Co
     return out
 
 
-def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect) -> list[Command]:
+def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect,
+           info: dict[str, Any]) -> list[Command]:
     out: list[Command] = []
     if begin_panel("Hyperparameters and metrics", rect):
         avail = imgui.get_content_region_avail()
         chart_h = min(170.0 * ui.scale, avail.y * 0.25)
+        runs = info.get("runs") or []
+        imgui.set_next_item_open(ui.show_compare, imgui.Cond_.always)
+        ui.show_compare = imgui.collapsing_header(
+            f"Compare runs ({len(runs)} side by side)" if runs else "Compare runs###compare")
+        hook(ui, "compare_header")
+        if ui.show_compare:
+            out += draw_compare_panel(ui, info)
         imgui.set_next_item_open(ui.show_hyper, imgui.Cond_.always)
-        ui.show_hyper = imgui.collapsing_header("Hyperparameters")
+        title = (f"Hyperparameters of {runs[info.get('focus', 0)][0]}###hyper" if runs
+                 else "Hyperparameters###hyper")
+        ui.show_hyper = imgui.collapsing_header(title)
         if ui.show_hyper:
             rest = imgui.get_content_region_avail().y
             form_h = rest - 2 * chart_h - imgui.get_frame_height_with_spacing() * 1.5
@@ -143,7 +158,7 @@ def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect) -> l
             imgui.end_child()
         imgui.separator_text("Metrics")
         spare = imgui.get_content_region_avail().y - imgui.get_style().item_spacing.y
-        draw_charts(history, max(spare / 2, 100.0), ui.scale)
+        draw_charts(history, max(spare / 2, 100.0), ui.scale, runs, info.get("focus", 0))
     imgui.end()
     return out
 
@@ -157,6 +172,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
     if ui.theme_key is None:
         apply_theme_if_changed(ui)
     lay = layout_for(ui)
+    out += draw_cell_labels(ui, info.get("cells") or [])
     if not ui.overlay_visible:
         dl = imgui.get_foreground_draw_list()
         dl.add_text((lay.view[2] - 150, lay.view[3] - 22), theme.col32(120, 120, 120, 0.6),
@@ -164,7 +180,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         return out
     out += draw_top_bar(ui, cfg, frame, info, lay.top_bar)
     out += _left(ui, cfg, frame, lay.left)
-    out += _right(ui, cfg, history, lay.right)
+    out += _right(ui, cfg, history, lay.right, info)
     draw_status(ui, info, lay.status)
     out += draw_banner(ui, lay.view)
     out += draw_drawing_window(ui, lay.view)

@@ -119,6 +119,7 @@ class UiState:
     high_contrast: bool = False
     show_help: bool = False
     show_hyper: bool = True
+    show_compare: bool = False  # the Compare section of the right panel is open
     use_pretrained: bool = True  # GAN Lab starts with the pretrained gaussians model
     drawing: DrawingState = field(default_factory=DrawingState)
     status: str = ""  # transient information (e.g. "saved out/shot.png")
@@ -135,6 +136,9 @@ class UiState:
     # with row 0 at the bottom); without them the graph draws its thumbnails itself.
     thumb_textures: dict[str, Any] = field(default_factory=dict)
     thumb_sizes: dict[str, float] = field(default_factory=dict)  # px each thumbnail needs
+    compare_all: bool = False  # compare mode: settings edits apply to every run
+    compare_keys: list[str] = field(default_factory=lambda: ["d_lr", ""])  # the panel's choice
+    compare_values: list[str] = field(default_factory=lambda: ["0.01, 0.1", ""])
 
     @property
     def scale(self) -> float:

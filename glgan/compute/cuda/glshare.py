@@ -98,8 +98,14 @@ class CudaGlShare:
         resources = list(dict.fromkeys(self._resource(t) for t, _ in jobs))
         if not resources:
             return
+        # the binding takes the resources as a pointer to an array of handles (a Python list
+        # is refused); the array lives until the unmap
+        handles = np.array([int(r) for r in resources], np.uintp)
         stream = cp.cuda.get_current_stream().ptr
-        self._call("mapping", rt.cudaGraphicsMapResources(len(resources), resources, stream))
+        device = cp.cuda.Device().id
+        self._call("mapping", rt.cudaGraphicsMapResources(len(handles), handles.ctypes.data,
+                                                          stream))
+        failed = True
         try:
             for target, array in jobs:
                 src = cp.ascontiguousarray(array, dtype=cp.float32)
@@ -107,7 +113,7 @@ class CudaGlShare:
                 if target.kind == "buffer":
                     ptr, size = self._call("mapping a buffer",
                                            rt.cudaGraphicsResourceGetMappedPointer(res))
-                    mem = cp.cuda.UnownedMemory(int(ptr), int(size), self)
+                    mem = cp.cuda.UnownedMemory(int(ptr), int(size), self, device)
                     dst = cp.ndarray(src.shape, cp.float32, cp.cuda.MemoryPointer(mem, 0))
                     dst[...] = src
                 else:
@@ -117,9 +123,11 @@ class CudaGlShare:
                     self._call("copying into a texture", rt.cudaMemcpy2DToArrayAsync(
                         arr, 0, 0, src.data.ptr, w * 4, w * 4, h,
                         rt.cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream))
+            failed = False
         finally:
-            self._call("unmapping",
-                       rt.cudaGraphicsUnmapResources(len(resources), resources, stream))
+            result = rt.cudaGraphicsUnmapResources(len(handles), handles.ctypes.data, stream)
+            if not failed:  # else the copy's own error is the one to report
+                self._call("unmapping", result)
 
     def release(self) -> None:
         """Unregister every GL object (before the GL context or the objects go away)."""

@@ -62,7 +62,10 @@ class KernelTrainer:
         fits = 4 * scratch <= shared_limit - STATIC_SHARED_BYTES
         self.shared_bytes = 4 * scratch if fits else 0
         if self.shared_bytes > DEFAULT_SHARED_BYTES - STATIC_SHARED_BYTES:
-            self.kernel.max_dynamic_shared_size_bytes = self.shared_bytes  # the opt-in
+            # the opt-in; on a GPU every trainer's kernel is the same CUfunction (CuPy caches
+            # the module), so the limit is only ever raised, never lowered for another batch
+            current = int(self.kernel.max_dynamic_shared_size_bytes)
+            self.kernel.max_dynamic_shared_size_bytes = max(current, self.shared_bytes)
         self.scratch = xp.zeros(1 if self.shared_bytes else batch.R * scratch, np.float32)
         self._scratch_size = batch.R * scratch
         # the visual kernel's scratch: VIS_ROWS rows of every layer input, logits, two delta

@@ -1,0 +1,202 @@
+"""Compare mode in the window (issue 13): runs side by side in a grid of layered views, driven
+headless through the real App (commands, clicks) and through the overlay with synthetic ImGui
+input; a diverging run pauses alone; `glgan run --compare` / `snapshot --compare`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_fixtures import poison
+
+from glgan.config import ConfigError, preset
+from glgan.ui import commands as cmd
+
+pytestmark = pytest.mark.gl
+SIZE = (1280, 720)
+
+
+@pytest.fixture
+def app(gl_ctx, tmp_path):
+    from glgan.app import App
+
+    a = App(gl_ctx, SIZE, preset("gaussians"), out_dir=tmp_path)
+    a.fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
+    yield a
+    a.close()
+    a.fbo.release()
+
+
+def frames(app, n=1, mouse=None):
+    for _ in range(n):
+        app.render(app.fbo, 1 / 60, mouse)
+
+
+def pixels(app):
+    raw = app.fbo.read(components=3, alignment=1)
+    return np.frombuffer(raw, np.uint8).reshape(SIZE[1], SIZE[0], 3)[::-1].astype(int)
+
+
+def cell_pixels(app, img, i):
+    x, y, w, h = (int(round(v)) for v in dict(app.cell_rects())[i])
+    return img[y + h // 3:y + h - 4, x + 4:x + w - 4]  # below the caption
+
+
+def configs(app):
+    return [app.engine.status(i).config for i in range(app.engine.run_count)]
+
+
+def test_compare_makes_one_run_per_value_differing_exactly_there(app):
+    base = app.config
+    app.apply([cmd.Compare(("d_lr=0.01,0.1", "seed=0,1"))])
+    cs = configs(app)
+    assert len(cs) == 4 == len(app.runs) == len(app.cell_rects())
+    assert [(c.d_lr, c.seed) for c in cs] == [(0.01, 0), (0.01, 1), (0.1, 0), (0.1, 1)]
+    for c in cs:
+        assert c.replace(d_lr=base.d_lr, seed=base.seed) == base
+    assert [r.label for r in app.runs] == ["d_lr=0.01, seed=0", "d_lr=0.01, seed=1",
+                                           "d_lr=0.1, seed=0", "d_lr=0.1, seed=1"]
+    rects = [r for _, r in app.cell_rects()]
+    for a_, b_ in zip(rects, rects[1:]):  # separate cells, none overlapping
+        ax, ay, aw, ah = a_
+        bx, by, _, _ = b_
+        assert bx >= ax + aw - 1e-6 or by >= ay + ah - 1e-6
+
+
+def test_the_grid_shows_a_distinct_panel_per_run(app):
+    app.apply([cmd.Compare(("seed=0,1,2,3",)), cmd.SetEpochsPerFrame(20), cmd.Play()])
+    app.ui.playing = True
+    app.ui.overlay_visible = False
+    frames(app, 10)
+    epochs = [app.engine.status(i).epoch for i in range(4)]
+    assert min(epochs) > 0 and len(set(epochs)) == 1  # all train together
+    img = pixels(app)
+    panels = [cell_pixels(app, img, i) for i in range(4)]
+    for i in range(4):
+        assert panels[i].std() > 5  # a drawn view, not an empty cell
+        for j in range(i):
+            assert np.abs(panels[i] - panels[j]).mean() > 1.0, (i, j)  # different seeds
+    # every run's caption: what differs, epoch and KL/JS
+    info = app._cell_info(app.cell_rects())
+    assert [c["label"] for c in info] == [f"seed={s}" for s in range(4)]
+    assert all(c["epoch"] == epochs[0] and np.isfinite(c["kl"]) for c in info)
+
+
+def test_editing_the_focused_run_changes_only_that_run_unless_all(app):
+    app.apply([cmd.Compare(("d_lr=0.01,0.1",))])
+    frames(app)
+    app.apply([cmd.FocusRun(1)])
+    assert app.focus == 1 and app.config.d_lr == 0.1
+    app.apply([cmd.SetConfig(app.config.replace(loss="leastsq"))])
+    assert [c.loss for c in configs(app)] == ["log", "leastsq"]
+    assert [c.d_lr for c in configs(app)] == [0.01, 0.1]  # the varied value is kept
+    app.ui.compare_all = True
+    app.apply([cmd.SetConfig(app.config.replace(g_lr=0.01))])
+    assert [(c.g_lr, c.d_lr, c.loss) for c in configs(app)] == [
+        (0.01, 0.01, "log"), (0.01, 0.1, "leastsq")]  # only the edited field reaches all
+
+
+def test_a_diverging_run_is_marked_and_paused_alone(app):
+    app.apply([cmd.Compare(("seed=0,1,2",)), cmd.SetEpochsPerFrame(5)])
+    app.ui.playing = True
+    frames(app, 2)
+    before = [app.engine.status(i).epoch for i in range(3)]
+    poison(app.engine, run=1)
+    frames(app, 6)
+    st = [app.engine.status(i) for i in range(3)]
+    assert st[1].diverged is not None and st[0].diverged is None
+    assert st[0].epoch > before[0] and st[2].epoch > before[2]  # the others go on training
+    assert st[1].epoch <= before[1] + 5
+    assert app.ui.playing  # not all diverged: the class keeps watching the others
+    for i in (0, 2):
+        s = app.engine.snapshot().runs[i]
+        assert np.isfinite(s.g_theta).all() and np.isfinite(s.d_theta).all()
+    info = app._cell_info(app.cell_rects())
+    assert [c["diverged"] for c in info] == [False, True, False]
+
+
+def test_click_focuses_double_click_maximizes_and_back(app):
+    app.apply([cmd.Compare(("seed=0,1,2,3",))])
+    app.ui.overlay_visible = False
+    frames(app)
+    x, y, w, h = dict(app.cell_rects())[2]
+    inside = (x + w / 2, y + h * 0.8)
+    app.click(inside, now=10.0)
+    assert app.focus == 2 and not app.maximized
+    app.click(inside, now=10.2)  # double click: full size
+    assert app.maximized and [i for i, _ in app.cell_rects()] == [2]
+    frames(app)
+    full = app.cell_rects()[0][1]
+    assert full[2] > w * 1.5
+    app.click(inside, now=12.0)
+    app.click(inside, now=12.1)  # double click again: back to the grid
+    assert not app.maximized and len(app.cell_rects()) == 4
+    app.apply([cmd.FocusRun(3, maximize=True)])
+    assert app.maximized and app.focus == 3
+    app.apply([cmd.FocusRun(3, maximize=False)])  # what Esc does in the window
+    assert not app.maximized
+    assert app.mouse_data(inside) is None  # the pointer is over run 2, not the focused 3
+
+
+def test_clone_and_end_compare(app):
+    frames(app)
+    app.apply([cmd.CloneRun()])
+    a, b = app.engine.snapshot().runs
+    np.testing.assert_array_equal(a.g_theta, b.g_theta)
+    assert a.real_counter == b.real_counter and app.focus == 1 and len(app.runs) == 2
+    app.apply([cmd.SetConfig(app.config.replace(g_lr=0.1))])  # the clone's future parts
+    app.ui.playing = True
+    frames(app, 3)
+    a, b = app.engine.snapshot().runs
+    assert a.epoch == b.epoch > 0 and not np.array_equal(a.g_theta, b.g_theta)
+    app.apply([cmd.EndCompare()])
+    assert app.engine.run_count == 1 == len(app.runs) and app.config.g_lr == 0.1
+
+
+def test_bad_compare_requests_are_messages(app):
+    app.apply([cmd.Compare(("bogus=1,2",))])
+    assert "bogus" in app.ui.error and app.engine.run_count == 1
+    app.apply([cmd.Compare(("seed=" + ",".join(map(str, range(17))),))])
+    assert "at most 16" in app.ui.error and app.engine.run_count == 1
+    app.apply([cmd.Compare(("d_lr=0,1",))])
+    assert "d_lr" in app.ui.error and app.engine.run_count == 1
+    frames(app)  # still drawing
+
+
+def _null_ui():
+    from glgan.ui.testing import NullUi
+
+    return NullUi(size=SIZE)
+
+
+def test_compare_panel_with_synthetic_input(app):
+    """Open the Compare section, type 0.01, 0.1 for d_lr, press Compare: the App then holds
+    two runs whose configs differ exactly in d_lr."""
+    gui = _null_ui()
+    try:
+        gui.step()
+        gui.click("compare_header")
+        gui.ui.compare_values[0] = ""  # clear the example values, then type as a user
+        gui.step()
+        gui.click("compare_values0")
+        gui.type_text("0.01, 0.1")
+        out = gui.click("Compare")
+        compares = [c for c in out if isinstance(c, cmd.Compare)]
+        assert compares == [cmd.Compare(("d_lr=0.01,0.1",))]
+        gui.click("compare_key1")  # the second row's setting: pick "seed" from the combo
+        gui.click("compare_key1=seed")
+        gui.click("compare_values1")
+        gui.type_text("3, 4")
+        out = gui.click("Compare")
+        assert [c for c in out if isinstance(c, cmd.Compare)] == [
+            cmd.Compare(("d_lr=0.01,0.1", "seed=3,4"))]
+    finally:
+        gui.close()
+    app.apply(compares)
+    assert [c.d_lr for c in configs(app)] == [0.01, 0.1]
+    assert configs(app)[0].replace(d_lr=0.1) == configs(app)[1]
+
+
+def test_the_window_limit_is_checked_before_anything_changes(app):
+    with pytest.raises(ConfigError, match="at most 16"):
+        app.compare(["seed=" + ",".join(map(str, range(20)))])
+    assert app.engine.run_count == 1
