@@ -117,6 +117,7 @@ class App:
         self.epochs_per_s = 0.0
         self.fps = 0.0
         self.field_res = 64
+        self.adaptive_field = True  # fit the field's resolution to FIELD_BUDGET_S
         self.timings_ms: dict[str, float] = {}
         self.recording = None
         self.recording_with_overlay = True
@@ -278,7 +279,7 @@ class App:
         eng, ui = self.engine, self.ui
         if isinstance(c, cmd.Play):
             ui.playing = True
-            if self._all_diverged():
+            if self.all_diverged():
                 ui.playing = False
                 ui.error = eng.status(self.focus).diverged
         elif isinstance(c, cmd.Pause):
@@ -335,13 +336,21 @@ class App:
         elif isinstance(c, cmd.FocusRun):
             self.focus_run(c.index, c.maximize)
 
-    def _all_diverged(self) -> bool:
+    def all_diverged(self) -> bool:
+        """True when every run has diverged (a diverged run alone is paused, not the rest)."""
         return all(self.engine.status(i).diverged for i in range(len(self.runs)))
+
+    def fix_field_res(self, res: int) -> None:
+        """Sample D's field at ``res`` (capped by the view's capacity and each cell's size)
+        instead of adapting it to the frame budget: for reproducible captures."""
+        self.field_res = max([c for c in FIELD_RES_CHOICES if c <= res] or
+                             [FIELD_RES_CHOICES[0]])
+        self.adaptive_field = False
 
     # -- per frame ------------------------------------------------------------------------
     def _train(self) -> None:
         ui, eng = self.ui, self.engine
-        if not ui.playing or ui.slow_motion or self._all_diverged():
+        if not ui.playing or ui.slow_motion or self.all_diverged():
             return
         if self.recording is not None:  # recorded frames hold exactly epochs_per_frame epochs
             n = ui.epochs_per_frame
@@ -352,7 +361,7 @@ class App:
         if stats.epochs:
             per = stats.seconds / stats.epochs
             self.sec_per_epoch = 0.8 * self.sec_per_epoch + 0.2 * per
-        if self._all_diverged():
+        if self.all_diverged():
             ui.playing = False
             ui.error = stats.diverged or eng.status(self.focus).diverged
 
@@ -393,8 +402,8 @@ class App:
                 host_arrays=self.ui.overlay_visible))), self.clock)
         for i, run in shown.items():
             run.frame, run.key = frames[i], key
-        if not self.ui.layers.blocky:
-            self._adapt_field_res((time.perf_counter() - t0) / len(shown))
+        if not self.ui.layers.blocky and self.adaptive_field:
+            self._adapt_field_res(time.perf_counter() - t0)  # the budget is per frame
 
     def _adapt_field_res(self, spent: float) -> None:
         i = FIELD_RES_CHOICES.index(self.field_res)

@@ -85,6 +85,9 @@ def run_benchmarks(backend: str = "numpy", render: bool = False, record: bool = 
         yield from bench_render(sizes=sizes, frames=10 if quick else 120)
     if app:
         yield from bench_app(frames=10 if quick else 120)
+        # compare mode: 9 gaussians runs side by side in the window's grid
+        yield from bench_app(size=(1920, 1080), frames=10 if quick else 60,
+                             compare=["seed=" + ",".join(str(s) for s in range(9))])
         if hardware:
             yield from bench_app(size=(3840, 2160), frames=10 if quick else 240)
         if backend in ("cuda", "auto", "cudasim"):
@@ -132,15 +135,16 @@ def _gl_renderer() -> str | None:
 
 
 def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
-              epochs_per_frame: int = 1, backend: str = "numpy", overlay: bool = True
-              ) -> list[dict]:
+              epochs_per_frame: int = 1, backend: str = "numpy", overlay: bool = True,
+              compare: list[str] | None = None) -> list[dict]:
     """The interactive frame, headless: frames/s, the epochs/s trained meanwhile, the
     device -> host copies of visual data per frame, and the split train / view / overlay / ui
     (ms).
 
     Runs the real ``App`` (pretrained gaussians, playing, on ``backend``; the overlay shown or
-    hidden) into an offscreen framebuffer of ``size`` on an EGL context, ``ctx.finish()``
-    after each frame so GL time is counted.
+    hidden; with ``compare`` specs the runs side by side, case ``app_frame_compareN``, epochs/s
+    then counting every run's epochs) into an offscreen framebuffer of ``size`` on an EGL
+    context, ``ctx.finish()`` after each frame so GL time is counted.
     """
     from glgan.app import App
     from glgan.config import GanConfig as Config
@@ -151,7 +155,8 @@ def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
     sums = {"train": 0.0, "frame": 0.0, "view": 0.0, "ui": 0.0, "overlay": 0.0}
     try:
         with ctx:
-            app = App(ctx, size, Config(), pretrained=True, play=True, backend=backend)
+            app = App(ctx, size, Config(), pretrained=compare is None, play=True,
+                      backend=backend, compare=compare)
             app.apply([cmd.SetEpochsPerFrame(epochs_per_frame)])
             app.ui.overlay_visible = overlay
             app.sync_timings = True
@@ -160,21 +165,24 @@ def bench_app(size: tuple[int, int] = (1280, 720), frames: int = 120,
                 app.render(fbo, 1 / 60)
             ctx.finish()
             t0 = time.perf_counter()
-            epoch0, copies0 = app.engine.status().epoch, app.engine.visual_host_copies
+            n_runs = app.engine.run_count
+            epoch0 = sum(app.engine.status(i).epoch for i in range(n_runs))
+            copies0 = app.engine.visual_host_copies
             for _ in range(frames):
                 app.render(fbo, 1 / 60)
                 ctx.finish()
                 for k in sums:
                     sums[k] += app.timings_ms.get(k, 0.0)
             total = time.perf_counter() - t0
-            epochs = app.engine.status().epoch - epoch0
+            epochs = sum(app.engine.status(i).epoch for i in range(n_runs)) - epoch0
             copies = app.engine.visual_host_copies - copies0
             name = app.engine.backend_name
             app.close()
             fbo.release()
     finally:
         ctx.release()
-    case = f"app_frame_{size[0]}x{size[1]}" + ("" if overlay else "_view_only")
+    case = (f"app_frame_compare{n_runs}" if compare else
+            f"app_frame_{size[0]}x{size[1]}" + ("" if overlay else "_view_only"))
     be = f"{name}+gl"
     out = [{"backend": be, "case": case, "metric": "frames_per_s",
             "value": round(frames / total, 1), "unit": "frames/s"},

@@ -244,7 +244,8 @@ def cmd_snapshot(args) -> int:
     from .snapshot import snapshot
 
     snapshot(build_config(args), epochs=args.epochs, size=args.size, out=args.out,
-             layers=args.layers, field_res=args.field_res, backend=args.backend)
+             layers=args.layers, field_res=args.field_res, backend=args.backend,
+             compare=args.compare)
     print(f"wrote {args.out}")
     return 0
 
@@ -358,6 +359,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="comma list of heatmap,contour,manifold,real,fake,gradients")
     p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
     p.add_argument("--backend", choices=BACKENDS, default="auto")
+    p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
+                   help="render one run per value side by side in a grid (repeatable: every "
+                        "combination, at most 16), e.g. --compare seed=0,1,2,3")
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("record", parents=[verbose],

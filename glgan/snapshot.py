@@ -154,11 +154,50 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
             engine.release_targets()
 
 
+def compare_array(cfg: GanConfig, specs: list[str], *, epochs: int,
+                  size: tuple[int, int], layers: Layers, field_res: int,
+                  backend: str = "numpy") -> np.ndarray:
+    """The compare grid of ``specs`` (``KEY=V1,V2,...``) after ``epochs`` epochs, rendered
+    headless by the App itself (the window's grid and captions, no panels) as (H, W, 3) uint8.
+    A diverged run is paused alone; only when every run diverged is it an error."""
+    from .app import App
+    from .render.offscreen import create_egl_context
+
+    ctx = create_egl_context()
+    try:
+        with ctx:
+            app = App(ctx, size, cfg, pretrained=False, backend=backend, compare=specs)
+            fbo = ctx.simple_framebuffer(size, components=4)
+            try:
+                if app.ui.error:
+                    raise ConfigError(app.ui.error)
+                app.ui.overlay_visible = app.ui.hint_visible = False
+                app.ui.layers = layers
+                app.fix_field_res(field_res)
+                done = 0
+                while done < epochs and not app.all_diverged():
+                    done += app.engine.train(min(TRAIN_CHUNK, epochs - done)).epochs
+                if app.all_diverged():
+                    raise DivergedError(f"every run diverged ({app.engine.status(0).diverged})"
+                                        " Nothing was rendered.")
+                app.render(fbo, 0.0)
+                raw = fbo.read(components=3, alignment=1)
+            finally:
+                app.close()
+                fbo.release()
+    finally:
+        ctx.release()
+    w, h = size
+    return np.frombuffer(raw, np.uint8).reshape(h, w, 3)[::-1].copy()
+
+
 def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800, 800),
              out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
-             field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy") -> Path:
-    """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg``, render, write the PNG
-    atomically. Returns the path. Everything is checked before training starts."""
+             field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy",
+             compare: list[str] | None = None) -> Path:
+    """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg`` (or of every run of
+    ``compare``, side by side), render, write the PNG atomically. Returns the path.
+    Everything is checked before training starts."""
     from .capture.sinks import save_png
     from .compute.api import make_engine
 
@@ -169,6 +208,18 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     w, h = (int(v) for v in size)
     if w < 1 or h < 1:
         raise ConfigError(f"--size={w}x{h}: width and height must be >= 1")
+    if compare:
+        from .app import MAX_WINDOW_RUNS
+        from .config import compare_grid
+
+        if len(compare_grid(compare)) > MAX_WINDOW_RUNS:
+            raise ConfigError(f"--compare: at most {MAX_WINDOW_RUNS} runs in a grid")
+        image = compare_array(cfg, compare, epochs=epochs, size=(w, h), layers=lay,
+                              field_res=field_res, backend=backend)
+        try:
+            return save_png(image, path)
+        except CaptureError as exc:
+            raise SnapshotPathError(str(exc)) from exc
     engine = make_engine(cfg, backend=backend)
     train_or_raise(engine, epochs)
     image = snapshot_array(engine, (w, h), lay, field_res=field_res)

@@ -200,3 +200,36 @@ def test_the_window_limit_is_checked_before_anything_changes(app):
     with pytest.raises(ConfigError, match="at most 16"):
         app.compare(["seed=" + ",".join(map(str, range(20)))])
     assert app.engine.run_count == 1
+
+
+def test_snapshot_compare_renders_a_distinct_panel_per_seed_reproducibly(tmp_path):
+    from PIL import Image
+
+    from glgan.cli import main
+
+    paths = [tmp_path / "a.png", tmp_path / "b.png"]
+    for p in paths:
+        assert main(["snapshot", "--compare", "seed=0,1,2,3", "--epochs", "60", "--size",
+                     "400x400", "--out", str(p), "--layers", "heatmap,real,fake,manifold",
+                     "--backend", "numpy"]) == 0
+    a, b = (np.asarray(Image.open(p).convert("RGB")).astype(int) for p in paths)
+    np.testing.assert_array_equal(a, b)  # same seed and options: the same picture
+    quads = [a[40:200, 0:200], a[40:200, 200:400], a[240:400, 0:200], a[240:400, 200:400]]
+    for i in range(4):
+        assert quads[i].std() > 5
+        for j in range(i):
+            assert np.abs(quads[i] - quads[j]).mean() > 1.0, (i, j)
+
+
+def test_snapshot_and_run_compare_refuse_bad_requests(tmp_path, capsys):
+    from glgan.cli import main
+
+    out = str(tmp_path / "x.png")
+    assert main(["snapshot", "--compare", "seed=" + ",".join(map(str, range(17))),
+                 "--out", out]) == 2
+    assert "at most 16" in capsys.readouterr().err
+    assert main(["snapshot", "--compare", "d_lr=0,1", "--out", out]) == 2
+    assert "d_lr" in capsys.readouterr().err
+    assert main(["run", "--window", "headless", "--frames", "1", "--compare", "loss=bogus"]) == 2
+    assert "loss" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

@@ -99,7 +99,7 @@ def draw_cell_labels(ui: UiState, cells: list[dict]) -> list[Command]:
             col = (theme.col32(200, 30, 30, 1.0) if k == 2 else
                    theme.col32(30, 30, 30, 1.0) if k == 0 else theme.col32(80, 80, 80, 1.0))
             dl.add_text((x + 2 + pad, y + 2 + pad + k * line), col, text)
-        if cell["focused"]:
+        if cell["focused"] and ui.hint_visible:  # (captures show no focus)
             dl.add_rect((x + 1, y + 1), (x + w - 1, y + h - 1),
                         theme.col32(123, 50, 148, 0.9), 0.0, 2.5 * ui.scale)
         elif cell["diverged"]:

@@ -174,9 +174,10 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
     lay = layout_for(ui)
     out += draw_cell_labels(ui, info.get("cells") or [])
     if not ui.overlay_visible:
-        dl = imgui.get_foreground_draw_list()
-        dl.add_text((lay.view[2] - 150, lay.view[3] - 22), theme.col32(120, 120, 120, 0.6),
-                    "H: show overlay")
+        if ui.hint_visible:
+            dl = imgui.get_foreground_draw_list()
+            dl.add_text((lay.view[2] - 150, lay.view[3] - 22),
+                        theme.col32(120, 120, 120, 0.6), "H: show overlay")
         return out
     out += draw_top_bar(ui, cfg, frame, info, lay.top_bar)
     out += _left(ui, cfg, frame, lay.left)

@@ -114,6 +114,8 @@ class UiState:
     slow_elapsed: float = 0.0  # seconds (already scaled by speed) spent in the current sub-step
     layers: Layers = field(default_factory=Layers)
     overlay_visible: bool = True
+    hint_visible: bool = True  # interaction hints ("H: show overlay", the focused cell's
+    # frame); captures (snapshot --compare) turn them off
     user_scale: float = 1.0  # the overlay scale the user chose (help window)
     fit: float = 1.0  # < 1 shrinks the overlay to fit a small window (set each frame)
     high_contrast: bool = False
