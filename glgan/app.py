@@ -79,13 +79,14 @@ class App:
         backend: the engine's backend (see compute.backend.BACKENDS).
         compare: ``KEY=V1,V2,...`` specs (as ``glgan train --compare``): start with one run
             per combination side by side, at most 16.
+        transition_s: how long fake samples glide to their new places (0: jump).
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
                  config: GanConfig | None = None, *, fb_scale: float = 1.0, keys: Any = None,
                  mouse: Any = None, pretrained: bool | None = None, play: bool = False,
                  out_dir: str | os.PathLike = ".", backend: str = "numpy",
-                 compare: list[str] | None = None) -> None:
+                 compare: list[str] | None = None, transition_s: float = 0.25) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
@@ -97,6 +98,7 @@ class App:
         self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
                                history=self.engine.history())
         self.ui = self.overlay.ui
+        self.transition_s = float(transition_s)
         self.runs: list[RunView] = []
         self.focus = 0            # the run the panels, charts and hover show
         self.maximized = False    # compare mode: the focused run fills the view
@@ -156,7 +158,7 @@ class App:
         while len(self.runs) > n:
             self.runs.pop().scene.release()
         while len(self.runs) < n:
-            self.runs.append(RunView(LayeredView(self.ctx, transition_s=0.25,
+            self.runs.append(RunView(LayeredView(self.ctx, transition_s=self.transition_s,
                                                  capacity=VIEW_CAPACITY)))
         self.engine.release_targets()  # the engine re-registers what it writes into
         for i, run in enumerate(self.runs):

@@ -256,7 +256,7 @@ def cmd_record(args) -> int:
     summary = record(build_config(args), seconds=args.seconds, fps=args.fps, size=args.size,
                      epochs_per_frame=args.epochs_per_frame, out=args.out, layers=args.layers,
                      with_ui=args.with_ui, progress=sys.stderr.isatty(),
-                     backend=args.backend)
+                     backend=args.backend, compare=args.compare)
     print(f"wrote {summary}")
     return 0
 
@@ -373,6 +373,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs-per-frame", type=int, default=10)
     p.add_argument("--with-ui", action="store_true", help="include the ImGui overlay")
     p.add_argument("--backend", choices=BACKENDS, default="auto")
+    p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
+                   help="record one run per value side by side in a grid (repeatable: every "
+                        "combination, at most 16), e.g. --compare seed=0,1,2,3")
     p.add_argument("--layers", default="heatmap,real,fake,gradients")
     p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
     p.set_defaults(func=cmd_record)

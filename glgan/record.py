@@ -327,6 +327,90 @@ def _fmt(v: float) -> str:
     return f"{v:.4f}" if math.isfinite(v) else "-"
 
 
+# ---------------------------------------------------------------------------- scenes
+class _RunScene:
+    """One run drawn over the whole frame (or in the overlay's square with ``with_ui``)."""
+
+    def __init__(self, ctx, size, fps, cfg, k, lay, with_ui, full_ui, field_res,
+                 transition_s, backend) -> None:
+        from .compute.api import make_engine
+        from .frame import ViewCapacity
+        from .render import LayeredView
+
+        w, h = size
+        self.engine = make_engine(cfg, backend=backend)
+        self.view = LayeredView(ctx, transition_s=transition_s,
+                                capacity=ViewCapacity(field_res=field_res))
+        self.overlay = (make_overlay(ctx, size, fps, cfg, k, lay, full_ui) if with_ui
+                        else None)
+        vx, vy, vw, vh = self.overlay.view_rect() if self.overlay is not None else (0, 0, w, h)
+        self.viewport = (vx, h - vy - vh, vw, vh)            # GL: origin bottom-left
+        self.view_rect, self.bounds = framing((vw, vh))
+        self.lay, self.field_res = lay, field_res
+
+    def epoch(self) -> int:
+        return self.engine.status().epoch
+
+    def train(self, k: int) -> str | None:
+        return self.engine.train(k).diverged
+
+    def draw(self, fbo, t: float) -> int:
+        # a GPU engine writes into the view's GL objects (no host copy; the full UI's graph
+        # needs host arrays); the samples glide from where they are at t
+        engine, overlay = self.engine, self.overlay
+        frame = self.view.update_from(lambda targets: engine.frame(
+            field_res=self.field_res, bounds=self.bounds, targets={0: targets},
+            host_arrays=isinstance(overlay, FullOverlay))[0], t)
+        fbo.use()
+        if overlay is not None:
+            overlay.build(frame, t)
+            fbo.clear(*UI_BACKGROUND)
+        self.view.draw(self.viewport, self.view_rect, self.lay, t)
+        if overlay is not None:
+            overlay.render()
+        return frame.epoch
+
+    def close(self) -> None:
+        if self.overlay is not None:
+            self.overlay.close()
+        self.engine.release_targets()  # before the GL objects it may have registered go
+        self.view.release()
+
+
+class _GridScene:
+    """Runs side by side: the interactive App itself draws its compare grid (captions; the
+    panels too with ``with_ui``), its clock stepped by the video's frame time."""
+
+    def __init__(self, ctx, size, fps, cfg, compare, lay, with_ui, field_res, transition_s,
+                 backend) -> None:
+        from .app import App
+
+        self.app = app = App(ctx, size, cfg, pretrained=False, backend=backend,
+                             compare=compare, transition_s=transition_s)
+        app.ui.overlay_visible, app.ui.hint_visible = bool(with_ui), False
+        app.ui.layers = lay
+        app.ui.playing = False  # trained here, exactly k epochs a frame
+        app.fix_field_res(field_res)
+        self.dt = 1.0 / fps
+
+    def epoch(self) -> int:
+        return self.app.engine.status(0).epoch
+
+    def train(self, k: int) -> str | None:
+        self.app.engine.train(k)  # a diverged run is rolled back and paused alone
+        if self.app.all_diverged():
+            return f"every run diverged ({self.app.engine.status(0).diverged})"
+        return None
+
+    def draw(self, fbo, t: float) -> int:
+        self.app.clock = t - self.dt  # render() adds dt: the glide runs on video time
+        self.app.render(fbo, self.dt)
+        return self.epoch()
+
+    def close(self) -> None:
+        self.app.close()
+
+
 # ---------------------------------------------------------------------------- the loop
 def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            size: tuple[int, int] = (1280, 720), epochs_per_frame: int = 10,
@@ -334,7 +418,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            with_ui: bool = False, progress: bool = False,
            field_res: int = DEFAULT_RECORD_FIELD_RES, smooth_frames: float = 0.0,
            full_ui: bool | None = None, preset: str = "ultrafast", crf: int = 20,
-           progress_stream: TextIO | None = None, backend: str = "numpy") -> RecordSummary:
+           progress_stream: TextIO | None = None, backend: str = "numpy",
+           compare: list[str] | None = None) -> RecordSummary:
     """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
 
     ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
@@ -342,10 +427,9 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     Returns a ``RecordSummary`` (``str()`` is readable). Raises ``ConfigError`` /
     ``RecordError`` (an OSError) for bad arguments before anything is trained or written, and
     ``DivergedError`` (``.summary`` = what was kept) if training diverges mid-recording.
+    ``compare``: ``KEY=V1,V2,...`` specs: record the window's grid of runs side by side
+    instead (a run that diverges pauses alone; only when all have is it an error).
     """
-    from .compute.api import make_engine
-    from .frame import ViewCapacity
-    from .render import LayeredView
     from .render.offscreen import create_egl_context
 
     w, h = (int(v) for v in size)
@@ -356,49 +440,41 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
             and smooth_frames >= 0):
         raise ConfigError(f"smooth_frames={smooth_frames!r} must be a number >= 0")
     k = int(epochs_per_frame)
+    if compare:
+        from .app import MAX_WINDOW_RUNS
+        from .config import compare_grid
 
-    engine = make_engine(cfg, backend=backend)
+        if len(compare_grid(compare)) > MAX_WINDOW_RUNS:
+            raise ConfigError(f"--compare: at most {MAX_WINDOW_RUNS} runs in a grid")
+
     transition_s = smooth_frames / fps
     ctx = create_egl_context()
     bar = _Progress(n_frames, progress_stream or sys.stderr) if progress else None
     summary: RecordingSummary | None = None
     diverged: str | None = None
-    first_epoch = last_epoch = engine.status().epoch
     try:
         with ctx:
-            view = LayeredView(ctx, transition_s=transition_s,
-                               capacity=ViewCapacity(field_res=field_res))
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
-            overlay = (make_overlay(ctx, (w, h), fps, cfg, k, lay, full_ui) if with_ui else None)
-            vx, vy, vw, vh = overlay.view_rect() if overlay is not None else (0, 0, w, h)
-            viewport = (vx, h - vy - vh, vw, vh)            # GL: origin bottom-left
-            view_rect, bounds = framing((vw, vh))
+            if compare:
+                scene = _GridScene(ctx, (w, h), fps, cfg, compare, lay, with_ui, field_res,
+                                   transition_s, backend)
+            else:
+                scene = _RunScene(ctx, (w, h), fps, cfg, k, lay, with_ui, full_ui, field_res,
+                                  transition_s, backend)
+            first_epoch = last_epoch = scene.epoch()
             try:
                 rec = _start_recording(out, (w, h), fps, preset, crf)
                 try:
                     for i in range(n_frames):
                         t = i / fps
                         if i > 0 and k > 0:
-                            diverged = engine.train(k).diverged
+                            diverged = scene.train(k)
                             if diverged is not None:
                                 break
-                        # a GPU engine writes into the view's GL objects (no host copy; the
-                        # full UI's graph needs host arrays); the samples glide from where
-                        # they are at t
-                        frame = view.update_from(lambda targets: engine.frame(
-                            field_res=field_res, bounds=bounds, targets={0: targets},
-                            host_arrays=isinstance(overlay, FullOverlay))[0], t)
-                        last_epoch = frame.epoch
-                        fbo.use()
-                        if overlay is not None:
-                            overlay.build(frame, t)
-                            fbo.clear(*UI_BACKGROUND)
-                        view.draw(viewport, view_rect, lay, t)   # video time, never the wall clock
-                        if overlay is not None:
-                            overlay.render()
+                        last_epoch = scene.draw(fbo, t)  # video time, never the wall clock
                         rec.add_framebuffer(fbo)
                         if bar is not None:
-                            bar(i + 1, frame.epoch)
+                            bar(i + 1, last_epoch)
                 except CaptureError as exc:   # the encoder failed (disk full...)
                     _finish(rec, bar, quiet=True)
                     raise RecordError(f"{exc}; the output keeps the frames written before "
@@ -408,10 +484,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                     raise
                 summary = _finish(rec, bar)
             finally:
-                if overlay is not None:
-                    overlay.close()
-                engine.release_targets()  # before the GL objects it may have registered go
-                view.release()
+                scene.close()
                 for att in fbo.color_attachments:
                     att.release()
                 fbo.release()
