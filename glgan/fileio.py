@@ -5,14 +5,17 @@ user's umask, like any other file they make), flush it to disk, then ``os.replac
 destination. Readers see the old file or the new one, never half of one; a failed write leaves
 the old file and no temporary behind. ``not_replaceable`` says why a destination must not be
 replaced (a symlink, a device, a FIFO, a socket, a folder); ``atomic_write`` refuses those too.
+``folder_lock`` and ``sync_folder`` serve updates of several files (a model's pair).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import stat
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +33,28 @@ def not_replaceable(path: str | os.PathLike) -> str | None:
     if not stat.S_ISREG(mode):
         return "not a regular file (a device, FIFO, socket or folder is never replaced)"
     return None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike, shared: bool = False) -> Iterator[None]:
+    """Hold an advisory lock on ``folder`` (flock on the directory itself: nothing is
+    created, nothing left behind): exclusive for a multi-file update, ``shared`` for reading
+    one, so that updates never interleave and readers never see half of one."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def sync_folder(folder: str | os.PathLike) -> None:
+    """Flush ``folder``'s entries (renames in it) to disk, so they survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:

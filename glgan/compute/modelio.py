@@ -12,6 +12,7 @@ then renamed, so a crash never leaves a half-written model. Loading never execut
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from glgan.config import MAX_RUNS, ConfigError, GanConfig, preset
-from glgan.fileio import atomic_write, not_replaceable
+from glgan.fileio import atomic_write, folder_lock, not_replaceable, sync_folder
 
 from .api import GanEngine, make_engine
 from .losses import sigmoid
@@ -34,6 +35,7 @@ READS = (1, 2)
 MAX_JSON_BYTES = 16 << 20  # a model's JSON is a few kB per run
 MAX_WEIGHTS_BYTES = 512 << 20  # 64 runs of the largest model with history: ~60 MB
 MAX_ARRAY_VALUES = 1 << 23  # per array (the largest network has ~51k parameters)
+PENDING_HEX = 16  # hex digits of the weights' checksum in their pending name
 
 
 class ModelFileError(ValueError):
@@ -284,13 +286,54 @@ def check_save_target(path) -> tuple[Path, Path]:
     return paths
 
 
-def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
-    """Write ``NAME.json`` + ``NAME.npz`` (every run's complete state) atomically; returns
-    both paths.
+def _pending_path(npz_path: Path, digest: str) -> Path:
+    """Where a save puts its new weights before they take ``npz_path``'s name."""
+    return npz_path.with_name(f"{npz_path.stem}.{digest[:PENDING_HEX]}.npz")
 
-    The JSON records the SHA-256 of the .npz it belongs to, so a pair mixed up by a crash
-    between the two writes (or by hand) is refused on load instead of loading silently.
+
+def _finish_or_clean(json_path: Path, npz_path: Path) -> None:
+    """Under the folder lock, before a save: complete a save that was interrupted after its
+    commit (its weights still under their pending name), then remove what interrupted saves
+    of this model left behind (pending weights no JSON refers to, temporary files)."""
+    import os
+    import re
+
+    digest = None
+    try:
+        meta = _read_json(json_path)
+        digest = meta.get("weights_sha256") if isinstance(meta, dict) else None
+    except ModelFileError:
+        pass
+    keep = _pending_path(npz_path, digest) if isinstance(digest, str) else None
+    if keep is not None and keep.is_file():  # committed, not yet renamed: roll forward
+        os.replace(keep, npz_path)
+    stem = re.escape(npz_path.stem)
+    pending = rf"{stem}\.[0-9a-f]{{{PENDING_HEX}}}\.npz"
+    # what a crash leaves: pending weights, and atomic_write's temporaries of this model's
+    # three names (".NAME.json.<pid>.<hex>.tmp"); nothing else in the folder is touched
+    left = re.compile(rf"^(?:{pending}|\.(?:{re.escape(json_path.name)}|{stem}\.npz|{pending})"
+                      rf"\.\d+\.[0-9a-f]{{8}}\.tmp)$")
+    for p in json_path.parent.iterdir():
+        if left.match(p.name) and not_replaceable(p) is None:
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
+    """Write ``NAME.json`` + ``NAME.npz`` (every run's complete state); returns both paths.
+
+    Atomic as a pair: the new weights are written under a name of their own
+    (``NAME.<sha>.npz``), then the JSON (which records their SHA-256) replaces the old one:
+    that rename is the commit. Only then do the weights take ``NAME.npz``'s place. A crash
+    before the commit leaves the old model; after it, the new one (a loader finds the
+    weights under either name by their checksum, and the next save finishes the rename and
+    removes what a crash left). Saves to the same folder take a lock, so two concurrent saves
+    never interleave.
     """
+    import os
+
     json_path, npz_path = check_save_target(path)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     state = engine.snapshot()
@@ -307,8 +350,13 @@ def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
                      for r in state.runs],
             "weights": npz_path.name, "weights_sha256": hashlib.sha256(blob).hexdigest(),
             "arrays": {k: list(v.shape) for k, v in arrays.items()}}
-    atomic_write(npz_path, lambda f: f.write(blob))
-    atomic_write(json_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+    pending = _pending_path(npz_path, meta["weights_sha256"])
+    with folder_lock(json_path.parent):
+        _finish_or_clean(json_path, npz_path)
+        atomic_write(pending, lambda f: f.write(blob))
+        atomic_write(json_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+        os.replace(pending, npz_path)
+        sync_folder(json_path.parent)
     return json_path, npz_path
 
 
@@ -346,9 +394,21 @@ def _read_arrays(json_path: Path, meta: dict, wanted) -> dict[str, np.ndarray]:
         raise ModelFileError(f"{json_path}: weights={weights!r} must name a .npz file "
                              "beside the JSON")
     npz_path = json_path.parent / weights
-    blob = _read_bounded(npz_path, MAX_WEIGHTS_BYTES, "weights file")
     digest = meta.get("weights_sha256")
-    if digest is not None and hashlib.sha256(blob).hexdigest() != digest:
+    if digest is not None and not isinstance(digest, str):
+        raise ModelFileError(f"{json_path}: weights_sha256 must be a hex string")
+    candidates = [npz_path]
+    if digest is not None:  # a save interrupted after its commit: the weights' pending name
+        candidates.insert(0, _pending_path(npz_path, digest))
+    blob = None
+    for candidate in candidates:
+        if candidate != npz_path and not candidate.is_file():
+            continue
+        data = _read_bounded(candidate, MAX_WEIGHTS_BYTES, "weights file")
+        if digest is None or hashlib.sha256(data).hexdigest() == digest:
+            blob, npz_path = data, candidate
+            break
+    if blob is None:
         raise ModelFileError(f"{npz_path}: does not belong to {json_path.name} (checksum "
                              "mismatch: the pair was changed or only half saved)")
     readers = {(1, 0): np.lib.format.read_array_header_1_0,
@@ -412,8 +472,21 @@ def _check_optimizer_state(arrays: dict) -> None:
 
 
 def read_state(path) -> EngineState:
-    """The EngineState stored in a glgan model file pair (every field checked)."""
+    """The EngineState stored in a glgan model file pair (every field checked). Reads under
+    a shared lock of the folder, so a save in progress is never seen half done."""
     json_path, _ = _paths(path)
+    folder = json_path.parent
+    if not folder.is_dir():
+        raise ModelFileError(f"{json_path}: no such file (folder {folder} does not exist)")
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(folder_lock(folder, shared=True))
+        except OSError:  # a folder we may read but not lock (some network filesystems)
+            pass
+        return _read_state(json_path)
+
+
+def _read_state(json_path: Path) -> EngineState:
     meta = _read_meta(json_path)
     if meta["version"] == 2:  # check the JSON before reading the weights
         runs_meta = _get(meta, "runs", str(json_path))
