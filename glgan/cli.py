@@ -193,8 +193,9 @@ class _Stop:
 
 @contextlib.contextmanager
 def _interruptible():
-    """While training: Ctrl-C (SIGINT) and SIGTERM ask the loop to stop after the current
-    chunk (so a --save keeps the progress) instead of killing the process."""
+    """While training or recording: Ctrl-C (SIGINT) and SIGTERM ask the loop to stop after
+    the current chunk or frame (so a --save keeps the progress and a video is finished
+    properly) instead of killing the process."""
     stop = _Stop()
 
     def ask(signum, frame):
@@ -253,11 +254,16 @@ def cmd_snapshot(args) -> int:
 def cmd_record(args) -> int:
     from .record import record
 
-    summary = record(build_config(args), seconds=args.seconds, fps=args.fps, size=args.size,
-                     epochs_per_frame=args.epochs_per_frame, out=args.out, layers=args.layers,
-                     with_ui=args.with_ui, progress=sys.stderr.isatty(),
-                     backend=args.backend, compare=args.compare)
+    with _interruptible() as stop:  # Ctrl-C / SIGTERM: finish the video with what is there
+        summary = record(build_config(args), seconds=args.seconds, fps=args.fps,
+                         size=args.size, epochs_per_frame=args.epochs_per_frame, out=args.out,
+                         layers=args.layers, with_ui=args.with_ui,
+                         progress=sys.stderr.isatty(), backend=args.backend,
+                         compare=args.compare, stop=lambda: stop.signal is not None)
     print(f"wrote {summary}")
+    if summary.stopped:
+        print(f"glgan: {stop.signal}: the recording was finished early", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -27,7 +27,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -70,6 +70,7 @@ class RecordSummary(RecordingSummary):
     frames_planned: int = 0
     first_epoch: int = 0
     last_epoch: int = 0
+    stopped: bool = False  # ended early on request (Ctrl-C, SIGTERM): a complete, shorter video
 
     def __str__(self) -> str:
         rate = self.frames_written / self.wall_seconds if self.wall_seconds > 0 else 0.0
@@ -80,6 +81,9 @@ class RecordSummary(RecordingSummary):
                 f"{self.wall_seconds:.1f} s wall, {rate:.1f} frames/s)")
         if self.error:
             text += f"; stopped early: {self.error}"
+        elif self.stopped:
+            text += f"; stopped early on request ({self.frames_written} of "
+            text += f"{self.frames_planned} frames)"
         return text
 
 
@@ -419,7 +423,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            field_res: int = DEFAULT_RECORD_FIELD_RES, smooth_frames: float = 0.0,
            full_ui: bool | None = None, preset: str = "ultrafast", crf: int = 20,
            progress_stream: TextIO | None = None, backend: str = "numpy",
-           compare: list[str] | None = None) -> RecordSummary:
+           compare: list[str] | None = None,
+           stop: Callable[[], bool] | None = None) -> RecordSummary:
     """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
 
     ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
@@ -429,6 +434,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ``DivergedError`` (``.summary`` = what was kept) if training diverges mid-recording.
     ``compare``: ``KEY=V1,V2,...`` specs: record the window's grid of runs side by side
     instead (a run that diverges pauses alone; only when all have is it an error).
+    ``stop``: asked before each frame; True ends the recording there like a normal finish
+    (``RecordSummary.stopped``): how the CLI handles Ctrl-C and SIGTERM.
     """
     from .render.offscreen import create_egl_context
 
@@ -452,6 +459,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     bar = _Progress(n_frames, progress_stream or sys.stderr) if progress else None
     summary: RecordingSummary | None = None
     diverged: str | None = None
+    stopped = False
     try:
         with ctx:
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
@@ -466,6 +474,9 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                 rec = _start_recording(out, (w, h), fps, preset, crf)
                 try:
                     for i in range(n_frames):
+                        if stop is not None and stop():
+                            stopped = True
+                            break
                         t = i / fps
                         if i > 0 and k > 0:
                             diverged = scene.train(k)
@@ -495,7 +506,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         frames_written=summary.frames_written, dropped=summary.dropped, path=summary.path,
         seconds=summary.seconds, fps=summary.fps, wall_seconds=summary.wall_seconds,
         error=diverged, size=(w, h), frames_planned=n_frames, first_epoch=first_epoch,
-        last_epoch=last_epoch)
+        last_epoch=last_epoch, stopped=stopped)
     if diverged is not None:
         where = f"{result.path}/" if kind == "png" else str(result.path)
         raise DivergedError(

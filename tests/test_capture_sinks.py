@@ -183,7 +183,7 @@ def test_encoder_failure_stops_and_leaves_playable_file(tmp_path):
         rec.stop()
     msg = str(info.value)
     assert "OSError" in msg and "No space left on device" in msg and str(out) in msg
-    assert "25 frames were written" in msg
+    assert "25 frames were encoded" in msg
     assert info.value.summary.frames_written == 25
     assert rec.error is not None and not rec.active
     assert raised_on_submit or info.value.summary.frames_written == 25

@@ -146,7 +146,7 @@ class AsyncEncoder:
                 )
                 err = CaptureError(
                     f"recording to {str(self.sink.path)!r} stopped at frame {n}: "
-                    f"{describe(exc)}; {n} frames were written, {finished}"
+                    f"{describe(exc)}; {n} frames were encoded, {finished}"
                 )
                 err.__cause__ = exc
                 self.error = err

@@ -203,10 +203,32 @@ class VideoWriter:
             except OSError as exc:
                 failure = exc
         if failure is not None:
+            kept = playable_frames(self.partial)
             raise CaptureError(
-                f"finishing video {str(self.path)!r} failed: {describe(failure)}; the frames "
-                f"written so far are in {str(self.partial)!r}"
+                f"finishing video {str(self.path)!r} failed: {describe(failure)}; "
+                f"{str(self.partial)!r} plays the first {kept} frames "
+                f"({kept / self.fps:.1f} s)"
             ) from failure
+
+
+def playable_frames(path: Path) -> int:
+    """How many video frames of the file at ``path`` certainly play (a recording cut short by
+    a full disk ends inside a fragment): its packets are counted by demuxing, not decoding, so
+    it is quick even for long files. The demuxer cuts a packet that runs past the end of the
+    file down to what is there, so a packet ending exactly at the end is not counted (a lower
+    bound). 0 when the file cannot be read at all."""
+    try:
+        import av
+
+        size = os.path.getsize(path)
+        n = 0
+        with av.open(str(path)) as c:
+            for packet in c.demux(video=0):
+                if packet.size and packet.pos is not None and packet.pos + packet.size < size:
+                    n += 1
+        return n
+    except Exception:  # a header cut off, an unreadable file: nothing plays
+        return 0
 
 
 class PngSequenceWriter:
