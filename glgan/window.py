@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 
 from glgan.app import App
 
@@ -58,6 +59,12 @@ NO_DISPLAY = ("glgan: no display found (DISPLAY is not set), so the window canno
               "  Or run under a virtual display: xvfb-run -a glgan")
 
 
+WINDOW_FAILED = ("glgan: error: the window could not open on display {display!r} ({why}).\n"
+                 "  Check DISPLAY (a display that is set but not reachable), or work without "
+                 "a window:\n"
+                 "  glgan snapshot / glgan record / glgan train, or xvfb-run -a glgan")
+
+
 def make_window_class(args):
     """A moderngl-window WindowConfig class configured from the command line ``args``."""
     import moderngl_window as mglw
@@ -81,7 +88,10 @@ def make_window_class(args):
         # moderngl-window logs its start-up at INFO; only with -v
         log_level = logging.INFO if getattr(args, "verbose", False) else logging.WARNING
 
+        opened = False  # set once a window exists: failures before that are set-up errors
+
         def __init__(self, **kwargs):
+            type(self).opened = True
             super().__init__(**kwargs)
             self.app = App(self.ctx, self.wnd.size, config, fb_scale=self.wnd.pixel_ratio,
                            keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
@@ -268,7 +278,24 @@ def run_app(args) -> int:
             print(f"glgan: --window headless needs --frames N or {STOP_FILE_ENV} (it has no "
                   f"screen to close)")
             return 2
-    mglw.run_window_config(cls, args=argv)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # glfw says why it failed this way
+        warnings.simplefilter("always")
+        try:
+            mglw.run_window_config(cls, args=argv)
+        except Exception as e:
+            if cls.opened:  # a failure after the window was up is a bug: show it
+                raise
+            why = "; ".join(str(w.message) for w in caught) or f"{type(e).__name__}: {e}"
+            print(WINDOW_FAILED.format(display=os.environ.get("DISPLAY") or
+                                       os.environ.get("WAYLAND_DISPLAY") or window, why=why),
+                  file=sys.stderr)
+            return 2
+        finally:
+            for w in caught:  # other warnings still reach the log
+                if cls.opened:
+                    log.warning("%s", w.message)
     return 0
 
 

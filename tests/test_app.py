@@ -294,6 +294,17 @@ def test_no_display_is_a_clear_message_and_nonzero_exit():
     assert "no display" in proc.stdout + proc.stderr and "glgan snapshot" in proc.stdout
 
 
+def test_a_broken_display_is_one_clear_error_line(tmp_path):
+    """DISPLAY set to a display nobody serves: one 'glgan: error:' saying so, exit 2."""
+    env = dict(os.environ, DISPLAY=":7391")
+    env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.run([sys.executable, "-m", "glgan", "--frames", "1"], capture_output=True,
+                          text=True, timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("glgan: error: the window could not open on display ':7391'")
+    assert "Traceback" not in proc.stderr + proc.stdout and "xvfb-run" in proc.stderr
+
+
 def test_blocky_heatmap_uses_ganlab_30_cell_grid(app):
     from glgan.layers import Layers
 
