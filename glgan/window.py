@@ -60,8 +60,8 @@ NO_DISPLAY = ("glgan: no display found (DISPLAY is not set), so the window canno
 
 
 WINDOW_FAILED = ("glgan: error: the window could not open on display {display!r} ({why}).\n"
-                 "  Check DISPLAY (a display that is set but not reachable), or work without "
-                 "a window:\n"
+                 "  glgan needs a reachable display with OpenGL 3.3: check DISPLAY and the "
+                 "graphics driver, or work without a window:\n"
                  "  glgan snapshot / glgan record / glgan train, or xvfb-run -a glgan")
 
 
