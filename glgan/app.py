@@ -80,13 +80,15 @@ class App:
         compare: ``KEY=V1,V2,...`` specs (as ``glgan train --compare``): start with one run
             per combination side by side, at most 16.
         transition_s: how long fake samples glide to their new places (0: jump).
+        load: start from this session file (or old model pair) instead.
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
                  config: GanConfig | None = None, *, fb_scale: float = 1.0, keys: Any = None,
                  mouse: Any = None, pretrained: bool | None = None, play: bool = False,
                  out_dir: str | os.PathLike = ".", backend: str = "numpy",
-                 compare: list[str] | None = None, transition_s: float = 0.25) -> None:
+                 compare: list[str] | None = None, transition_s: float = 0.25,
+                 load: str | os.PathLike | None = None) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
@@ -113,6 +115,8 @@ class App:
             self._load_pretrained()
         if compare:
             self.compare(compare)
+        if load is not None:
+            self.load_session(load)
         self.ui.playing = play
         self.clock = 0.0  # animation time (wall clock, or fixed steps while recording)
         self.sec_per_epoch = 1e-4
@@ -211,6 +215,76 @@ class App:
         self.engine.restore(EngineState((state.runs[self.focus],), state.drawn))
         self.focus, self.maximized = 0, False
         self._sync_runs([""])
+
+    # -- sessions -------------------------------------------------------------------------
+    SESSION_LAYER_FIELDS = ("heatmap", "contour", "real", "fake", "manifold", "gradients",
+                            "blocky", "gradient_source", "gradient_normalize")
+
+    def session_view(self) -> dict:
+        """What a session file keeps of the window besides the runs: the camera, the layers,
+        the compare layout (labels, focus, full size) and the transport settings."""
+        lay = self.ui.layers
+        return {"camera": list(self.view.bounds),
+                "layers": {k: getattr(lay, k) for k in self.SESSION_LAYER_FIELDS},
+                "labels": [r.label for r in self.runs], "focus": self.focus,
+                "maximized": self.maximized, "epochs_per_frame": self.ui.epochs_per_frame,
+                "overlay_visible": self.ui.overlay_visible}
+
+    def save_session(self, path) -> Path:
+        """Write every run and this view to a .glgan session file (atomic); returns it."""
+        from glgan.compute.modelio import save_session
+
+        target = save_session(self.engine.snapshot(), path, self.session_view())
+        self.ui.status = f"saved {target}"
+        return target
+
+    def load_session(self, path) -> None:
+        """Continue from a session (or an old model pair): its runs, drawn points and, where
+        valid, its view; a bad file is refused whole, nothing changed."""
+        from glgan.compute.modelio import read_any
+
+        session = read_any(path)
+        if len(session.state.runs) > MAX_WINDOW_RUNS:
+            raise ConfigError(f"{path}: {len(session.state.runs)} runs; the window shows at "
+                              f"most {MAX_WINDOW_RUNS}")
+        self.engine.restore(session.state)
+        labels = session.view.get("labels")
+        ok = isinstance(labels, list) and len(labels) == len(session.state.runs) and all(
+            isinstance(x, str) for x in labels)
+        self.focus, self.maximized = 0, False
+        self._sync_runs(labels if ok else None)
+        self.apply_view(session.view)
+        self.ui.use_pretrained = False
+        self.ui.error = ""
+        self.ui.status = f"loaded {path}"
+
+    def apply_view(self, view: dict) -> None:
+        """Take a saved view's settings that are valid; ignore the rest (an older or edited
+        file never breaks the window)."""
+        cam = view.get("camera")
+        try:
+            if isinstance(cam, list) and len(cam) == 4 and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in cam):
+                self.view = View(tuple(float(v) for v in cam))
+        except ValueError:
+            pass
+        layers = view.get("layers")
+        if isinstance(layers, dict):
+            ok = {k: v for k, v in layers.items() if k in self.SESSION_LAYER_FIELDS and (
+                isinstance(v, bool) or (k == "gradient_source" and v in ("d", "g")))}
+            try:
+                self.ui.layers = replace(self.ui.layers, **ok)
+            except (TypeError, ValueError):
+                pass
+        focus = view.get("focus")
+        if isinstance(focus, int) and not isinstance(focus, bool) and \
+                0 <= focus < len(self.runs):
+            self.focus_run(focus, bool(view.get("maximized")) is True)
+        epf = view.get("epochs_per_frame")
+        if isinstance(epf, int) and not isinstance(epf, bool) and 1 <= epf <= 1000:
+            self.ui.epochs_per_frame = epf
+        if isinstance(view.get("overlay_visible"), bool):
+            self.ui.overlay_visible = view["overlay_visible"]
 
     def focus_run(self, index: int, maximize: bool | None = None) -> None:
         if not 0 <= index < len(self.runs):

@@ -16,6 +16,7 @@ import math
 import signal
 import sys
 import time
+from pathlib import Path
 
 from .capture.errors import CaptureError
 from .compute.backend import BACKENDS, BackendError
@@ -99,16 +100,54 @@ def _load_for_training(args):
     return engine
 
 
+def _save(engine, path) -> list[str]:
+    """``--save``: a session file (NAME.glgan; a name without an extension gets .glgan), or
+    the old JSON + .npz pair when NAME.json / NAME.npz is asked for."""
+    from .compute.modelio import is_pair_name, save_model, save_session
+
+    if is_pair_name(path):
+        return [str(p) for p in save_model(engine, path)]
+    return [str(save_session(engine.snapshot(), path))]
+
+
+def _check_save(path) -> None:
+    from .compute.modelio import check_save_target, check_session_target, is_pair_name
+
+    (check_save_target if is_pair_name(path) else check_session_target)(path)
+
+
+def write_history_csv(engine, path) -> Path:
+    """Every run's chart history as CSV (run, epoch, D and G loss, KL, JS; the history keeps
+    every point early on and evenly thinned ones later), written atomically; values that are
+    not finite are left empty."""
+    import csv
+    import io
+
+    from .fileio import atomic_write
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["run", "epoch", "d_loss", "g_loss", "kl", "js"])
+    for run in range(engine.run_count):
+        for row in engine.history(run).table():
+            w.writerow([run, int(row[0])] + ["" if not math.isfinite(v) else f"{v:.9g}"
+                                             for v in row[1:]])
+    return atomic_write(path, lambda f: f.write(out.getvalue().encode()))
+
+
 def cmd_train(args) -> int:
     from .compute.api import make_engine
-    from .compute.modelio import check_save_target, save_model
 
     if not 0 <= args.epochs <= MAX_EPOCHS:
         raise ConfigError(f"--epochs={args.epochs} must be an integer in [0, {MAX_EPOCHS:.0e}]")
     if args.save is not None:
-        check_save_target(args.save)  # before any training: a bad name costs nothing
+        _check_save(args.save)  # before any training: a bad name costs nothing
+    if args.history_csv is not None:
+        from .capture.validate import check_writable_file
+
+        check_writable_file(args.history_csv, "--history-csv")
     if args.load is not None and not str(args.load).strip():
-        raise ConfigError("--load: needs a model file, e.g. --load runs/ring1.json")
+        raise ConfigError("--load: needs a session or model file, e.g. --load runs/ring1.glgan")
     grid = compare_grid(args.compare) if args.compare else [{}]
     if args.load:
         engine = _load_for_training(args)
@@ -164,7 +203,9 @@ def cmd_train(args) -> int:
             runs[-1]["varied"] = {k: getattr(status.config, k) for k in varied}
     runs = [{k: _json_number(v) if not isinstance(v, dict) else v for k, v in r.items()}
             for r in runs]
-    saved = [str(p) for p in save_model(engine, args.save)] if args.save else None
+    saved = _save(engine, args.save) if args.save else None
+    if args.history_csv:
+        write_history_csv(engine, args.history_csv)
     several = engine.run_count > 1 or bool(args.compare)  # --compare: always the runs form
     if not several:
         result = dict(runs[0], **({"saved": saved} if saved else {}))
@@ -337,8 +378,12 @@ def make_parser() -> argparse.ArgumentParser:
                         "every run diverged")
     p.add_argument("--epochs", type=int, default=1000)
     p.add_argument("--backend", choices=BACKENDS, default="auto")
-    p.add_argument("--save", help="write the trained model to FILE.json + FILE.npz")
-    p.add_argument("--load", help="continue training a saved glgan model (FILE.json)")
+    p.add_argument("--save", help="write every run's complete state to a session file "
+                                  "(FILE.glgan; FILE.json writes the old JSON + .npz pair)")
+    p.add_argument("--load", help="continue a session (FILE.glgan) or a saved model pair "
+                                  "(FILE.json)")
+    p.add_argument("--history-csv", metavar="FILE",
+                   help="write every run's history (epoch, losses, KL, JS) as CSV")
     p.add_argument("--json", action="store_true", help="last stdout line is one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)

@@ -50,8 +50,8 @@ def test_bad_input_is_a_clear_message_not_a_traceback(capsys, args, needle):
 def test_save_then_load_continues(tmp_path, capsys):
     path = tmp_path / "model"
     assert main(["train", "--epochs", "20", "--save", str(path), "--json"]) == 0
-    assert (tmp_path / "model.json").is_file() and (tmp_path / "model.npz").is_file()
-    assert main(["train", "--epochs", "10", "--load", str(path) + ".json", "--json"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.glgan"]  # one file
+    assert main(["train", "--epochs", "10", "--load", str(path) + ".glgan", "--json"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["epoch"] == 30
 
@@ -109,9 +109,9 @@ def test_load_refuses_options_that_would_change_the_saved_model(tmp_path, capsys
     assert main(["train", "--epochs", "5", "--save", str(path), "--json"]) == 0
     for extra, needle in ((["--dataset", "ring"], "--dataset"), (["--seed", "4"], "--seed"),
                           (["--set", "g_neurons=4"], "would reset")):
-        rc = main(["train", "--epochs", "1", "--load", f"{path}.json", *extra])
+        rc = main(["train", "--epochs", "1", "--load", f"{path}.glgan", *extra])
         assert rc == 2 and needle in capsys.readouterr().err
-    assert main(["train", "--epochs", "2", "--load", f"{path}.json", "--set", "d_lr=0.01",
+    assert main(["train", "--epochs", "2", "--load", f"{path}.glgan", "--set", "d_lr=0.01",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epoch"] == 7
 
@@ -119,7 +119,7 @@ def test_load_refuses_options_that_would_change_the_saved_model(tmp_path, capsys
 def test_continuing_from_a_file_matches_training_straight_through(tmp_path, capsys):
     path = tmp_path / "m"
     main(["train", "--epochs", "20", "--save", str(path), "--json", "--seed", "3"])
-    main(["train", "--epochs", "10", "--load", f"{path}.json", "--json"])
+    main(["train", "--epochs", "10", "--load", f"{path}.glgan", "--json"])
     resumed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     main(["train", "--epochs", "30", "--json", "--seed", "3"])
     straight = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

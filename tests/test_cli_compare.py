@@ -92,6 +92,6 @@ def test_one_compared_value_still_gives_the_runs_form_and_loads_show_what_differ
                                                   {"d_lr": 0.03, "g_lr": 0.02}]
     assert main(["train", "--epochs", "5", "--json", "--quiet", "--compare", "d_lr=0.03"]) == 0
     assert "runs" in last_json(capsys)
-    assert main(["train", "--epochs", "5", "--quiet", "--load", str(tmp_path / "c.json")]) == 0
+    assert main(["train", "--epochs", "5", "--quiet", "--load", str(tmp_path / "c.glgan")]) == 0
     head = capsys.readouterr().out.splitlines()[0].split()
     assert head[:3] == ["run", "g_lr", "epoch"]  # only what differs between the loaded runs

@@ -24,8 +24,12 @@ def forbid_training(monkeypatch):
 @pytest.mark.parametrize("make,match", [
     (lambda d: "", "needs a file name"),
     (lambda d: str(d), "is a folder"),
-    (lambda d: (os.mkfifo(d / "fifo.json"), str(d / "fifo"))[1], "not a regular file"),
-    (lambda d: ((d / "link.npz").symlink_to("/etc/hostname"), str(d / "link"))[1],
+    (lambda d: (os.mkfifo(d / "fifo.glgan"), str(d / "fifo"))[1], "not a regular file"),
+    (lambda d: ((d / "link.glgan").symlink_to("/etc/hostname"), str(d / "link"))[1],
+     "a symlink"),
+    # the old pair when asked for by name: each of its two files is checked
+    (lambda d: (os.mkfifo(d / "fifo.json"), str(d / "fifo.npz"))[1], "not a regular file"),
+    (lambda d: ((d / "link.npz").symlink_to("/etc/hostname"), str(d / "link.json"))[1],
      "a symlink"),
 ])
 def test_bad_save_targets_are_refused_before_training(tmp_path, monkeypatch, capsys, make,

@@ -118,7 +118,7 @@ def test_cli_train_compare_save_and_load_use_only_the_protocol(strict_engines, t
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert [r["varied"]["d_lr"] for r in out["runs"]] == [0.01, 0.1]
     assert main(["train", "--epochs", "5", "--json", "--quiet", "--load",
-                 str(tmp_path / "m.json"), "--set", "g_lr=0.01"]) == 0
+                 str(tmp_path / "m.glgan"), "--set", "g_lr=0.01"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert [r["epoch"] for r in out["runs"]] == [25, 25]
     assert len(strict_engines) == 2

@@ -36,6 +36,11 @@ MAX_JSON_BYTES = 16 << 20  # a model's JSON is a few kB per run
 MAX_WEIGHTS_BYTES = 512 << 20  # 64 runs of the largest model with history: ~60 MB
 MAX_ARRAY_VALUES = 1 << 23  # per array (the largest network has ~51k parameters)
 PENDING_HEX = 16  # hex digits of the weights' checksum in their pending name
+SESSION_FORMAT = "glgan-session"
+SESSION_VERSION = 1
+SESSION_SUFFIX = ".glgan"
+MAX_SESSION_BYTES = 1 << 30  # every run's state, history (and later the timeline)
+MAX_SESSION_MEMBERS = 8192
 
 
 class ModelFileError(ValueError):
@@ -336,18 +341,11 @@ def save_model(engine: GanEngine, path) -> tuple[Path, Path]:
 
     json_path, npz_path = check_save_target(path)
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    state = engine.snapshot()
-    arrays = {}
-    for i, run in enumerate(state.runs):
-        arrays.update({f"run{i}_{k}": v for k, v in run.arrays().items()})
-    if state.drawn is not None:
-        arrays["drawn"] = state.drawn
+    arrays, runs = _state_arrays(engine.snapshot())
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     blob = buf.getvalue()
-    meta = {"format": FORMAT, "version": VERSION,
-            "runs": [{"config": r.config.to_dict(), "epoch": r.epoch, "diverged": r.diverged}
-                     for r in state.runs],
+    meta = {"format": FORMAT, "version": VERSION, "runs": runs,
             "weights": npz_path.name, "weights_sha256": hashlib.sha256(blob).hexdigest(),
             "arrays": {k: list(v.shape) for k, v in arrays.items()}}
     pending = _pending_path(npz_path, meta["weights_sha256"])
@@ -486,20 +484,54 @@ def read_state(path) -> EngineState:
         return _read_state(json_path)
 
 
+def _runs_meta(meta: dict, where: str) -> tuple[list, list[GanConfig]]:
+    """The "runs" list of a version 2 file or a session, each entry checked."""
+    runs_meta = _get(meta, "runs", where)
+    if not isinstance(runs_meta, list) or not 1 <= len(runs_meta) <= MAX_RUNS:
+        raise ModelFileError(f"{where}: runs must be a list of 1 to {MAX_RUNS} runs")
+    configs = []
+    for i, r in enumerate(runs_meta):
+        at = f"{where}: runs[{i}]"
+        configs.append(_config(_get(r, "config", at), f"{at}.config"))
+        _check_epoch(r.get("epoch", 0), at)
+        if not isinstance(r.get("diverged"), (str, type(None))):
+            raise ModelFileError(f"{at}: diverged must be a message or null")
+    return runs_meta, configs
+
+
+def _run_states(runs_meta: list, configs: list[GanConfig], arrays: dict) -> list[RunState]:
+    """Every run's RunState from its ``run{i}_*`` arrays (ValueError says which is wrong)."""
+    runs = []
+    for i, (c, r) in enumerate(zip(configs, runs_meta)):
+        prefix = f"run{i}_"
+        mine = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        try:
+            state = RunState.from_arrays(c, mine, r.get("diverged"))
+        except ValueError as e:
+            raise ValueError(f"run {i}: {e}") from None
+        if state.epoch != r.get("epoch", state.epoch):
+            raise ValueError(f"run {i}: epoch {r.get('epoch')} in the JSON != "
+                             f"{state.epoch} in the weights")
+        runs.append(state)
+    return runs
+
+
+def _state_arrays(state: EngineState) -> tuple[dict, list]:
+    """(named arrays, runs metadata) of an EngineState, as both formats store them."""
+    arrays = {}
+    for i, run in enumerate(state.runs):
+        arrays.update({f"run{i}_{k}": v for k, v in run.arrays().items()})
+    if state.drawn is not None:
+        arrays["drawn"] = np.asarray(state.drawn)
+    runs = [{"config": r.config.to_dict(), "epoch": r.epoch, "diverged": r.diverged}
+            for r in state.runs]
+    return arrays, runs
+
+
 def _read_state(json_path: Path) -> EngineState:
     meta = _read_meta(json_path)
     if meta["version"] == 2:  # check the JSON before reading the weights
-        runs_meta = _get(meta, "runs", str(json_path))
-        if not isinstance(runs_meta, list) or not 1 <= len(runs_meta) <= MAX_RUNS:
-            raise ModelFileError(f"{json_path}: runs must be a list of 1 to {MAX_RUNS} runs")
-        configs = []
-        for i, r in enumerate(runs_meta):
-            where = f"{json_path}: runs[{i}]"
-            configs.append(_config(_get(r, "config", where), f"{where}.config"))
-            _check_epoch(r.get("epoch", 0), where)
-            if not isinstance(r.get("diverged"), (str, type(None))):
-                raise ModelFileError(f"{where}: diverged must be a message or null")
-    if meta["version"] == 2:
+        runs_meta, configs = _runs_meta(meta, str(json_path))
         wanted = {f"run{i}_{k}" for i in range(len(runs_meta)) for k in RUN_ARRAYS} | {"drawn"}
     else:
         wanted = {"g_theta", "d_theta", "atlas_counters", "drawn"} | {
@@ -511,30 +543,190 @@ def _read_state(json_path: Path) -> EngineState:
         if meta["version"] == 1:
             runs = [_v1_run(meta, arrays, json_path)]
         else:
-            runs = []
-            for i, (c, r) in enumerate(zip(configs, runs_meta)):
-                prefix = f"run{i}_"
-                mine = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-                try:
-                    state = RunState.from_arrays(c, mine, r.get("diverged"))
-                except ValueError as e:
-                    raise ValueError(f"run {i}: {e}") from None
-                if state.epoch != r.get("epoch", state.epoch):
-                    raise ValueError(f"run {i}: epoch {r.get('epoch')} in the JSON != "
-                                     f"{state.epoch} in the weights")
-                runs.append(state)
+            runs = _run_states(runs_meta, configs, arrays)
     except (ValueError, KeyError, TypeError) as e:
         raise ModelFileError(f"{npz_path}: {e}") from None
     return EngineState(tuple(runs), drawn)
 
 
+# -- sessions: one .glgan file ------------------------------------------------------------
+@dataclass(frozen=True)
+class Session:
+    """What a session file holds: every run's complete state (and the drawn points), and the
+    window's view and UI settings as the app saved them (empty when saved by ``train``)."""
+
+    state: EngineState
+    view: dict
+
+
+def session_target(path) -> Path:
+    """The file a session save to ``path`` writes: a name without an extension gets .glgan."""
+    p = Path(path)
+    return p if p.suffix else p.with_name(p.name + SESSION_SUFFIX)
+
+
+def is_pair_name(path) -> bool:
+    """True when ``path`` names the old JSON + .npz model pair (NAME.json or NAME.npz)."""
+    return Path(path).suffix in (".json", ".npz")
+
+
+def check_session_target(path) -> Path:
+    """The session file a save to ``path`` writes, checked before any work (see
+    check_save_target): a name, never a folder or a special file, in a writable folder."""
+    import os
+
+    if path is None or not str(path).strip():
+        raise ModelFileError("--save: needs a file name, e.g. --save runs/ring1")
+    if Path(path).is_dir() or str(path).endswith(("/", os.sep)):
+        raise ModelFileError(f"--save {path}: is a folder; give a file name inside it, e.g. "
+                             f"{Path(path) / 'session'}")
+    target = session_target(path)
+    try:
+        reason = not_replaceable(target)
+    except OSError as e:
+        raise ModelFileError(f"{target}: cannot be checked ({e.strerror})") from None
+    if reason is not None:
+        raise ModelFileError(f"{target}: {reason}; a save replaces regular files only")
+    existing = next((q for q in [target.parent, *target.parent.parents] if q.exists()),
+                    Path("."))
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ModelFileError(f"--save {path}: folder {existing} is not writable")
+    return target
+
+
+def save_session(state: EngineState, path, view: dict | None = None) -> Path:
+    """Write a session (a zip of session.json and one .npy per array, no pickle) as one file,
+    atomically: a crash leaves the old file or the new one. Returns the path."""
+    import zipfile
+
+    target = check_session_target(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    arrays, runs = _state_arrays(state)
+    meta = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "runs": runs,
+            "arrays": {k: list(np.shape(v)) for k, v in arrays.items()}, "view": view or {}}
+    text = json.dumps(meta, indent=1, allow_nan=False)  # NaN would not be JSON: refuse
+
+    def write(f) -> None:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("session.json", text)
+            for name, value in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(value), allow_pickle=False)
+                z.writestr(f"arrays/{name}.npy", buf.getvalue())
+
+    atomic_write(target, write)
+    return target
+
+
+def _member(z, info, limit: int, where: str) -> bytes:
+    """A zip member's bytes, refusing more than ``limit`` (whatever its header claims: a
+    decompression bomb stops at the limit)."""
+    if info.file_size > limit:
+        raise ModelFileError(f"{where}: member {info.filename} is {info.file_size} bytes; at "
+                             f"most {limit} are read")
+    with z.open(info) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ModelFileError(f"{where}: member {info.filename} is larger than it says")
+    return data
+
+
+def _npy(data: bytes, name: str) -> np.ndarray:
+    """An array from .npy bytes: the header is checked (numbers only, bounded) before the
+    data is read, never unpickled."""
+    f = io.BytesIO(data)
+    version = np.lib.format.read_magic(f)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0,
+               (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in readers:
+        raise ValueError(f"{name}: npy format {version} is not supported")
+    shape, _, dtype = readers[version](f)
+    if dtype.hasobject or dtype.kind not in "biuf" or int(np.prod(shape)) > MAX_ARRAY_VALUES:
+        raise ValueError(f"{name}: {shape} of {dtype} is not an array a session holds "
+                         f"(numbers only, at most {MAX_ARRAY_VALUES})")
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+
+
+def read_session(path) -> Session:
+    """The Session in a .glgan file, every part checked: refused with a ModelFileError naming
+    the file and the problem when corrupt, truncated, oversized, foreign or from a newer glgan
+    (unknown members are ignored without being decompressed)."""
+    import zipfile
+    import zlib
+
+    p = Path(path)
+    where = str(p)
+    blob = _read_bounded(p, MAX_SESSION_BYTES, "session file")
+    try:
+        z = zipfile.ZipFile(io.BytesIO(blob))
+    except zipfile.BadZipFile:
+        raise ModelFileError(f"{where}: not a glgan session (not a zip file, or truncated)") \
+            from None
+    try:
+        infos = z.infolist()
+        if len(infos) > MAX_SESSION_MEMBERS:
+            raise ModelFileError(f"{where}: {len(infos)} members; a session has at most "
+                                 f"{MAX_SESSION_MEMBERS}")
+        members = {i.filename: i for i in infos}
+        if "session.json" not in members:
+            raise ModelFileError(f"{where}: not a glgan session (no session.json)")
+        try:
+            meta = json.loads(_member(z, members["session.json"], MAX_JSON_BYTES, where)
+                              .decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise ModelFileError(f"{where}: session.json is not valid JSON ({e})") from None
+        if not isinstance(meta, dict) or meta.get("format") != SESSION_FORMAT:
+            raise ModelFileError(f"{where}: not a glgan session (format != "
+                                 f"{SESSION_FORMAT!r})")
+        version = meta.get("version")
+        if type(version) is not int or version < 1:
+            raise ModelFileError(f"{where}: version {version!r} is not a session version")
+        if version > SESSION_VERSION:
+            raise ModelFileError(f"{where}: written by a newer glgan (session version "
+                                 f"{version}); this one reads version {SESSION_VERSION}")
+        runs_meta, configs = _runs_meta(meta, where)
+        view = meta.get("view", {})
+        if not isinstance(view, dict):
+            raise ModelFileError(f"{where}: view must be an object")
+        wanted = [f"run{i}_{k}" for i in range(len(runs_meta)) for k in RUN_ARRAYS] + ["drawn"]
+        arrays = {}
+        limit = MAX_ARRAY_VALUES * 8 + 4096
+        for name in wanted:
+            info = members.get(f"arrays/{name}.npy")
+            if info is not None:
+                arrays[name] = _npy(_member(z, info, limit, where), name)
+        drawn = arrays.pop("drawn", None)
+        runs = _run_states(runs_meta, configs, arrays)
+    except ModelFileError:
+        raise
+    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile,
+            zlib.error, NotImplementedError, RuntimeError) as e:  # CRC, format errors too
+        raise ModelFileError(f"{where}: corrupt session ({type(e).__name__}: {e})") from None
+    return Session(EngineState(tuple(runs), drawn), view)
+
+
+def read_any(path) -> Session:
+    """A session (.glgan or any other name) or an old JSON + .npz pair (NAME.json / NAME.npz;
+    a bare NAME finds NAME.glgan first, then NAME.json)."""
+    p = Path(path)
+    if is_pair_name(p):
+        return Session(read_state(p), {})
+    if not p.suffix and not p.exists():
+        for candidate in (session_target(p), Path(f"{p}.json")):
+            if candidate.exists():
+                return read_any(candidate)
+        raise ModelFileError(f"{p}: not found (nor {session_target(p).name} or "
+                             f"{p.name}.json)")
+    return read_session(p)
+
+
 def load_model(path, backend: str = "numpy") -> GanEngine:
-    """Load a glgan model file pair into a new engine (every run's complete state)."""
-    state = read_state(path)
+    """Load a session or a glgan model pair into a new engine (every run's complete state)."""
+    state = read_any(path).state
     try:
         return make_engine(state=state, backend=backend)
     except (ValueError, KeyError, TypeError) as e:
-        raise ModelFileError(f"{_paths(path)[1]}: {e}") from None
+        raise ModelFileError(f"{path}: {e}") from None
 
 
 def pretrained_path(dataset: str) -> Path | None:
