@@ -29,6 +29,7 @@ from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_
 from glgan.compute.state import EngineState
 from glgan.config import ConfigError, GanConfig, compare_grid, field_names, preset
 from glgan.frame import FrameData, ViewCapacity
+from glgan.history import write_csv
 from glgan.render import LayeredView, View
 from glgan.render.layered_view import update_views
 from glgan.render.thumbnails import Thumbnails
@@ -115,8 +116,10 @@ class App:
             self._load_pretrained()
         if compare:
             self.compare(compare)
+        self.session_file: Path | None = None  # where Ctrl+S saves (set by a load or save)
         if load is not None:
             self.load_session(load)
+            self.session_file = Path(load)
         self.ui.playing = play
         self.clock = 0.0  # animation time (wall clock, or fixed steps while recording)
         self.sec_per_epoch = 1e-4
@@ -257,6 +260,14 @@ class App:
         self.ui.use_pretrained = False
         self.ui.error = ""
         self.ui.status = f"loaded {path}"
+
+    def _session_files(self) -> list[str]:
+        """The session files in the output folder, newest first (for the Open window)."""
+        try:
+            files = [p for p in self.out_dir.glob("*.glgan") if p.is_file()]
+        except OSError:
+            return []
+        return [str(p) for p in sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)]
 
     def apply_view(self, view: dict) -> None:
         """Take a saved view's settings that are valid; ignore the rest (an older or edited
@@ -411,6 +422,16 @@ class App:
             self.end_compare()
         elif isinstance(c, cmd.FocusRun):
             self.focus_run(c.index, c.maximize)
+        elif isinstance(c, cmd.SaveSession):
+            self.session_file = self.save_session(
+                c.path or self.session_file or self._new_path(".glgan"))
+        elif isinstance(c, cmd.OpenSession) and c.path is not None:
+            self.load_session(c.path)
+            self.session_file = Path(c.path)
+        elif isinstance(c, cmd.ExportHistory):
+            path = write_csv([self.engine.history(i) for i in range(len(self.runs))],
+                             self._new_path(".csv"))
+            ui.status = f"saved the history of {len(self.runs)} run(s) to {path}"
 
     def all_diverged(self) -> bool:
         """True when every run has diverged (a diverged run alone is paused, not the rest)."""
@@ -598,6 +619,7 @@ class App:
             "runs": ([(self.runs[i].label or f"run {i + 1}", self.engine.history(i))
                       for i in range(len(self.runs))] if self.comparing else []),
             "focus": self.focus, "maximized": self.maximized,
+            "sessions": self._session_files() if self.ui.open_dialog else [],
         }
         self.overlay.history = self.engine.history(self.focus)  # a new run has a new history
         self._commands = self.overlay.frame(self.config, self.frame_data, info, dt)

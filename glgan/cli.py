@@ -16,7 +16,6 @@ import math
 import signal
 import sys
 import time
-from pathlib import Path
 
 from .capture.errors import CaptureError
 from .compute.backend import BACKENDS, BackendError
@@ -34,6 +33,7 @@ from .config import (
     preset,
 )
 from .errors import UserError
+from .history import write_csv
 
 # (MemoryError: e.g. CuPy's OutOfMemoryError on a GPU too small for the runs asked for)
 USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError,
@@ -116,25 +116,6 @@ def _check_save(path) -> None:
     (check_save_target if is_pair_name(path) else check_session_target)(path)
 
 
-def write_history_csv(engine, path) -> Path:
-    """Every run's chart history as CSV (run, epoch, D and G loss, KL, JS; the history keeps
-    every point early on and evenly thinned ones later), written atomically; values that are
-    not finite are left empty."""
-    import csv
-    import io
-
-    from .fileio import atomic_write
-
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["run", "epoch", "d_loss", "g_loss", "kl", "js"])
-    for run in range(engine.run_count):
-        for row in engine.history(run).table():
-            w.writerow([run, int(row[0])] + ["" if not math.isfinite(v) else f"{v:.9g}"
-                                             for v in row[1:]])
-    return atomic_write(path, lambda f: f.write(out.getvalue().encode()))
-
-
 def cmd_train(args) -> int:
     from .compute.api import make_engine
 
@@ -205,7 +186,7 @@ def cmd_train(args) -> int:
             for r in runs]
     saved = _save(engine, args.save) if args.save else None
     if args.history_csv:
-        write_history_csv(engine, args.history_csv)
+        write_csv([engine.history(i) for i in range(engine.run_count)], args.history_csv)
     several = engine.run_count > 1 or bool(args.compare)  # --compare: always the runs form
     if not several:
         result = dict(runs[0], **({"saved": saved} if saved else {}))
@@ -285,9 +266,10 @@ def cmd_bench(args) -> int:
 def cmd_snapshot(args) -> int:
     from .snapshot import snapshot
 
-    snapshot(build_config(args), epochs=args.epochs, size=args.size, out=args.out,
+    epochs = args.epochs if args.epochs is not None else (0 if args.load else 1000)
+    snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
              layers=args.layers, field_res=args.field_res, backend=args.backend,
-             compare=args.compare)
+             compare=args.compare, load=args.load)
     print(f"wrote {args.out}")
     return 0
 
@@ -300,7 +282,8 @@ def cmd_record(args) -> int:
                          size=args.size, epochs_per_frame=args.epochs_per_frame, out=args.out,
                          layers=args.layers, with_ui=args.with_ui,
                          progress=sys.stderr.isatty(), backend=args.backend,
-                         compare=args.compare, stop=lambda: stop.signal is not None)
+                         compare=args.compare, stop=lambda: stop.signal is not None,
+                         load=args.load)
     print(f"wrote {summary}")
     if summary.stopped:
         print(f"glgan: {stop.signal}: the recording was finished early", file=sys.stderr)
@@ -364,6 +347,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
                    help="open with one run per value side by side in a grid (repeatable: "
                         "every combination, at most 16), e.g. --compare d_lr=0.01,0.1,0.3")
+    p.add_argument("--load", help="open a session file (FILE.glgan) or a model pair "
+                                  "(FILE.json)")
+    p.add_argument("--save", help="save the session (FILE.glgan) when the window closes; "
+                                  "Ctrl+S saves there too")
     p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)
@@ -403,7 +390,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", parents=[verbose],
                        help="train, then render the view to a PNG (no display)", **settings)
     _add_config_args(p)
-    p.add_argument("--epochs", type=int, default=1000)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs to train first (default 1000; 0 with --load)")
     p.add_argument("--size", type=parse_size, default=(800, 800))
     p.add_argument("--out", required=True, help="output .png")
     p.add_argument("--layers", default="heatmap,real,fake,gradients",
@@ -413,6 +401,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
                    help="render one run per value side by side in a grid (repeatable: every "
                         "combination, at most 16), e.g. --compare seed=0,1,2,3")
+    p.add_argument("--load", help="render a session file (FILE.glgan) or a model pair")
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("record", parents=[verbose],
@@ -427,6 +416,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
                    help="record one run per value side by side in a grid (repeatable: every "
                         "combination, at most 16), e.g. --compare seed=0,1,2,3")
+    p.add_argument("--load", help="record a session (FILE.glgan) or a model pair going on "
+                                  "from where it was saved")
     p.add_argument("--layers", default="heatmap,real,fake,gradients")
     p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
     p.set_defaults(func=cmd_record)

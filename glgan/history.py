@@ -4,12 +4,13 @@ Owns the chart data of a run. It keeps at most about ``2 * capacity`` points how
 training runs: when full it merges neighbouring pairs (NaN-aware mean) and from then on
 averages incoming points in buckets twice as large, so old and new data have the same
 density. The first point and the latest point are always kept exactly. (GAN Lab's chart
-arrays grow without bound.)
+arrays grow without bound.) ``write_csv`` exports histories as CSV.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -134,3 +135,22 @@ class History:
 
     def column(self, name: str) -> np.ndarray:
         return self.table()[:, COLUMNS.index(name)]
+
+
+def write_csv(histories: list[History], path) -> Path:
+    """Every run's history as CSV rows (run, epoch, D and G loss, KL, JS; every point early on,
+    evenly thinned ones later), written atomically; values that are not finite are left
+    empty. Returns the path."""
+    import csv
+    import io
+
+    from glgan.fileio import atomic_write
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["run", *COLUMNS])
+    for run, history in enumerate(histories):
+        for row in history.table():
+            w.writerow([run, int(row[0])] + ["" if not math.isfinite(v) else f"{v:.9g}"
+                                             for v in row[1:]])
+    return atomic_write(path, lambda f: f.write(out.getvalue().encode()))

@@ -336,13 +336,16 @@ class _RunScene:
     """One run drawn over the whole frame (or in the overlay's square with ``with_ui``)."""
 
     def __init__(self, ctx, size, fps, cfg, k, lay, with_ui, full_ui, field_res,
-                 transition_s, backend) -> None:
+                 transition_s, backend, load=None) -> None:
         from .compute.api import make_engine
+        from .compute.modelio import load_model
         from .frame import ViewCapacity
         from .render import LayeredView
 
         w, h = size
-        self.engine = make_engine(cfg, backend=backend)
+        self.engine = (load_model(load, backend=backend) if load is not None
+                       else make_engine(cfg, backend=backend))
+        cfg = self.engine.status().config
         self.view = LayeredView(ctx, transition_s=transition_s,
                                 capacity=ViewCapacity(field_res=field_res))
         self.overlay = (make_overlay(ctx, size, fps, cfg, k, lay, full_ui) if with_ui
@@ -424,7 +427,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            full_ui: bool | None = None, preset: str = "ultrafast", crf: int = 20,
            progress_stream: TextIO | None = None, backend: str = "numpy",
            compare: list[str] | None = None,
-           stop: Callable[[], bool] | None = None) -> RecordSummary:
+           stop: Callable[[], bool] | None = None,
+           load: str | os.PathLike | None = None) -> RecordSummary:
     """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
 
     ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
@@ -434,6 +438,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ``DivergedError`` (``.summary`` = what was kept) if training diverges mid-recording.
     ``compare``: ``KEY=V1,V2,...`` specs: record the window's grid of runs side by side
     instead (a run that diverges pauses alone; only when all have is it an error).
+    ``load``: record the runs of this session file (or model pair) going on from where they
+    were saved (its first run; ``cfg`` is not used).
     ``stop``: asked before each frame; True ends the recording there like a normal finish
     (``RecordSummary.stopped``): how the CLI handles Ctrl-C and SIGTERM.
     """
@@ -447,6 +453,13 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
             and smooth_frames >= 0):
         raise ConfigError(f"smooth_frames={smooth_frames!r} must be a number >= 0")
     k = int(epochs_per_frame)
+    if compare and load is not None:
+        raise ConfigError("--compare: cannot be combined with --load (the session holds its "
+                          "runs)")
+    if load is not None:
+        from .compute.modelio import read_any
+
+        read_any(load)  # a bad file is refused before anything is written
     if compare:
         from .app import MAX_WINDOW_RUNS
         from .config import compare_grid
@@ -468,7 +481,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                                    transition_s, backend)
             else:
                 scene = _RunScene(ctx, (w, h), fps, cfg, k, lay, with_ui, full_ui, field_res,
-                                  transition_s, backend)
+                                  transition_s, backend, load)
             first_epoch = last_epoch = scene.epoch()
             try:
                 rec = _start_recording(out, (w, h), fps, preset, crf)

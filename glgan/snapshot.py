@@ -194,10 +194,10 @@ def compare_array(cfg: GanConfig, specs: list[str], *, epochs: int,
 def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800, 800),
              out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
              field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy",
-             compare: list[str] | None = None) -> Path:
+             compare: list[str] | None = None, load: str | os.PathLike | None = None) -> Path:
     """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg`` (or of every run of
-    ``compare``, side by side), render, write the PNG atomically. Returns the path.
-    Everything is checked before training starts."""
+    ``compare``, side by side; or of the session ``load``), render, write the PNG atomically.
+    Returns the path. Everything is checked before training starts."""
     from .capture.sinks import save_png
     from .compute.api import make_engine
 
@@ -208,6 +208,9 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     w, h = (int(v) for v in size)
     if w < 1 or h < 1:
         raise ConfigError(f"--size={w}x{h}: width and height must be >= 1")
+    if compare and load is not None:
+        raise ConfigError("--compare: cannot be combined with --load (the session holds its "
+                          "runs)")
     if compare:
         from .app import MAX_WINDOW_RUNS
         from .config import compare_grid
@@ -220,7 +223,12 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
             return save_png(image, path)
         except CaptureError as exc:
             raise SnapshotPathError(str(exc)) from exc
-    engine = make_engine(cfg, backend=backend)
+    if load is not None:
+        from .compute.modelio import load_model
+
+        engine = load_model(load, backend=backend)
+    else:
+        engine = make_engine(cfg, backend=backend)
     train_or_raise(engine, epochs)
     image = snapshot_array(engine, (w, h), lay, field_res=field_res)
     try:

@@ -25,6 +25,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from glgan.app import App
 
@@ -97,7 +98,10 @@ def make_window_class(args):
                            keys=self.wnd.keys, mouse=getattr(self.wnd, "mouse", None),
                            pretrained=pretrained, play=args.play,
                            backend=getattr(args, "backend", "numpy"),
-                           compare=getattr(args, "compare", None))
+                           compare=getattr(args, "compare", None),
+                           load=getattr(args, "load", None))
+            if getattr(args, "save", None):
+                self.app.session_file = Path(args.save)  # Ctrl+S saves there too
             self.overlay = self.app.overlay
             self.mouse_px: tuple[float, float] | None = None
             self.frames = 0
@@ -191,6 +195,11 @@ def make_window_class(args):
 
         def on_close(self) -> None:
             try:
+                if getattr(args, "save", None):  # --save: the session as the window closes
+                    try:
+                        print(f"saved {self.app.save_session(args.save)}")
+                    except (OSError, ValueError) as e:
+                        log.error("could not write --save %s: %s", args.save, e)
                 if args.report:
                     self._write_report(args.report)
             except OSError as e:  # the session's files (a recording) still get closed
@@ -259,6 +268,19 @@ def run_app(args) -> int:
         from glgan.cli import build_config
 
         build_config(args)  # a bad --set value is reported as such, display or not
+    if getattr(args, "save", None) is not None:
+        from glgan.compute.modelio import check_session_target
+
+        check_session_target(args.save)  # before the window opens: a bad name costs nothing
+    if getattr(args, "load", None) is not None:
+        from glgan.compute.modelio import read_any
+
+        if getattr(args, "compare", None):
+            from glgan.config import ConfigError
+
+            raise ConfigError("--compare: cannot be combined with --load (the session holds "
+                              "its runs)")
+        read_any(args.load)  # a bad file is one clear error line, before any window
     if getattr(args, "compare", None):
         from glgan.app import MAX_WINDOW_RUNS
         from glgan.config import ConfigError, compare_grid

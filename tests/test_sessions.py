@@ -207,3 +207,67 @@ def test_the_window_reopens_as_it_was_saved(gl_ctx, tmp_path):
     finally:
         b.close()
         fbo.release()
+
+
+def test_ctrl_s_saves_and_ctrl_o_opens_through_the_window_keys(gl_ctx, tmp_path):
+    """Synthetic keys through the overlay: Ctrl+S writes a session in the output folder,
+    Ctrl+O opens the Open window listing it, picking it and pressing Open loads it back (the
+    runs and epoch of the save); Ctrl+E exports the history."""
+    from glgan.app import App
+    from glgan.ui import commands as cmd
+    from glgan.ui.testing import NullUi
+
+    size = (1280, 720)
+    fbo = gl_ctx.simple_framebuffer(size, components=4)
+    app = App(gl_ctx, size, preset("ring"), pretrained=False, out_dir=tmp_path,
+              compare=["seed=0,1"])
+    gui = NullUi(size=size)
+    try:
+        app.apply([cmd.Step(), cmd.Step()])
+        app.apply(gui.key("S", ctrl=True))
+        saved = sorted(tmp_path.glob("*.glgan"))
+        assert len(saved) == 1 and app.session_file == saved[0]
+        app.apply([cmd.Step()])  # move on past the save
+        app.apply(gui.key("E", ctrl=True))
+        assert len(list(tmp_path.glob("*.csv"))) == 1
+        gui.key("O", ctrl=True)
+        assert gui.ui.open_dialog
+        gui.info["sessions"] = app._session_files()
+        gui.step()
+        gui.click("session0")
+        out = gui.click("open_session")
+        assert [c for c in out if isinstance(c, cmd.OpenSession)] == [
+            cmd.OpenSession(str(saved[0]))], out
+        app.apply(out)
+        assert [app.engine.status(i).epoch for i in range(2)] == [2, 2]
+        assert [r.label for r in app.runs] == ["seed=0", "seed=1"]
+        app.render(fbo, 1 / 60)
+    finally:
+        gui.close()
+        app.close()
+        fbo.release()
+
+
+def test_snapshot_record_and_run_continue_from_a_session(tmp_path):
+    """snapshot --load renders the saved state (the same picture as training there in one
+    go); record --load goes on from its epoch; run --load/--save reopen and save it."""
+    from PIL import Image
+
+    _cli("train", "--dataset", "ring", "--epochs", "40", "--quiet", "--save", "s",
+         cwd=tmp_path)
+    _cli("snapshot", "--load", "s.glgan", "--size", "160x160", "--out", "a.png",
+         "--backend", "numpy", cwd=tmp_path)
+    _cli("snapshot", "--dataset", "ring", "--epochs", "40", "--size", "160x160", "--out",
+         "b.png", "--backend", "numpy", cwd=tmp_path)
+    a, b = (np.asarray(Image.open(tmp_path / n)).astype(int) for n in ("a.png", "b.png"))
+    np.testing.assert_array_equal(a, b)
+    done = _cli("record", "--load", "s.glgan", "--seconds", "0.3", "--fps", "10", "--size",
+                "64x64", "--epochs-per-frame", "5", "--out", "r.mp4", "--backend", "numpy",
+                cwd=tmp_path)
+    assert "epochs 40..50" in done.stdout
+    _cli("run", "--window", "headless", "--frames", "3", "--load", "s.glgan", "--save", "t",
+         "--report", "rep.json", "--backend", "numpy", cwd=tmp_path)
+    report = json.loads((tmp_path / "rep.json").read_text())
+    assert report["epoch"] == 40 and report["config"]["dataset"] == "ring"
+    _assert_same_runs(read_session(tmp_path / "t.glgan").state,
+                      read_session(tmp_path / "s.glgan").state)

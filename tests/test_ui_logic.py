@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glgan.ui.charts import ChartHistory
-from glgan.ui.commands import Layers, SetLayers, TrainPhase
+from glgan.ui.commands import Layers, SaveSession, SetLayers, TrainPhase
 from glgan.ui.graph import loss_bar_px
 from glgan.ui.layout import compute_layout
 from glgan.ui.slowmo import SUBSTEP_SECONDS, SUBSTEPS, advance_slow_motion
@@ -165,7 +165,7 @@ def test_input_forwarding_with_glfw_key_codes():
         assert inp.key_event(Keys.NUMBER_4, Keys.ACTION_PRESS, mods) == [SelectDataset("disjoint")]
         assert inp.key_event(Keys.F5, Keys.ACTION_PRESS, mods) == [ReloadShaders()]
         mods.ctrl = True
-        assert inp.key_event(Keys.S, Keys.ACTION_PRESS, mods) == []  # Ctrl+S is not "step"
+        assert inp.key_event(Keys.S, Keys.ACTION_PRESS, mods) == [SaveSession()]  # not "step"
         inp.mouse_position_event(100, 50, 0, 0)
         inp.mouse_scroll_event(0, 1)
         inp.unicode_char_entered("x")

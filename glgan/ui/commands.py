@@ -186,11 +186,34 @@ class FocusRun:
     maximize: bool | None = None
 
 
+@dataclass(frozen=True)
+class SaveSession:
+    """Ctrl+S: save every run and the view to ``path`` (None: the session's own file, or a
+    new time-stamped one in the output folder)."""
+
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """Ctrl+O: continue from the session file ``path``; None opens the Open dialog (resolved
+    inside the UI)."""
+
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportHistory:
+    """Ctrl+E: write every run's history (epoch, losses, KL, JS) as CSV in the output
+    folder."""
+
+
 Command = (
     Play | Pause | TogglePlay | Step | TrainPhase | Reset | RestorePreset | SelectDataset
     | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
-    | FitView | Compare | CloneRun | EndCompare | FocusRun
+    | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
+    | ExportHistory
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

@@ -17,8 +17,11 @@ from imgui_bundle import imgui
 from glgan.config import DATASETS
 from glgan.ui.commands import (
     Command,
+    ExportHistory,
+    OpenSession,
     ReloadShaders,
     Reset,
+    SaveSession,
     Screenshot,
     SelectDataset,
     Step,
@@ -49,6 +52,9 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
 
 # moderngl-window key name (BaseKeys attribute) -> command factory (read-only).
 SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType(_shortcut_table())
+# the same with Ctrl held
+CTRL_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
+    "S": SaveSession, "O": OpenSession, "E": ExportHistory})
 
 SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("Space", "play / pause"),
@@ -61,6 +67,9 @@ SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("F5", "reload shaders"),
     ("F9", "start / stop recording a video"),
     ("F12", "screenshot"),
+    ("Ctrl+S", "save the session (every run, the view) to a .glgan file"),
+    ("Ctrl+O", "open a session file"),
+    ("Ctrl+E", "export every run's history as CSV"),
     ("Ctrl+Z", "undo a stroke (drawing window)"),
 )
 
@@ -150,9 +159,9 @@ class ImguiInput:
         io.add_key_event(imgui.Key.mod_alt, alt)
         if key in self._to_imgui:
             io.add_key_event(self._to_imgui[key], down)
-        if action != self.keys.ACTION_PRESS or ctrl or alt or io.want_capture_keyboard:
+        if action != self.keys.ACTION_PRESS or alt or io.want_capture_keyboard:
             return []
-        factory = SHORTCUTS.get(name)
+        factory = (CTRL_SHORTCUTS if ctrl else SHORTCUTS).get(name)
         return [factory()] if factory is not None else []
 
     def shortcut(self, name: str) -> list[Command]:

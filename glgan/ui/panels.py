@@ -19,6 +19,7 @@ divergence. ``info`` carries what only app.py knows:
                                                label, epoch, kl, js, diverged, focused, index)
     runs:            list[(label, History)]    compare mode: every run, for the charts
     focus:           int                       the focused run
+    sessions:        list[str]                 session files in the output folder (Open)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from glgan.ui import theme
 from glgan.ui.charts import ChartHistory, draw_charts
 from glgan.ui.commands import (
     Command,
+    OpenSession,
     SelectDataset,
     Step,
     ToggleHelp,
@@ -48,6 +50,7 @@ from glgan.ui.help import draw_banner, draw_help, draw_status
 from glgan.ui.hyper import draw_hyper
 from glgan.ui.layers import draw_hover, draw_layer_toggles, draw_legend
 from glgan.ui.layout import Layout, compute_layout
+from glgan.ui.session import draw_open_dialog
 from glgan.ui.slowmo import advance_slow_motion
 from glgan.ui.state import UiState
 from glgan.ui.widgets import begin_panel, hook
@@ -96,6 +99,8 @@ def resolve_pending(ui: UiState) -> list[Command]:
             out += select_dataset(ui, cmd.name)
         elif isinstance(cmd, Step):
             out += step(ui, cmd.kind)
+        elif isinstance(cmd, OpenSession) and cmd.path is None:
+            ui.open_dialog = True
         else:
             out.append(cmd)
     return out
@@ -185,6 +190,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
     draw_status(ui, info, lay.status)
     out += draw_banner(ui, lay.view)
     out += draw_drawing_window(ui, lay.view)
+    out += draw_open_dialog(ui, info)
     draw_help(ui)
     draw_hover(ui, frame, info)
     return out

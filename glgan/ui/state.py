@@ -122,6 +122,8 @@ class UiState:
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open
+    open_dialog: bool = False  # the Open session window is shown
+    open_path: str = ""  # what is typed in it
     use_pretrained: bool = True  # GAN Lab starts with the pretrained gaussians model
     drawing: DrawingState = field(default_factory=DrawingState)
     status: str = ""  # transient information (e.g. "saved out/shot.png")
