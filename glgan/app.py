@@ -34,6 +34,7 @@ from glgan.render import LayeredView, View
 from glgan.render.layered_view import update_views
 from glgan.render.thumbnails import Thumbnails
 from glgan.render.view import grid_cells
+from glgan.timeline import Timeline
 from glgan.ui import commands as cmd
 from glgan.ui.overlay import Overlay
 
@@ -102,6 +103,9 @@ class App:
                                history=self.engine.history())
         self.ui = self.overlay.ui
         self.transition_s = float(transition_s)
+        self.timeline = Timeline()  # the states kept for rewinding (see glgan.timeline)
+        self.scrub: int | None = None  # the past epoch shown, None: the live head
+        self._scratch: GanEngine | None = None  # holds the shown past state
         self.runs: list[RunView] = []
         self.focus = 0            # the run the panels, charts and hover show
         self.maximized = False    # compare mode: the focused run fills the view
@@ -168,6 +172,10 @@ class App:
             self.runs.append(RunView(LayeredView(self.ctx, transition_s=self.transition_s,
                                                  capacity=VIEW_CAPACITY)))
         self.engine.release_targets()  # the engine re-registers what it writes into
+        self.timeline.clear()  # other runs: a new experiment
+        if self._scratch is not None:
+            self._scratch.release_targets()
+        self.scrub, self._scratch = None, None
         for i, run in enumerate(self.runs):
             run.frame, run.key = None, None
             run.label = labels[i] if labels is not None else (run.label if n > 1 else "")
@@ -307,6 +315,65 @@ class App:
         if maximize is not None:
             self.maximized = maximize and self.comparing
 
+    # -- timeline -------------------------------------------------------------------------
+    @property
+    def shown_engine(self) -> GanEngine:
+        """The engine whose state the views show: the live one, or the past state."""
+        return self._scratch if self.scrub is not None else self.engine
+
+    def _set_scrub(self, epoch: int | None) -> None:
+        """Switch what the views show; the engine that stops drawing lets go of the views'
+        GL objects (only one registers them with CUDA at a time)."""
+        if (epoch is None) != (self.scrub is None):
+            (self.engine if epoch is not None else self._scratch).release_targets()
+        self.scrub = epoch
+
+    def _keep(self) -> None:
+        """Keep the live state on the timeline when it moved (thinned within its budget)."""
+        epoch = max(self.engine.status(i).epoch for i in range(len(self.runs)))
+        if epoch != self.timeline.head or not self.timeline.epochs:
+            self.timeline.record(self.engine.snapshot())
+
+    def scrub_to(self, where) -> None:
+        """Show a past epoch (an int; "first" / "previous" / "next" kept one), or None: back
+        to the live head. Training pauses while the past is shown."""
+        self._keep()
+        tl = self.timeline
+        if where is None:
+            self._set_scrub(None)
+            return
+        current = self.scrub if self.scrub is not None else tl.head
+        epoch = {"first": tl.epochs[0], "previous": tl.step(current, -1),
+                 "next": tl.step(current, +1)}.get(where, where)
+        if isinstance(epoch, bool) or not isinstance(epoch, int):
+            raise ValueError(f"timeline: {where!r} is not an epoch")
+        epoch = min(max(epoch, tl.epochs[0]), tl.head)
+        if epoch == tl.head:
+            self._set_scrub(None)
+            return
+        if self._scratch is None:
+            self._scratch = make_engine(state=tl.states[0], backend=self.engine.backend_name)
+        tl.state_at(epoch, self._scratch)  # exact: kept, or replayed from the one before
+        self._set_scrub(epoch)
+        self.ui.playing = False
+        self.ui.status = f"showing epoch {epoch:,} (End: back to the live epoch {tl.head:,})"
+
+    def branch_here(self, label: str = "") -> None:
+        """Training goes on from the epoch being shown; the old future becomes a branch."""
+        if self.scrub is None:
+            return
+        state = self._scratch.snapshot()
+        self.engine.restore(state)
+        self.timeline.branch(self.scrub, state, label or f"before epoch {self.scrub:,}")
+        self._set_scrub(None)
+        self.ui.status = "branched: the old future is kept on the timeline"
+
+    def take_branch(self, index: int) -> None:
+        """Return to an old branch's head (the current future is kept as a branch)."""
+        self._keep()
+        self._set_scrub(None)
+        self.engine.restore(self.timeline.take_branch(index, "the other future"))
+
     # -- commands -------------------------------------------------------------------------
     def _load_pretrained(self) -> bool:
         path = pretrained_path(self.config.dataset)
@@ -364,6 +431,11 @@ class App:
 
     def _apply_one(self, c) -> None:
         eng, ui = self.engine, self.ui
+        if self.scrub is not None:  # looking at the past
+            if isinstance(c, (cmd.SetConfig, cmd.Step, cmd.TrainPhase)):
+                self.branch_here()  # an edit (or a step) there starts a branch from it
+            elif isinstance(c, cmd.Play):
+                self._set_scrub(None)  # Play returns to the live head
         if isinstance(c, cmd.Play):
             ui.playing = True
             if self.all_diverged():
@@ -428,6 +500,12 @@ class App:
         elif isinstance(c, cmd.OpenSession) and c.path is not None:
             self.load_session(c.path)
             self.session_file = Path(c.path)
+        elif isinstance(c, cmd.ScrubTo):
+            self.scrub_to(c.epoch)
+        elif isinstance(c, cmd.BranchHere):
+            self.branch_here()
+        elif isinstance(c, cmd.TakeBranch):
+            self.take_branch(c.index)
         elif isinstance(c, cmd.ExportHistory):
             path = write_csv([self.engine.history(i) for i in range(len(self.runs))],
                              self._new_path(".csv"))
@@ -486,15 +564,16 @@ class App:
         if not self.ui.layers.blocky:
             res = min(res, max(c for c in FIELD_RES_CHOICES if c <= max(side, 24)))
         # a GPU engine hands host copies only while the overlay shows them
-        key = (self.engine.version, tuple(round(b, 9) for b in bounds), res,
-               self.ui.overlay_visible)
+        shown_engine = self.shown_engine
+        key = (self.engine.version, self.scrub, shown_engine.version,
+               tuple(round(b, 9) for b in bounds), res, self.ui.overlay_visible)
         shown = {i: self.runs[i] for i, _ in cells}
         if all(run.key == key and run.frame is not None for run in shown.values()):
             return
         t0 = time.perf_counter()
         frames = update_views(
             {i: run.scene for i, run in shown.items()},
-            lambda targets: dict(enumerate(self.engine.frame(
+            lambda targets: dict(enumerate(shown_engine.frame(
                 field_res=res, bounds=bounds, manifold_cells=MANIFOLD_CELLS, targets=targets,
                 host_arrays=self.ui.overlay_visible))), self.clock)
         for i, run in shown.items():
@@ -550,7 +629,7 @@ class App:
         """What the overlay writes on each cell: the varied values, epoch, KL/JS, state."""
         out = []
         for i, rect in cells:
-            st, f = self.engine.status(i), self.runs[i].frame
+            st, f = self.shown_engine.status(i), self.runs[i].frame
             out.append({"rect": rect, "label": self.runs[i].label or f"run {i + 1}",
                         "epoch": st.epoch, "kl": f.kl if f is not None else float("nan"),
                         "js": f.js if f is not None else float("nan"),
@@ -579,7 +658,9 @@ class App:
         # the rate counts this frame's training only (a reset or a new run in the commands
         # above would otherwise count as negative epochs)
         epoch_before = status.epoch
+        self._keep()  # the state before training (the first frame's, a reset's)
         self._train()
+        self._keep()
         trained = self.engine.status(self.focus).epoch - epoch_before
         self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
         t_train = time.perf_counter()
@@ -620,6 +701,9 @@ class App:
                       for i in range(len(self.runs))] if self.comparing else []),
             "focus": self.focus, "maximized": self.maximized,
             "sessions": self._session_files() if self.ui.open_dialog else [],
+            "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
+                         "scrub": self.scrub,
+                         "branches": [(b.start, b.epochs[-1]) for b in self.timeline.branches]},
         }
         self.overlay.history = self.engine.history(self.focus)  # a new run has a new history
         self._commands = self.overlay.frame(self.config, self.frame_data, info, dt)
@@ -759,6 +843,8 @@ class App:
             self.toggle_recording()
         self.thumbnails.release()
         self.engine.release_targets()  # unregister the GL objects before they go
+        if self._scratch is not None:
+            self._scratch.release_targets()
         for run in self.runs:
             run.scene.release()
         self.overlay.shutdown()

@@ -27,7 +27,7 @@ SHARED = ("glgan.frame", "glgan.layers", "glgan.fileio", "glgan.config", "glgan.
           "glgan.errors")
 # Modules that wire the layers together; no layer may depend on them.
 WIRING = ("glgan.app", "glgan.window", "glgan.cli", "glgan.record", "glgan.snapshot",
-          "glgan.bench", "glgan.doctor")
+          "glgan.bench", "glgan.doctor", "glgan.timeline")  # timeline: engine states for app
 
 # Cross-layer imports that exist today: (file, imported module). None: GanConfig and History
 # are shared values (glgan/config.py, glgan/history.py). Do not add entries.

@@ -208,12 +208,32 @@ class ExportHistory:
     folder."""
 
 
+@dataclass(frozen=True)
+class ScrubTo:
+    """Show the state at a past ``epoch`` (kept or replayed exactly); None returns to the live
+    head. "first" / "previous" / "next" step through the kept epochs (Home, Left, Right)."""
+
+    epoch: int | Literal["first", "previous", "next"] | None = None
+
+
+@dataclass(frozen=True)
+class BranchHere:
+    """Continue training from the epoch being shown: the old future becomes a branch."""
+
+
+@dataclass(frozen=True)
+class TakeBranch:
+    """Return to old branch ``index`` (the current future is kept as a branch)."""
+
+    index: int
+
+
 Command = (
     Play | Pause | TogglePlay | Step | TrainPhase | Reset | RestorePreset | SelectDataset
     | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
     | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
-    | ExportHistory
+    | ExportHistory | ScrubTo | BranchHere | TakeBranch
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

@@ -23,6 +23,7 @@ from glgan.ui.commands import (
     Reset,
     SaveSession,
     Screenshot,
+    ScrubTo,
     SelectDataset,
     Step,
     ToggleFullscreen,
@@ -44,6 +45,10 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
         "F5": ReloadShaders,
         "F9": ToggleRecord,
         "F12": Screenshot,
+        "LEFT": lambda: ScrubTo("previous"),   # the timeline's kept epochs
+        "RIGHT": lambda: ScrubTo("next"),
+        "HOME": lambda: ScrubTo("first"),
+        "END": ScrubTo,                         # back to the live head
     }
     for i, name in enumerate(DATASETS, start=1):  # 1-5: line, gaussians, ring, disjoint, drawn
         table[f"NUMBER_{i}"] = table[f"NUMPAD_{i}"] = lambda n=name: SelectDataset(n)
@@ -67,6 +72,8 @@ SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("F5", "reload shaders"),
     ("F9", "start / stop recording a video"),
     ("F12", "screenshot"),
+    ("Left / Right", "timeline: the previous / next kept epoch"),
+    ("Home / End", "timeline: the first kept epoch / back to the live head"),
     ("Ctrl+S", "save the session (every run, the view) to a .glgan file"),
     ("Ctrl+O", "open a session file"),
     ("Ctrl+E", "export every run's history as CSV"),

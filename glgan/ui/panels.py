@@ -20,6 +20,7 @@ divergence. ``info`` carries what only app.py knows:
     runs:            list[(label, History)]    compare mode: every run, for the charts
     focus:           int                       the focused run
     sessions:        list[str]                 session files in the output folder (Open)
+    timeline:        dict                      kept epochs, head, scrub, branches (the bar)
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from glgan.ui.layout import Layout, compute_layout
 from glgan.ui.session import draw_open_dialog
 from glgan.ui.slowmo import advance_slow_motion
 from glgan.ui.state import UiState
+from glgan.ui.timeline import draw_timeline_bar
 from glgan.ui.widgets import begin_panel, hook
 
 DIVERGED = ("Training diverged: samples or losses are no longer finite. "
@@ -185,6 +187,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
                         theme.col32(120, 120, 120, 0.6), "H: show overlay")
         return out
     out += draw_top_bar(ui, cfg, frame, info, lay.top_bar)
+    out += draw_timeline_bar(ui, info, lay.view)
     out += _left(ui, cfg, frame, lay.left)
     out += _right(ui, cfg, history, lay.right, info)
     draw_status(ui, info, lay.status)

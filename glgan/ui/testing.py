@@ -21,7 +21,8 @@ from glgan.ui.panels import apply_theme_if_changed, draw_overlay
 from glgan.ui.state import UiState
 from glgan.ui.theme import load_fonts
 
-_KEY_NAMES = ("SPACE", "ENTER", "ESCAPE", "TAB", "BACKSPACE", "DELETE", "LEFT", "RIGHT", "F1",
+_KEY_NAMES = ("SPACE", "ENTER", "ESCAPE", "TAB", "BACKSPACE", "DELETE", "LEFT", "RIGHT", "HOME",
+              "END", "F1",
               "F5", "F12", *(chr(c) for c in range(ord("A"), ord("Z") + 1)),
               *(f"NUMBER_{i}" for i in range(10)))
 
