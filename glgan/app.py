@@ -34,6 +34,7 @@ from glgan.render import LayeredView, View
 from glgan.render.layered_view import update_views
 from glgan.render.thumbnails import Thumbnails
 from glgan.render.view import grid_cells
+from glgan.timeline import DEFAULT_BUDGET as DEFAULT_TIMELINE_BUDGET
 from glgan.timeline import Timeline
 from glgan.ui import commands as cmd
 from glgan.ui.overlay import Overlay
@@ -83,6 +84,7 @@ class App:
             per combination side by side, at most 16.
         transition_s: how long fake samples glide to their new places (0: jump).
         load: start from this session file (or old model pair) instead.
+        timeline_budget: bytes the rewind timeline may keep (default 256 MB).
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int],
@@ -90,7 +92,8 @@ class App:
                  mouse: Any = None, pretrained: bool | None = None, play: bool = False,
                  out_dir: str | os.PathLike = ".", backend: str = "numpy",
                  compare: list[str] | None = None, transition_s: float = 0.25,
-                 load: str | os.PathLike | None = None) -> None:
+                 load: str | os.PathLike | None = None,
+                 timeline_budget: int = DEFAULT_TIMELINE_BUDGET) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
@@ -103,7 +106,8 @@ class App:
                                history=self.engine.history())
         self.ui = self.overlay.ui
         self.transition_s = float(transition_s)
-        self.timeline = Timeline()  # the states kept for rewinding (see glgan.timeline)
+        self.timeline = Timeline(timeline_budget)  # states kept for rewinding (glgan.timeline)
+        self.save_timeline = True  # sessions keep the timeline's states (larger files)
         self.scrub: int | None = None  # the past epoch shown, None: the live head
         self._scratch: GanEngine | None = None  # holds the shown past state
         self.runs: list[RunView] = []
@@ -245,7 +249,9 @@ class App:
         """Write every run and this view to a .glgan session file (atomic); returns it."""
         from glgan.compute.modelio import save_session
 
-        target = save_session(self.engine.snapshot(), path, self.session_view())
+        self._keep()
+        kept = self.timeline.states[:-1] if self.save_timeline else ()  # (the last is now)
+        target = save_session(self.engine.snapshot(), path, self.session_view(), kept)
         self.ui.status = f"saved {target}"
         return target
 
@@ -264,6 +270,10 @@ class App:
             isinstance(x, str) for x in labels)
         self.focus, self.maximized = 0, False
         self._sync_runs(labels if ok else None)
+        for kept in session.timeline:  # the saved past, to rewind into again
+            if len(kept.runs) == len(session.state.runs):
+                self.timeline.record(kept)
+        self.timeline.record(self.engine.snapshot())
         self.apply_view(session.view)
         self.ui.use_pretrained = False
         self.ui.error = ""

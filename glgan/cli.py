@@ -269,7 +269,7 @@ def cmd_snapshot(args) -> int:
     epochs = args.epochs if args.epochs is not None else (0 if args.load else 1000)
     snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
              layers=args.layers, field_res=args.field_res, backend=args.backend,
-             compare=args.compare, load=args.load)
+             compare=args.compare, load=args.load, epoch=args.epoch)
     print(f"wrote {args.out}")
     return 0
 
@@ -351,6 +351,8 @@ def make_parser() -> argparse.ArgumentParser:
                                   "(FILE.json)")
     p.add_argument("--save", help="save the session (FILE.glgan) when the window closes; "
                                   "Ctrl+S saves there too")
+    p.add_argument("--timeline-mb", type=int, default=256,
+                   help="memory the rewind timeline may keep, in MB (1..65536; default 256)")
     p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),
                    help="multisample anti-aliasing of the window (shaders already anti-alias)")
     p.set_defaults(func=cmd_run)
@@ -402,6 +404,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="render one run per value side by side in a grid (repeatable: every "
                         "combination, at most 16), e.g. --compare seed=0,1,2,3")
     p.add_argument("--load", help="render a session file (FILE.glgan) or a model pair")
+    p.add_argument("--epoch", type=int, help="with --load: render this past epoch of the "
+                                              "session (kept in its timeline, or replayed)")
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("record", parents=[verbose],

@@ -194,10 +194,12 @@ def compare_array(cfg: GanConfig, specs: list[str], *, epochs: int,
 def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800, 800),
              out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
              field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy",
-             compare: list[str] | None = None, load: str | os.PathLike | None = None) -> Path:
+             compare: list[str] | None = None, load: str | os.PathLike | None = None,
+             epoch: int | None = None) -> Path:
     """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg`` (or of every run of
-    ``compare``, side by side; or of the session ``load``), render, write the PNG atomically.
-    Returns the path. Everything is checked before training starts."""
+    ``compare``, side by side; or of the session ``load``, at its past ``epoch`` when given:
+    kept in its timeline, or replayed exactly from the kept state before it), render, write
+    the PNG atomically. Returns the path. Everything is checked before training starts."""
     from .capture.sinks import save_png
     from .compute.api import make_engine
 
@@ -223,10 +225,24 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
             return save_png(image, path)
         except CaptureError as exc:
             raise SnapshotPathError(str(exc)) from exc
+    if epoch is not None and load is None:
+        raise ConfigError("--epoch: needs --load (a session whose past it renders)")
     if load is not None:
-        from .compute.modelio import load_model
+        from .compute.modelio import load_model, read_any
 
         engine = load_model(load, backend=backend)
+        if epoch is not None:
+            from .timeline import Timeline
+
+            session = read_any(load)
+            tl = Timeline(budget_bytes=1 << 40)  # keep everything the file holds
+            for kept in (*session.timeline, session.state):
+                tl.record(kept)
+            first, last = tl.epochs[0], tl.head
+            if isinstance(epoch, bool) or not isinstance(epoch, int) or \
+                    not first <= epoch <= last:
+                raise ConfigError(f"--epoch={epoch!r}: {load} holds epochs {first}..{last}")
+            engine.restore(tl.state_at(epoch, engine))
     else:
         engine = make_engine(cfg, backend=backend)
     train_or_raise(engine, epochs)

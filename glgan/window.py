@@ -99,7 +99,8 @@ def make_window_class(args):
                            pretrained=pretrained, play=args.play,
                            backend=getattr(args, "backend", "numpy"),
                            compare=getattr(args, "compare", None),
-                           load=getattr(args, "load", None))
+                           load=getattr(args, "load", None),
+                           timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20)
             if getattr(args, "save", None):
                 self.app.session_file = Path(args.save)  # Ctrl+S saves there too
             self.overlay = self.app.overlay
@@ -268,6 +269,11 @@ def run_app(args) -> int:
         from glgan.cli import build_config
 
         build_config(args)  # a bad --set value is reported as such, display or not
+    mb = getattr(args, "timeline_mb", 256)
+    if isinstance(mb, bool) or not isinstance(mb, int) or not 1 <= mb <= 65536:
+        from glgan.config import ConfigError
+
+        raise ConfigError(f"--timeline-mb={mb!r} must be an integer 1..65536")
     if getattr(args, "save", None) is not None:
         from glgan.compute.modelio import check_session_target
 

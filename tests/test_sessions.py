@@ -271,3 +271,23 @@ def test_snapshot_record_and_run_continue_from_a_session(tmp_path):
     assert report["epoch"] == 40 and report["config"]["dataset"] == "ring"
     _assert_same_runs(read_session(tmp_path / "t.glgan").state,
                       read_session(tmp_path / "s.glgan").state)
+
+
+def test_the_timeline_travels_in_the_session(tmp_path):
+    """A session saved by the window keeps its timeline: `snapshot --load --epoch E` renders
+    epoch E exactly as training straight to E does, and a reopened window can rewind."""
+    from PIL import Image
+
+    _cli("run", "--window", "headless", "--frames", "16", "--play", "--set", "seed=3",
+         "--dataset", "ring", "--save", "tl", "--backend", "numpy", cwd=tmp_path)
+    with zipfile.ZipFile(tmp_path / "tl.glgan") as z:
+        kept = json.loads(z.read("session.json"))["timeline"]
+    assert len(kept) >= 10
+    _cli("snapshot", "--load", "tl.glgan", "--epoch", "7", "--size", "120x120", "--out",
+         "a.png", "--backend", "numpy", cwd=tmp_path)
+    _cli("snapshot", "--dataset", "ring", "--set", "seed=3", "--epochs", "7", "--size",
+         "120x120", "--out", "b.png", "--backend", "numpy", cwd=tmp_path)
+    a, b = (np.asarray(Image.open(tmp_path / n)).astype(int) for n in ("a.png", "b.png"))
+    np.testing.assert_array_equal(a, b)
+    s = read_session(tmp_path / "tl.glgan")
+    assert [t.runs[0].epoch for t in s.timeline][:3] == [0, 1, 2]

@@ -40,7 +40,8 @@ SESSION_FORMAT = "glgan-session"
 SESSION_VERSION = 1
 SESSION_SUFFIX = ".glgan"
 MAX_SESSION_BYTES = 1 << 30  # every run's state, history (and later the timeline)
-MAX_SESSION_MEMBERS = 8192
+MAX_SESSION_MEMBERS = 1 << 16
+MAX_TIMELINE_STATES = 4096
 
 
 class ModelFileError(ValueError):
@@ -552,11 +553,13 @@ def _read_state(json_path: Path) -> EngineState:
 # -- sessions: one .glgan file ------------------------------------------------------------
 @dataclass(frozen=True)
 class Session:
-    """What a session file holds: every run's complete state (and the drawn points), and the
-    window's view and UI settings as the app saved them (empty when saved by ``train``)."""
+    """What a session file holds: every run's complete state (and the drawn points), the
+    window's view and UI settings as the app saved them (empty when saved by ``train``), and
+    the timeline's kept states, oldest first (empty when none were saved)."""
 
     state: EngineState
     view: dict
+    timeline: tuple[EngineState, ...] = ()
 
 
 def session_target(path) -> Path:
@@ -594,28 +597,48 @@ def check_session_target(path) -> Path:
     return target
 
 
-def save_session(state: EngineState, path, view: dict | None = None) -> Path:
+def save_session(state: EngineState, path, view: dict | None = None,
+                 timeline: tuple[EngineState, ...] | list = ()) -> Path:
     """Write a session (a zip of session.json and one .npy per array, no pickle) as one file,
-    atomically: a crash leaves the old file or the new one. Returns the path."""
+    atomically: a crash leaves the old file or the new one. ``timeline``: kept states to
+    store too (each under ``timeline/K/``). Returns the path."""
     import zipfile
 
     target = check_session_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays, runs = _state_arrays(state)
-    meta = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "runs": runs,
-            "arrays": {k: list(np.shape(v)) for k, v in arrays.items()}, "view": view or {}}
+    parts = [("arrays", *_state_arrays(state))]
+    parts += [(f"timeline/{k}", *_state_arrays(s)) for k, s in enumerate(timeline)]
+    meta = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "runs": parts[0][2],
+            "arrays": {k: list(np.shape(v)) for k, v in parts[0][1].items()},
+            "view": view or {}, "timeline": [{"runs": runs} for _, _, runs in parts[1:]]}
     text = json.dumps(meta, indent=1, allow_nan=False)  # NaN would not be JSON: refuse
 
     def write(f) -> None:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("session.json", text)
-            for name, value in arrays.items():
-                buf = io.BytesIO()
-                np.lib.format.write_array(buf, np.ascontiguousarray(value), allow_pickle=False)
-                z.writestr(f"arrays/{name}.npy", buf.getvalue())
+            for folder, arrays, _ in parts:
+                for name, value in arrays.items():
+                    buf = io.BytesIO()
+                    np.lib.format.write_array(buf, np.ascontiguousarray(value),
+                                              allow_pickle=False)
+                    z.writestr(f"{folder}/{name}.npy", buf.getvalue())
 
     atomic_write(target, write)
     return target
+
+
+def _session_state(z, members: dict, folder: str, runs_meta: list, configs: list,
+                   where: str) -> EngineState:
+    """One EngineState from the ``folder/NAME.npy`` members of a session."""
+    wanted = [f"run{i}_{k}" for i in range(len(runs_meta)) for k in RUN_ARRAYS] + ["drawn"]
+    arrays = {}
+    limit = MAX_ARRAY_VALUES * 8 + 4096
+    for name in wanted:
+        info = members.get(f"{folder}/{name}.npy")
+        if info is not None:
+            arrays[name] = _npy(_member(z, info, limit, where), name)
+    drawn = arrays.pop("drawn", None)
+    return EngineState(tuple(_run_states(runs_meta, configs, arrays)), drawn)
 
 
 def _member(z, info, limit: int, where: str) -> bytes:
@@ -688,21 +711,23 @@ def read_session(path) -> Session:
         view = meta.get("view", {})
         if not isinstance(view, dict):
             raise ModelFileError(f"{where}: view must be an object")
-        wanted = [f"run{i}_{k}" for i in range(len(runs_meta)) for k in RUN_ARRAYS] + ["drawn"]
-        arrays = {}
-        limit = MAX_ARRAY_VALUES * 8 + 4096
-        for name in wanted:
-            info = members.get(f"arrays/{name}.npy")
-            if info is not None:
-                arrays[name] = _npy(_member(z, info, limit, where), name)
-        drawn = arrays.pop("drawn", None)
-        runs = _run_states(runs_meta, configs, arrays)
+        state = _session_state(z, members, "arrays", runs_meta, configs, where)
+        kept = meta.get("timeline", [])
+        if not isinstance(kept, list) or len(kept) > MAX_TIMELINE_STATES:
+            raise ModelFileError(f"{where}: timeline must be a list of at most "
+                                 f"{MAX_TIMELINE_STATES} states")
+        timeline = []
+        for k, entry in enumerate(kept):
+            at = f"{where}: timeline[{k}]"
+            t_meta, t_configs = _runs_meta(entry if isinstance(entry, dict) else {}, at)
+            timeline.append(_session_state(z, members, f"timeline/{k}", t_meta, t_configs,
+                                           at))
     except ModelFileError:
         raise
     except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile,
             zlib.error, NotImplementedError, RuntimeError) as e:  # CRC, format errors too
         raise ModelFileError(f"{where}: corrupt session ({type(e).__name__}: {e})") from None
-    return Session(EngineState(tuple(runs), drawn), view)
+    return Session(state, view, tuple(timeline))
 
 
 def read_any(path) -> Session:
