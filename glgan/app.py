@@ -110,6 +110,7 @@ class App:
         self.save_timeline = True  # sessions keep the timeline's states (larger files)
         self.scrub: int | None = None  # the past epoch shown, None: the live head
         self._scratch: GanEngine | None = None  # holds the shown past state
+        self._ghost_cache: dict = {}
         self.runs: list[RunView] = []
         self.focus = 0            # the run the panels, charts and hover show
         self.maximized = False    # compare mode: the focused run fills the view
@@ -377,6 +378,19 @@ class App:
         self.timeline.branch(self.scrub, state, label or f"before epoch {self.scrub:,}")
         self._set_scrub(None)
         self.ui.status = "branched: the old future is kept on the timeline"
+
+    def _ghosts(self) -> list:
+        """The focused run's history in each old branch (drawn faintly in the charts)."""
+        out, cache = [], {}
+        for b in self.timeline.branches:
+            runs = b.head.runs
+            if self.focus < len(runs) and runs[self.focus].history is not None:
+                key = (id(b.head), self.focus)
+                hist = self._ghost_cache.get(key) or runs[self.focus].make_history()
+                cache[key] = hist
+                out.append(hist)
+        self._ghost_cache = cache  # (rebuilt from the branches each frame: nothing stale)
+        return out
 
     def take_branch(self, index: int) -> None:
         """Return to an old branch's head (the current future is kept as a branch)."""
@@ -711,6 +725,7 @@ class App:
                       for i in range(len(self.runs))] if self.comparing else []),
             "focus": self.focus, "maximized": self.maximized,
             "sessions": self._session_files() if self.ui.open_dialog else [],
+            "ghosts": self._ghosts(),
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,
                          "branches": [(b.start, b.epochs[-1]) for b in self.timeline.branches]},

@@ -96,6 +96,11 @@ def test_a_change_in_the_past_branches_and_the_old_future_returns(app):
     app.ui.playing = False
     assert not np.array_equal(app.engine.snapshot().runs[0].g_theta[:10],
                               original.g_theta[:10])
+    ghosts = app._ghosts()  # the old future's chart, drawn faintly
+    assert len(ghosts) == 1 and ghosts[0].epochs[-1] == head
+    app.ui.overlay_visible = True
+    _frame(app)  # charts with the ghost, the bar with its grey branch
+    app.ui.overlay_visible = False
     app.apply([cmd.TakeBranch(0)])  # back to the first future, exactly
     back = app.engine.snapshot().runs[0]
     assert back.epoch == head and np.array_equal(back.g_theta, original.g_theta)

@@ -41,10 +41,13 @@ def _table(history: ChartHistory) -> np.ndarray:
 
 
 def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1.0,
-                runs: list[tuple[str, ChartHistory]] | None = None, focus: int = 0) -> None:
+                runs: list[tuple[str, ChartHistory]] | None = None, focus: int = 0,
+                ghosts: list[ChartHistory] | None = None) -> None:
     """Two implot charts, stacked: D/G loss and KL/JS divergence (bits) against epoch. With
     ``runs`` (label, history) compared side by side: every run in its colour, named by its
-    label in the legend (D loss and KL solid; G loss and JS fainter, the focused run bolder)."""
+    label in the legend (D loss and KL solid; G loss and JS fainter, the focused run bolder).
+    ``ghosts``: the histories of old branches (the futures a change in the past replaced),
+    drawn faintly in grey behind."""
     if runs:
         if all(h.total == 0 for _, h in runs):
             imgui.text_disabled("Charts appear once training starts.")
@@ -69,6 +72,15 @@ def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1
             try:  # ImGui's error recovery does not close an ImPlot plot: always end it
                 implot.setup_axes("epoch", "", axis, axis)
                 implot.setup_legend(implot.Location_.north_east)
+                for g, ghost in enumerate(ghosts or []):
+                    if ghost.total:
+                        t = _table(ghost)
+                        for k, (_, col, _) in enumerate(cols):
+                            spec = implot.Spec(line_color=imgui.ImVec4(0.55, 0.55, 0.55, 0.35),
+                                               line_weight=1.0 * ui_scale,
+                                               flags=implot.LineFlags_.skip_nan)
+                            implot.plot_line(f"##ghost{g}_{k}", np.ascontiguousarray(t[:, 0]),
+                                             np.ascontiguousarray(t[:, col]), spec=spec)
                 for run_label, t, run_rgb, bold in series:
                     xs = np.ascontiguousarray(t[:, 0])
                     weight = (1.5 if bold else 1.0) * ui_scale

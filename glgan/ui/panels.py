@@ -21,6 +21,7 @@ divergence. ``info`` carries what only app.py knows:
     focus:           int                       the focused run
     sessions:        list[str]                 session files in the output folder (Open)
     timeline:        dict                      kept epochs, head, scrub, branches (the bar)
+    ghosts:          list[History]             old branches' histories (faint in the charts)
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect,
             imgui.end_child()
         imgui.separator_text("Metrics")
         spare = imgui.get_content_region_avail().y - imgui.get_style().item_spacing.y
-        draw_charts(history, max(spare / 2, 100.0), ui.scale, runs, info.get("focus", 0))
+        draw_charts(history, max(spare / 2, 100.0), ui.scale, runs, info.get("focus", 0),
+                    info.get("ghosts"))
     imgui.end()
     return out
 
