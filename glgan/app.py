@@ -728,6 +728,7 @@ class App:
             "ghosts": self._ghosts(),
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,
+                         "curve": self.engine.history(self.focus).table()[:, [0, 3]],
                          "branches": [(b.start, b.epochs[-1]) for b in self.timeline.branches]},
         }
         self.overlay.history = self.engine.history(self.focus)  # a new run has a new history

@@ -1,5 +1,6 @@
-"""The timeline bar under the view: the epochs kept for rewinding (ticks), old branches (grey,
-from where they left), the epoch shown and the live head. Dragging on it (or clicking) shows
+"""The timeline bar under the view: the epochs kept for rewinding (ticks), the KL divergence
+over them (a faint curve), old branches (grey, from where they left), the epoch shown and the
+live head. Dragging on it (or clicking) shows
 that epoch (``ScrubTo``); "Continue from here" branches (``BranchHere``), "Live" returns to
 the head. ``info["timeline"]`` (from app.py) says what to draw."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from imgui_bundle import imgui
 
 from glgan.ui import theme
@@ -46,6 +48,15 @@ def draw_timeline_bar(ui: UiState, info: dict[str, Any], rect) -> list[Command]:
     for start, end in tl.get("branches", []):  # other futures, greyed, from where they left
         dl.add_rect_filled((px(start), top + bar_h * 0.65), (px(min(end, head)), top + bar_h),
                            theme.col32(150, 150, 150, 0.6))
+    curve = tl.get("curve")
+    if curve is not None and len(curve) > 1:  # the KL divergence over the epochs, faint
+        ep, kl = curve[:, 0], curve[:, 1]
+        ok = np.isfinite(kl) & (ep >= first) & (ep <= head)
+        if ok.sum() > 1:
+            lo, hi = float(kl[ok].min()), float(kl[ok].max())
+            ys = top + bar_h - 2 * s - (kl[ok] - lo) / max(hi - lo, 1e-9) * (bar_h - 4 * s)
+            pts = [imgui.ImVec2(px(e), y) for e, y in zip(ep[ok], ys)]
+            dl.add_polyline(pts, theme.col32(123, 50, 148, 0.45), 1.2 * s, 0)
     for e in tl["kept"]:
         xe = px(e)
         dl.add_line((xe, top + 2 * s), (xe, top + bar_h * 0.6), theme.col32(90, 90, 90, 0.8))
