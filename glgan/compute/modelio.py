@@ -265,30 +265,35 @@ def _paths(path) -> tuple[Path, Path]:
     return Path(f"{stem}.json"), Path(f"{stem}.npz")
 
 
-def check_save_target(path) -> tuple[Path, Path]:
-    """The NAME.json / NAME.npz a save to ``path`` writes, checked before any work: a name is
-    given, and each file is absent or a regular file (never a directory, device, FIFO or a
-    symlink to one: an atomic save replaces the path itself) in an existing, writable folder.
-    Raises ModelFileError saying which path and why."""
+def _check_targets(path, files: tuple[Path, ...], example: str) -> None:
+    """A save to ``path`` writing ``files``: a name is given (not a folder), each file is
+    absent or a regular file (never a directory, device, FIFO or a symlink: an atomic save
+    replaces the path itself), in an existing, writable folder. ModelFileError says why."""
     import os
 
     if path is None or not str(path).strip():
         raise ModelFileError("--save: needs a file name, e.g. --save runs/ring1")
     if Path(path).is_dir() or str(path).endswith(("/", os.sep)):
         raise ModelFileError(f"--save {path}: is a folder; give a file name inside it, e.g. "
-                             f"{Path(path) / 'model'}")
-    paths = _paths(path)
-    for p in paths:
+                             f"{Path(path) / example}")
+    for p in files:
         try:
             reason = not_replaceable(p)
         except OSError as e:
             raise ModelFileError(f"{p}: cannot be checked ({e.strerror})") from None
         if reason is not None:
             raise ModelFileError(f"{p}: {reason}; a save replaces regular files only")
-    folder = paths[0].parent
+    folder = files[0].parent
     existing = next((q for q in [folder, *folder.parents] if q.exists()), Path("."))
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise ModelFileError(f"--save {path}: folder {existing} is not writable")
+
+
+def check_save_target(path) -> tuple[Path, Path]:
+    """The NAME.json / NAME.npz a save to ``path`` writes, checked before any work (see
+    _check_targets)."""
+    paths = _paths(path) if path is not None and str(path).strip() else (Path("x"),)
+    _check_targets(path, paths, "model")
     return paths
 
 
@@ -575,25 +580,9 @@ def is_pair_name(path) -> bool:
 
 def check_session_target(path) -> Path:
     """The session file a save to ``path`` writes, checked before any work (see
-    check_save_target): a name, never a folder or a special file, in a writable folder."""
-    import os
-
-    if path is None or not str(path).strip():
-        raise ModelFileError("--save: needs a file name, e.g. --save runs/ring1")
-    if Path(path).is_dir() or str(path).endswith(("/", os.sep)):
-        raise ModelFileError(f"--save {path}: is a folder; give a file name inside it, e.g. "
-                             f"{Path(path) / 'session'}")
-    target = session_target(path)
-    try:
-        reason = not_replaceable(target)
-    except OSError as e:
-        raise ModelFileError(f"{target}: cannot be checked ({e.strerror})") from None
-    if reason is not None:
-        raise ModelFileError(f"{target}: {reason}; a save replaces regular files only")
-    existing = next((q for q in [target.parent, *target.parent.parents] if q.exists()),
-                    Path("."))
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise ModelFileError(f"--save {path}: folder {existing} is not writable")
+    _check_targets)."""
+    target = session_target(path) if path is not None and str(path).strip() else Path("x")
+    _check_targets(path, (target,), "session")
     return target
 
 
