@@ -111,6 +111,7 @@ class App:
         self.scrub: int | None = None  # the past epoch shown, None: the live head
         self._scratch: GanEngine | None = None  # holds the shown past state
         self._ghost_cache: dict = {}
+        self._kept_version = -1  # the engine version the timeline last kept
         self.runs: list[RunView] = []
         self.focus = 0            # the run the panels, charts and hover show
         self.maximized = False    # compare mode: the focused run fills the view
@@ -178,6 +179,7 @@ class App:
                                                  capacity=VIEW_CAPACITY)))
         self.engine.release_targets()  # the engine re-registers what it writes into
         self.timeline.clear()  # other runs: a new experiment
+        self._kept_version = -1
         if self._scratch is not None:
             self._scratch.release_targets()
         self.scrub, self._scratch = None, None
@@ -317,8 +319,10 @@ class App:
             self.ui.overlay_visible = view["overlay_visible"]
 
     def focus_run(self, index: int, maximize: bool | None = None) -> None:
-        if not 0 <= index < len(self.runs):
-            raise ValueError(f"run {index + 1} does not exist; there are {len(self.runs)}")
+        if isinstance(index, bool) or not isinstance(index, int) or \
+                not 0 <= index < len(self.runs):
+            raise ValueError(f"run index {index!r} does not exist; runs are numbered 0.."
+                             f"{len(self.runs) - 1}")
         if index != self.focus:
             self.focus = index
             self.thumbnails.scene = self.scene
@@ -340,10 +344,12 @@ class App:
         self.scrub = epoch
 
     def _keep(self) -> None:
-        """Keep the live state on the timeline when it moved (thinned within its budget)."""
-        epoch = max(self.engine.status(i).epoch for i in range(len(self.runs)))
-        if epoch != self.timeline.head or not self.timeline.epochs:
+        """Keep the live state on the timeline whenever it changed: trained, or edited at the
+        same epoch (a live setting, a D-only step: the state there replaces the one kept, so a
+        replay from it follows what really happened). Thinned within the budget."""
+        if self.engine.version != self._kept_version or not self.timeline.epochs:
             self.timeline.record(self.engine.snapshot())
+            self._kept_version = self.engine.version
 
     def scrub_to(self, where) -> None:
         """Show a past epoch (an int; "first" / "previous" / "next" kept one), or None: back
@@ -445,10 +451,15 @@ class App:
         self.ui.error = ""
 
     def apply(self, commands: list) -> None:
-        """Apply the overlay's commands in order; a bad one becomes a message, not a crash."""
+        """Apply the overlay's commands in order; a bad one becomes a message, not a crash.
+        The timeline keeps the state before and after each (see _keep)."""
         for c in commands:
             try:
+                if self.scrub is None:
+                    self._keep()
                 self._apply_one(c)
+                if self.scrub is None:
+                    self._keep()
             except (ConfigError, DataError, ModelFileError, ValueError, OSError) as e:
                 self.ui.error = str(e)
                 log.warning("%s failed: %s", type(c).__name__, e)
@@ -458,8 +469,11 @@ class App:
         if self.scrub is not None:  # looking at the past
             if isinstance(c, (cmd.SetConfig, cmd.Step, cmd.TrainPhase)):
                 self.branch_here()  # an edit (or a step) there starts a branch from it
-            elif isinstance(c, cmd.Play):
-                self._set_scrub(None)  # Play returns to the live head
+            elif isinstance(c, (cmd.Play, cmd.Compare, cmd.CloneRun, cmd.EndCompare,
+                                cmd.SaveSession, cmd.Reset, cmd.RestorePreset,
+                                cmd.SelectDataset, cmd.UsePretrained, cmd.ApplyDrawing)):
+                self._set_scrub(None)  # these act on the live runs: back to the head first
+                ui.status = "back at the live epoch"
         if isinstance(c, cmd.Play):
             ui.playing = True
             if self.all_diverged():

@@ -132,3 +132,29 @@ def test_the_bar_drags_to_an_epoch(app):
         assert app.scrub is not None and abs(app.scrub - mid) <= app.timeline.head * 0.1
     finally:
         gui.close()
+
+
+def test_a_live_edit_or_a_d_only_step_at_the_head_is_replayed_exactly(app):
+    """Found by review: an edit at the live epoch (same epoch, new settings) and a D-only
+    step (new weights, same epoch) must be what a later replay starts from."""
+    from glgan.compute.api import make_engine
+
+    app.ui.epochs_per_frame = 1
+    app.fix_field_res(32)
+    for _ in range(6):
+        app.apply([cmd.Step()])
+    app.apply([cmd.SetConfig(app.config.replace(d_lr=1.5, g_lr=0.5))])
+    app.apply([cmd.TrainPhase("d")])
+    for _ in range(6):
+        app.apply([cmd.Step()])
+    app.apply([cmd.ScrubTo(9)])
+    ref = make_engine([preset("ring")])
+    ref.train(6)
+    ref.set_config(preset("ring").replace(d_lr=1.5, g_lr=0.5))
+    ref.train_phase("d")
+    for _ in range(3):  # the same operations as the window, in the same calls
+        ref.train(1)
+    got, want = app.shown_engine.snapshot().runs[0], ref.snapshot().runs[0]
+    assert got.epoch == want.epoch == 9 and got.config.d_lr == 1.5
+    np.testing.assert_array_equal(got.d_theta, want.d_theta)
+    np.testing.assert_array_equal(got.g_theta, want.g_theta)
