@@ -291,3 +291,32 @@ def test_the_timeline_travels_in_the_session(tmp_path):
     np.testing.assert_array_equal(a, b)
     s = read_session(tmp_path / "tl.glgan")
     assert [t.runs[0].epoch for t in s.timeline][:3] == [0, 1, 2]
+
+
+def test_the_saver_fits_what_the_reader_accepts(tmp_path, monkeypatch):
+    """Found by review: a long session's timeline (more states than a reader takes) is thinned
+    evenly when saved, so every session the window writes loads again. (The limit is lowered
+    here so the test is quick; the same code runs at 4096.)"""
+    from glgan.compute import modelio
+
+    monkeypatch.setattr(modelio, "MAX_TIMELINE_STATES", 40)
+    MAX_TIMELINE_STATES = 40
+    eng = make_engine([preset("line")])
+    past = []
+    for _ in range(MAX_TIMELINE_STATES + 60):
+        past.append(eng.snapshot())
+        eng.train(1)
+    path = save_session(eng.snapshot(), tmp_path / "long", {}, past)
+    s = read_session(path)
+    assert len(s.timeline) <= MAX_TIMELINE_STATES
+    assert s.timeline[0].runs[0].epoch == 0
+    assert s.timeline[-1].runs[0].epoch == len(past) - 1
+
+
+def test_a_timeline_from_other_runs_is_refused(tmp_path):
+    """Found by review: timeline states must belong to the session's runs."""
+    eng = make_engine([preset("ring")])
+    other = make_engine([preset("ring").replace(g_neurons=50)])
+    path = save_session(eng.snapshot(), tmp_path / "x", {}, [other.snapshot()])
+    with pytest.raises(ModelFileError, match=r"timeline\[0\]: does not belong"):
+        read_session(path)

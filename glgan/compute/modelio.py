@@ -596,6 +596,7 @@ def save_session(state: EngineState, path, view: dict | None = None,
     target = check_session_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     parts = [("arrays", *_state_arrays(state))]
+    timeline = _fitting(list(timeline), len(parts[0][1]), len(json.dumps(parts[0][2])))
     parts += [(f"timeline/{k}", *_state_arrays(s)) for k, s in enumerate(timeline)]
     meta = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "runs": parts[0][2],
             "arrays": {k: list(np.shape(v)) for k, v in parts[0][1].items()},
@@ -614,6 +615,18 @@ def save_session(state: EngineState, path, view: dict | None = None,
 
     atomic_write(target, write)
     return target
+
+
+def _fitting(states: list, members_per_state: int, json_per_state: int) -> list:
+    """As many of the timeline's states (evenly spread, first and last kept) as a reader
+    accepts: at most MAX_TIMELINE_STATES, the zip's member limit and half the JSON limit."""
+    room = min(MAX_TIMELINE_STATES,
+               (MAX_SESSION_MEMBERS - members_per_state - 16) // max(members_per_state, 1),
+               (MAX_JSON_BYTES // 2) // max(json_per_state + 16, 1))
+    if len(states) <= room:
+        return states
+    keep = np.unique(np.linspace(0, len(states) - 1, max(room, 2)).round().astype(int))
+    return [states[i] for i in keep]
 
 
 def _session_state(z, members: dict, folder: str, runs_meta: list, configs: list,
@@ -709,8 +722,12 @@ def read_session(path) -> Session:
         for k, entry in enumerate(kept):
             at = f"{where}: timeline[{k}]"
             t_meta, t_configs = _runs_meta(entry if isinstance(entry, dict) else {}, at)
-            timeline.append(_session_state(z, members, f"timeline/{k}", t_meta, t_configs,
-                                           at))
+            past = _session_state(z, members, f"timeline/{k}", t_meta, t_configs, at)
+            shapes = [(r.g_theta.shape, r.d_theta.shape) for r in past.runs]
+            if shapes != [(r.g_theta.shape, r.d_theta.shape) for r in state.runs]:
+                raise ModelFileError(f"{at}: does not belong to this session's runs (other "
+                                     "run count or network sizes)")
+            timeline.append(past)
     except ModelFileError:
         raise
     except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile,
