@@ -116,6 +116,18 @@ def _check_save(path) -> None:
     (check_save_target if is_pair_name(path) else check_session_target)(path)
 
 
+def refuse_settings_with_load(args) -> None:
+    """run / snapshot / record --load show a session as it was saved: options that would
+    change its runs are refused, not silently ignored (train --load takes live --set)."""
+    given = [f for f, v in (("--dataset", args.dataset), ("--preset", args.preset),
+                            ("--seed", args.seed), ("--set", args.set),
+                            ("--compare", getattr(args, "compare", None))) if v]
+    if args.load is not None and given:
+        raise ConfigError(f"{', '.join(given)}: cannot be combined with --load (the session "
+                          "holds its runs and their settings; change them in the window, or "
+                          "with train --load --set for live settings)")
+
+
 def cmd_train(args) -> int:
     from .compute.api import make_engine
 
@@ -266,6 +278,7 @@ def cmd_bench(args) -> int:
 def cmd_snapshot(args) -> int:
     from .snapshot import snapshot
 
+    refuse_settings_with_load(args)
     epochs = args.epochs if args.epochs is not None else (0 if args.load else 1000)
     snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
              layers=args.layers, field_res=args.field_res, backend=args.backend,
@@ -277,6 +290,7 @@ def cmd_snapshot(args) -> int:
 def cmd_record(args) -> int:
     from .record import record
 
+    refuse_settings_with_load(args)
     with _interruptible() as stop:  # Ctrl-C / SIGTERM: finish the video with what is there
         summary = record(build_config(args), seconds=args.seconds, fps=args.fps,
                          size=args.size, epochs_per_frame=args.epochs_per_frame, out=args.out,

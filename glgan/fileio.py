@@ -71,10 +71,12 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
+            raise OSError(e.errno, e.strerror, str(dest)) from e  # say which file
         raise
     return dest

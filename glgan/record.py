@@ -389,11 +389,11 @@ class _GridScene:
     panels too with ``with_ui``), its clock stepped by the video's frame time."""
 
     def __init__(self, ctx, size, fps, cfg, compare, lay, with_ui, field_res, transition_s,
-                 backend) -> None:
+                 backend, load=None) -> None:
         from .app import App
 
         self.app = app = App(ctx, size, cfg, pretrained=False, backend=backend,
-                             compare=compare, transition_s=transition_s)
+                             compare=compare, transition_s=transition_s, load=load)
         app.ui.overlay_visible, app.ui.hint_visible = bool(with_ui), False
         app.ui.layers = lay
         app.ui.playing = False  # trained here, exactly k epochs a frame
@@ -439,7 +439,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ``compare``: ``KEY=V1,V2,...`` specs: record the window's grid of runs side by side
     instead (a run that diverges pauses alone; only when all have is it an error).
     ``load``: record the runs of this session file (or model pair) going on from where they
-    were saved (its first run; ``cfg`` is not used).
+    were saved (a grid when it holds several; ``cfg`` is not used).
     ``stop``: asked before each frame; True ends the recording there like a normal finish
     (``RecordSummary.stopped``): how the CLI handles Ctrl-C and SIGTERM.
     """
@@ -456,10 +456,16 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     if compare and load is not None:
         raise ConfigError("--compare: cannot be combined with --load (the session holds its "
                           "runs)")
+    grid_load = False
     if load is not None:
+        from .app import MAX_WINDOW_RUNS
         from .compute.modelio import read_any
 
-        read_any(load)  # a bad file is refused before anything is written
+        runs = len(read_any(load).state.runs)  # a bad file is refused before anything
+        if runs > MAX_WINDOW_RUNS:
+            raise ConfigError(f"--load {load}: {runs} runs; a grid shows at most "
+                              f"{MAX_WINDOW_RUNS}")
+        grid_load = runs > 1
     if compare:
         from .app import MAX_WINDOW_RUNS
         from .config import compare_grid
@@ -476,9 +482,9 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     try:
         with ctx:
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
-            if compare:
+            if compare or grid_load:
                 scene = _GridScene(ctx, (w, h), fps, cfg, compare, lay, with_ui, field_res,
-                                   transition_s, backend)
+                                   transition_s, backend, load)
             else:
                 scene = _RunScene(ctx, (w, h), fps, cfg, k, lay, with_ui, full_ui, field_res,
                                   transition_s, backend, load)

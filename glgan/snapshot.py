@@ -154,19 +154,21 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
             engine.release_targets()
 
 
-def compare_array(cfg: GanConfig, specs: list[str], *, epochs: int,
+def compare_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
                   size: tuple[int, int], layers: Layers, field_res: int,
-                  backend: str = "numpy") -> np.ndarray:
-    """The compare grid of ``specs`` (``KEY=V1,V2,...``) after ``epochs`` epochs, rendered
-    headless by the App itself (the window's grid and captions, no panels) as (H, W, 3) uint8.
-    A diverged run is paused alone; only when every run diverged is it an error."""
+                  backend: str = "numpy", load=None) -> np.ndarray:
+    """The compare grid of ``specs`` (``KEY=V1,V2,...``), or of the runs of the session
+    ``load``, after ``epochs`` more epochs, rendered headless by the App itself (the window's
+    grid and captions, no panels) as (H, W, 3) uint8. A diverged run is paused alone; only
+    when every run diverged is it an error."""
     from .app import App
     from .render.offscreen import create_egl_context
 
     ctx = create_egl_context()
     try:
         with ctx:
-            app = App(ctx, size, cfg, pretrained=False, backend=backend, compare=specs)
+            app = App(ctx, size, cfg, pretrained=False, backend=backend, compare=specs,
+                      load=load)
             fbo = ctx.simple_framebuffer(size, components=4)
             try:
                 if app.ui.error:
@@ -227,6 +229,22 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
             raise SnapshotPathError(str(exc)) from exc
     if epoch is not None and load is None:
         raise ConfigError("--epoch: needs --load (a session whose past it renders)")
+    if load is not None and epoch is None:
+        from .compute.modelio import read_any
+
+        runs = len(read_any(load).state.runs)
+        if runs > 1:  # a grid, as the window shows it
+            from .app import MAX_WINDOW_RUNS
+
+            if runs > MAX_WINDOW_RUNS:
+                raise ConfigError(f"--load {load}: {runs} runs; a grid shows at most "
+                                  f"{MAX_WINDOW_RUNS}")
+            image = compare_array(cfg, None, epochs=epochs, size=(w, h), layers=lay,
+                                  field_res=field_res, backend=backend, load=load)
+            try:
+                return save_png(image, path)
+            except CaptureError as exc:
+                raise SnapshotPathError(str(exc)) from exc
     if load is not None:
         from .compute.modelio import load_model, read_any
 

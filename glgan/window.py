@@ -90,6 +90,7 @@ def make_window_class(args):
         log_level = logging.INFO if getattr(args, "verbose", False) else logging.WARNING
 
         opened = False  # set once a window exists: failures before that are set-up errors
+        failed = False  # a --save at close failed: exit status 1
 
         def __init__(self, **kwargs):
             type(self).opened = True
@@ -201,6 +202,7 @@ def make_window_class(args):
                         print(f"saved {self.app.save_session(args.save)}")
                     except (OSError, ValueError) as e:
                         log.error("could not write --save %s: %s", args.save, e)
+                        type(self).failed = True  # the exit status says so
                 if args.report:
                     self._write_report(args.report)
             except OSError as e:  # the session's files (a recording) still get closed
@@ -279,13 +281,10 @@ def run_app(args) -> int:
 
         check_session_target(args.save)  # before the window opens: a bad name costs nothing
     if getattr(args, "load", None) is not None:
+        from glgan.cli import refuse_settings_with_load
         from glgan.compute.modelio import read_any
 
-        if getattr(args, "compare", None):
-            from glgan.config import ConfigError
-
-            raise ConfigError("--compare: cannot be combined with --load (the session holds "
-                              "its runs)")
+        refuse_settings_with_load(args)
         read_any(args.load)  # a bad file is one clear error line, before any window
     if getattr(args, "compare", None):
         from glgan.app import MAX_WINDOW_RUNS
@@ -324,6 +323,6 @@ def run_app(args) -> int:
             for w in caught:  # other warnings still reach the log
                 if cls.opened:
                     log.warning("%s", w.message)
-    return 0
+    return 1 if cls.failed else 0
 
 

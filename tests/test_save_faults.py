@@ -132,6 +132,7 @@ def test_a_full_disk_fails_the_save_clearly_and_keeps_the_old_model(tmp_path):
     err = done.stderr.decode()
     assert "glgan: error:" in err and "Traceback" not in err
     assert "File too large" in err or "No space" in err or "too large" in err
+    assert "m.glgan" in err  # the message names the file
     assert _same(read_state(path), old)  # the old model survives whole
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
         "m.json", "m.npz"]

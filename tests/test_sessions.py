@@ -320,3 +320,41 @@ def test_a_timeline_from_other_runs_is_refused(tmp_path):
     path = save_session(eng.snapshot(), tmp_path / "x", {}, [other.snapshot()])
     with pytest.raises(ModelFileError, match=r"timeline\[0\]: does not belong"):
         read_session(path)
+
+
+def test_a_session_of_several_runs_renders_and_records_as_a_grid(tmp_path, capsys):
+    """Found by review: snapshot/record --load of a grid show every run; options that would
+    change the session are refused rather than ignored."""
+    from PIL import Image
+
+    from glgan.cli import main
+
+    _cli("train", "--epochs", "10", "--quiet", "--compare", "seed=0,1,2,3", "--save", "g",
+         cwd=tmp_path)
+    _cli("snapshot", "--load", "g.glgan", "--size", "240x240", "--out", "g.png",
+         "--backend", "numpy", cwd=tmp_path)
+    img = np.asarray(Image.open(tmp_path / "g.png")).astype(int)
+    quads = [img[30:120, 0:120], img[30:120, 120:240], img[150:240, 0:120],
+             img[150:240, 120:240]]
+    assert all(q.std() > 5 for q in quads)
+    assert np.abs(quads[0] - quads[1]).mean() > 1
+    done = _cli("record", "--load", "g.glgan", "--seconds", "0.2", "--fps", "10", "--size",
+                "96x96", "--out", "g.mp4", "--backend", "numpy", cwd=tmp_path)
+    assert "epochs 10..20" in done.stdout  # (10 epochs a frame by default)
+    for command in (["snapshot", "--out", str(tmp_path / "x.png")],
+                    ["record", "--out", str(tmp_path / "x.mp4")]):
+        assert main([*command, "--load", str(tmp_path / "g.glgan"), "--set", "d_lr=5"]) == 2
+        assert "cannot be combined with --load" in capsys.readouterr().err
+
+
+def test_a_recording_onto_a_full_disk_is_refused_before_it_starts(tmp_path, monkeypatch):
+    """Found by review: PyAV crashed closing a video it could not start on a full disk."""
+    import shutil as sh
+
+    from glgan.capture import CaptureError
+    from glgan.capture.sinks import VideoWriter
+
+    monkeypatch.setattr(sh, "disk_usage", lambda p: sh._ntuple_diskusage(10, 10, 0))
+    with pytest.raises(CaptureError, match="no space left"):
+        VideoWriter(tmp_path / "x.mp4", (64, 48), 30)
+    assert not list(tmp_path.iterdir())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Protocol
 
@@ -97,6 +98,9 @@ def _colour_enums():
     return Colorspace, ColorRange, ColorPrimaries, ColorTrc
 
 
+MIN_FREE_BYTES = 1 << 20  # a recording needs at least this much room to start
+
+
 def partial_path(path: Path) -> Path:
     """Where a video is written until it is complete: ``clip.mp4`` -> ``clip.partial.mp4``."""
     return path.with_name(f"{path.stem}.partial{path.suffix}")
@@ -140,6 +144,13 @@ class VideoWriter:
         options = {"flush_packets": "1"}
         if self.path.suffix.lower() in (".mp4", ".mov"):
             options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+        try:  # a disk with no room at all: PyAV can crash closing a file it could not start
+            free = shutil.disk_usage(self.partial.parent).free
+        except OSError:
+            free = None
+        if free is not None and free < MIN_FREE_BYTES:
+            raise CaptureError(f"cannot record to {str(self.path)!r}: no space left on its "
+                               f"device ({free} bytes free)")
         try:
             self._container = av.open(str(self.partial), mode="w", container_options=options)
         except Exception as exc:

@@ -25,6 +25,7 @@ from glgan.config import MAX_RUNS, ConfigError, GanConfig, preset
 from glgan.fileio import atomic_write, folder_lock, not_replaceable, sync_folder
 
 from .api import GanEngine, make_engine
+from .data import DataError
 from .losses import sigmoid
 from .mlp import forward, params_to_theta
 from .state import RUN_ARRAYS, EngineState, RunState, d_sizes, g_sizes
@@ -385,7 +386,9 @@ def _config(data, where: str) -> GanConfig:
     try:
         return GanConfig.from_dict(data, where=where)
     except ConfigError as e:
-        raise ModelFileError(str(e)) from None
+        text = str(e)
+        raise ModelFileError(text if text.startswith(where.split(":")[0]) else
+                             f"{where}: {text}") from None
 
 
 def _read_arrays(json_path: Path, meta: dict, wanted) -> dict[str, np.ndarray]:
@@ -756,7 +759,7 @@ def load_model(path, backend: str = "numpy") -> GanEngine:
     state = read_any(path).state
     try:
         return make_engine(state=state, backend=backend)
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, ConfigError, DataError) as e:
         raise ModelFileError(f"{path}: {e}") from None
 
 
