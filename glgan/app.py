@@ -486,8 +486,7 @@ class App:
         elif isinstance(c, cmd.TrainPhase):
             eng.train_phase(c.net)
         elif isinstance(c, cmd.Reset):
-            eng.reset()  # keeps the user's edits (GAN Lab reloads the preset)
-            ui.error = ""
+            self._reset(c.new_seed)
         elif isinstance(c, cmd.RestorePreset):
             self._reset_to_preset()
         elif isinstance(c, cmd.SelectDataset):
@@ -548,6 +547,25 @@ class App:
             path = write_csv([self.engine.history(i) for i in range(len(self.runs))],
                              self._new_path(".csv"))
             ui.status = f"saved the history of {len(self.runs)} run(s) to {path}"
+
+    def _reset(self, new_seed: bool) -> None:
+        """Every run starts over with its settings (GAN Lab reloads the preset; glgan keeps the
+        edits). A new seed by default: one fresh base seed, each run keeping its offset from
+        run 0's seed (runs that shared a seed still do; a seed=0,1,2 comparison stays three
+        seeds apart)."""
+        import secrets
+
+        if new_seed:
+            configs = [self.engine.status(i).config for i in range(len(self.runs))]
+            base = secrets.randbelow(2**31)
+            for i, c in enumerate(configs):
+                self.engine.reset(c.replace(seed=(base + c.seed - configs[0].seed) % 2**31),
+                                  run=i)
+            self.ui.status = f"reset with seed {self.config.seed} (Shift+R replays it)"
+        else:
+            self.engine.reset()
+            self.ui.status = f"replaying seed {self.config.seed}"
+        self.ui.error = ""
 
     def all_diverged(self) -> bool:
         """True when every run has diverged (a diverged run alone is paused, not the rest)."""
@@ -739,6 +757,7 @@ class App:
                       for i in range(len(self.runs))] if self.comparing else []),
             "focus": self.focus, "maximized": self.maximized,
             "sessions": self._session_files() if self.ui.open_dialog else [],
+            "capturing": self.screenshot_requested or self.recording is not None,
             "ghosts": self._ghosts(),
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,

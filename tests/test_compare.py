@@ -264,3 +264,56 @@ def test_record_compare_refuses_too_many_runs_before_writing(tmp_path):
         record(preset("gaussians"), out=tmp_path / "x.mp4",
                compare=["seed=" + ",".join(map(str, range(17)))])
     assert not list(tmp_path.iterdir())
+
+
+def test_reset_draws_a_new_seed_and_shift_r_replays(app):
+    """R starts over with a new seed (GAN Lab re-initialises randomly: "sometimes it
+    collapses" can be shown); Shift+R replays the same seed exactly; in a seed comparison the
+    runs stay as many seeds apart as before."""
+    from glgan.compute.api import make_engine
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi(size=SIZE)
+    try:
+        app.apply([cmd.Step()])
+        seed0 = app.config.seed
+        app.apply(gui.key("R"))
+        seed1 = app.config.seed
+        assert seed1 != seed0 and app.engine.status().epoch == 0
+        first = app.engine.snapshot().runs[0].g_theta
+        app.apply([cmd.Step()])
+        import glgan.ui.testing as testing
+
+        mods = testing._Mods(shift=True)
+        app.apply(gui.input.key_event("R", testing.FakeKeys.ACTION_PRESS, mods))
+        assert app.config.seed == seed1 and app.engine.status().epoch == 0
+        np.testing.assert_array_equal(app.engine.snapshot().runs[0].g_theta, first)
+        ref = make_engine([app.config])
+        np.testing.assert_array_equal(ref.snapshot().runs[0].g_theta, first)
+        app.apply([cmd.Compare(("seed=5,6,8",)), cmd.Reset()])
+        seeds = [app.engine.status(i).config.seed for i in range(3)]
+        assert seeds[1] - seeds[0] == 1 and seeds[2] - seeds[0] == 3 and seeds[0] != 5
+    finally:
+        gui.close()
+
+
+def test_no_hover_tooltip_in_screenshots_or_recordings():
+    """The hover readout is for the person at the screen, never in a captured frame."""
+    from imgui_bundle import imgui
+
+    from glgan.ui.testing import NullUi
+
+    def tooltip_open() -> bool:
+        return any(w.name.startswith("##Tooltip") and w.active
+                   for w in imgui.get_current_context().windows)
+
+    gui = NullUi(size=SIZE)
+    try:
+        gui.info = {"mouse_data": (0.5, 0.5), "pick_radius": 0.01}
+        gui.frames(2)
+        assert tooltip_open()
+        gui.info["capturing"] = True
+        gui.frames(2)
+        assert not tooltip_open()
+    finally:
+        gui.close()

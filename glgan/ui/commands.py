@@ -58,7 +58,11 @@ class TrainPhase:
 
 @dataclass(frozen=True)
 class Reset:
-    """New weights with the current config (the user's edits are kept)."""
+    """Start the runs over with the current settings (the user's edits are kept): with a new
+    seed (``new_seed``, R: GAN Lab re-initialises randomly, so "sometimes it collapses" can be
+    shown), or replaying the same seed exactly (Shift+R)."""
+
+    new_seed: bool = True
 
 
 @dataclass(frozen=True)

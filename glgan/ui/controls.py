@@ -158,7 +158,8 @@ def _datasets(ui: UiState, cfg: GanConfig, info: dict[str, Any], row: _Row) -> l
 def _transport(ui: UiState, frame: FrameData | None, row: _Row) -> list[Command]:
     out: list[Command] = []
     _next(row.one, 14)
-    if button(ui, "Reset", "Reset the model: new weights, your settings kept (R)"):
+    if button(ui, "Reset", "Start over with a new seed, your settings kept (R); Shift+R "
+                           "replays the same seed"):
         out.append(Reset())
     _next(row.one)
     if button(ui, "Preset", "Restore this dataset's GAN Lab hyperparameters, then reset"):

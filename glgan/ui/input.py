@@ -57,6 +57,9 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
 
 # moderngl-window key name (BaseKeys attribute) -> command factory (read-only).
 SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType(_shortcut_table())
+# the same with Shift held
+SHIFT_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
+    "R": lambda: Reset(new_seed=False)})
 # the same with Ctrl held
 CTRL_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
     "S": SaveSession, "O": OpenSession, "E": ExportHistory})
@@ -64,7 +67,8 @@ CTRL_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
 SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("Space", "play / pause"),
     ("S", "train one epoch (both)"),
-    ("R", "reset the model (keeps your edits)"),
+    ("R", "reset with a new seed (keeps your edits; GAN Lab re-initialises randomly)"),
+    ("Shift+R", "reset replaying the same seed (the identical run again)"),
     ("1 - 5", "datasets: line, gaussians, ring, disjoint, draw your own"),
     ("F", "fullscreen"),
     ("H", "hide / show this overlay"),
@@ -168,7 +172,8 @@ class ImguiInput:
             io.add_key_event(self._to_imgui[key], down)
         if action != self.keys.ACTION_PRESS or alt or io.want_capture_keyboard:
             return []
-        factory = (CTRL_SHORTCUTS if ctrl else SHORTCUTS).get(name)
+        table = CTRL_SHORTCUTS if ctrl else SHIFT_SHORTCUTS if shift else SHORTCUTS
+        factory = table.get(name)
         return [factory()] if factory is not None else []
 
     def shortcut(self, name: str) -> list[Command]:

@@ -176,7 +176,8 @@ def hover_text(frame: FrameData | None, mouse: tuple[float, float], radius: floa
 def draw_hover(ui: UiState, frame: FrameData | None, info: dict[str, Any]) -> None:
     """Tooltip near the pointer when it is over the main view (app passes data coordinates)."""
     mouse = info.get("mouse_data")
-    if mouse is None or imgui.get_io().want_capture_mouse or ui.drawing.open:
+    if mouse is None or imgui.get_io().want_capture_mouse or ui.drawing.open or \
+            info.get("capturing"):  # never in a screenshot or a recording
         return
     imgui.set_tooltip(hover_text(frame, mouse, float(info.get("pick_radius", 0.015)), ui.layers))
 

@@ -22,6 +22,8 @@ divergence. ``info`` carries what only app.py knows:
     sessions:        list[str]                 session files in the output folder (Open)
     timeline:        dict                      kept epochs, head, scrub, branches (the bar)
     ghosts:          list[History]             old branches' histories (faint in the charts)
+    capturing:       bool                      this frame goes to a screenshot or a video:
+                                               no hover tooltip
 """
 
 from __future__ import annotations
