@@ -282,6 +282,20 @@ class App:
         self.ui.error = ""
         self.ui.status = f"loaded {path}"
 
+    def apply_settings(self, settings) -> None:
+        """Use display settings (glgan.settings.Settings): scale, theme, output folder."""
+        s = settings.checked()
+        self.ui.user_scale = s.scale
+        self.ui.high_contrast = s.theme == "high-contrast"
+        self.out_dir = s.output_folder
+
+    def current_settings(self):
+        """The display settings in effect (to keep for the next run)."""
+        from glgan.settings import Settings
+
+        return Settings(self.ui.user_scale, "high-contrast" if self.ui.high_contrast
+                        else "light", str(self.out_dir)).checked()
+
     def _session_files(self) -> list[str]:
         """The session files in the output folder, newest first (for the Open window)."""
         try:
@@ -537,6 +551,11 @@ class App:
         elif isinstance(c, cmd.OpenSession) and c.path is not None:
             self.load_session(c.path)
             self.session_file = Path(c.path)
+        elif isinstance(c, cmd.ResetSettings):
+            from glgan.settings import reset_settings
+
+            self.apply_settings(reset_settings())
+            ui.status = f"settings reset; screenshots and videos go to {self.out_dir}"
         elif isinstance(c, cmd.ScrubTo):
             self.scrub_to(c.epoch)
         elif isinstance(c, cmd.BranchHere):
@@ -841,11 +860,12 @@ class App:
         finally:
             if plain is not fbo:
                 plain.release()
-        self.ui.status = f"saved {path}"
+        self.ui.status = f"saved {path.resolve()}"
         return path
 
     def _new_path(self, suffix: str) -> Path:
         """A time-stamped name in out_dir that no file has yet (-2, -3, ... when taken)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
         stem = time.strftime("glgan-%Y%m%d-%H%M%S")
         path, n = self.out_dir / f"{stem}{suffix}", 1
         while path.exists():

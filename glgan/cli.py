@@ -365,6 +365,11 @@ def make_parser() -> argparse.ArgumentParser:
                                   "(FILE.json)")
     p.add_argument("--save", help="save the session (FILE.glgan) when the window closes; "
                                   "Ctrl+S saves there too")
+    p.add_argument("--scale", type=float, help="overlay scale 0.75..2.5 (kept for next time)")
+    p.add_argument("--theme", choices=("light", "high-contrast"),
+                   help="overlay theme (kept for next time)")
+    p.add_argument("--out-dir", help="folder for screenshots and recordings (kept; default: "
+                                     "a glgan folder in your videos folder)")
     p.add_argument("--timeline-mb", type=int, default=256,
                    help="memory the rewind timeline may keep, in MB (1..65536; default 256)")
     p.add_argument("--msaa", type=int, default=0, choices=(0, 2, 4, 8),

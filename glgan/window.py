@@ -66,6 +66,21 @@ WINDOW_FAILED = ("glgan: error: the window could not open on display {display!r}
                  "  glgan snapshot / glgan record / glgan train, or xvfb-run -a glgan")
 
 
+def start_settings(args):
+    """The saved display settings, with this run's --scale / --theme / --out-dir on top."""
+    from dataclasses import replace
+
+    from glgan.settings import load_settings
+
+    s = load_settings()
+    for key, value in (("scale", getattr(args, "scale", None)),
+                       ("theme", getattr(args, "theme", None)),
+                       ("out_dir", getattr(args, "out_dir", None))):
+        if value is not None:
+            s = replace(s, **{key: value})
+    return s.checked()
+
+
 def make_window_class(args):
     """A moderngl-window WindowConfig class configured from the command line ``args``."""
     import moderngl_window as mglw
@@ -102,6 +117,7 @@ def make_window_class(args):
                            compare=getattr(args, "compare", None),
                            load=getattr(args, "load", None),
                            timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20)
+            self.app.apply_settings(start_settings(args))
             if getattr(args, "save", None):
                 self.app.session_file = Path(args.save)  # Ctrl+S saves there too
             self.overlay = self.app.overlay
@@ -196,6 +212,12 @@ def make_window_class(args):
                 self._exit_on_escape()
 
         def on_close(self) -> None:
+            try:  # the display settings are kept for the next run
+                from glgan.settings import save_settings
+
+                save_settings(self.app.current_settings())
+            except OSError as e:
+                log.warning("could not keep the settings: %s", e)
             try:
                 if getattr(args, "save", None):  # --save: the session as the window closes
                     try:
@@ -271,6 +293,13 @@ def run_app(args) -> int:
         from glgan.cli import build_config
 
         build_config(args)  # a bad --set value is reported as such, display or not
+    from glgan.settings import SCALE_RANGE
+
+    scale = getattr(args, "scale", None)
+    if scale is not None and not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+        from glgan.config import ConfigError
+
+        raise ConfigError(f"--scale={scale}: allowed {SCALE_RANGE[0]}..{SCALE_RANGE[1]}")
     mb = getattr(args, "timeline_mb", 256)
     if isinstance(mb, bool) or not isinstance(mb, int) or not 1 <= mb <= 65536:
         from glgan.config import ConfigError

@@ -8,6 +8,18 @@ import os
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The window keeps its settings in the user's config folder: tests (and the windows they
+    start in subprocesses) use a private one, and write screenshots and videos in the
+    working folder unless a test says otherwise."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="glgan-test-config-")
+    os.environ["GLGAN_CONFIG_DIR"] = folder
+    with open(os.path.join(folder, "settings.json"), "w") as f:
+        f.write('{"out_dir": "."}')
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", default=False,
                      help="rewrite tests/goldens/*.png instead of comparing against them "

@@ -232,12 +232,17 @@ class TakeBranch:
     index: int
 
 
+@dataclass(frozen=True)
+class ResetSettings:
+    """Forget the saved display settings (scale, theme, output folder): the defaults again."""
+
+
 Command = (
     Play | Pause | TogglePlay | Step | TrainPhase | Reset | RestorePreset | SelectDataset
     | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
     | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
-    | ExportHistory | ScrubTo | BranchHere | TakeBranch
+    | ExportHistory | ScrubTo | BranchHere | TakeBranch | ResetSettings
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

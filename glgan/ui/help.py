@@ -14,7 +14,7 @@ from typing import Any
 from imgui_bundle import imgui
 
 from glgan.ui import theme as th
-from glgan.ui.commands import Command, Reset, RestorePreset
+from glgan.ui.commands import Command, Reset, ResetSettings, RestorePreset
 from glgan.ui.input import SHORTCUT_HELP
 from glgan.ui.layout import RectXYWH
 from glgan.ui.slowmo import current_substep
@@ -59,6 +59,11 @@ def draw_help(ui: UiState) -> None:
             ui.user_scale = float(round(s, 2))
         _, ui.high_contrast = imgui.checkbox("high contrast (projectors)", ui.high_contrast)
         hook(ui, "high contrast")
+        if imgui.button("Reset settings"):
+            ui.push(ResetSettings())
+        hook(ui, "reset settings")
+        imgui.set_item_tooltip("Scale, contrast and output folder back to their defaults (they "
+                               "are kept between runs)")
         imgui.separator_text("About")
         imgui.text_wrapped(ABOUT)
     imgui.end()

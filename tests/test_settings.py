@@ -1,0 +1,76 @@
+"""Display settings kept between runs (issue 16): --scale / --theme / --out-dir reach the
+window and are kept in the user's config folder; a corrupt or foreign settings file never stops
+the window; "Reset settings" brings the defaults back; captures go to the chosen folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from glgan.settings import Settings, load_settings, save_settings, settings_path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cfg"
+    monkeypatch.setenv("GLGAN_CONFIG_DIR", str(folder))
+    return folder
+
+
+def test_settings_round_trip_and_bad_files_fall_back(config_dir, tmp_path):
+    assert load_settings() == Settings()  # none saved yet
+    save_settings(Settings(1.75, "high-contrast", str(tmp_path / "shots")))
+    assert load_settings() == Settings(1.75, "high-contrast", str(tmp_path / "shots"))
+    for text in ("{oops", "[1, 2]", json.dumps({"scale": 99, "theme": "neon"}),
+                 json.dumps({"scale": True, "out_dir": 5}), "\xff\xfe", "x" * 100000):
+        settings_path().write_text(text, errors="replace")
+        s = load_settings()
+        assert s.scale == 1.0 and s.theme == "light" and isinstance(s.out_dir, str)
+    assert Settings().output_folder.name == "glgan"
+
+
+def test_the_window_takes_and_keeps_the_options(config_dir, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    shots = tmp_path / "shots"
+    done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
+                           "--frames", "2", "--scale", "1.5", "--theme", "high-contrast",
+                           "--out-dir", str(shots)], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert load_settings() == Settings(1.5, "high-contrast", str(shots))
+    done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
+                           "--frames", "1", "--scale", "7"], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2 and "--scale=7.0" in done.stderr
+
+
+@pytest.mark.gl
+def test_captures_go_to_the_chosen_folder_and_reset_settings(gl_ctx, config_dir, tmp_path):
+    from glgan.app import App
+    from glgan.ui import commands as cmd
+
+    app = App(gl_ctx, (640, 400), pretrained=False, out_dir=tmp_path)
+    fbo = gl_ctx.simple_framebuffer((640, 400), components=4)
+    try:
+        shots = tmp_path / "lecture" / "shots"
+        app.apply_settings(Settings(1.25, "high-contrast", str(shots)))
+        assert app.ui.user_scale == 1.25 and app.ui.high_contrast
+        app.apply([cmd.Screenshot()])
+        app.render(fbo, 1 / 60)
+        saved = list(shots.glob("*.png"))
+        assert len(saved) == 1 and str(saved[0].resolve()) in app.ui.status  # full path
+        save_settings(app.current_settings())
+        app.apply([cmd.ResetSettings()])
+        assert not settings_path().exists()
+        assert app.ui.user_scale == 1.0 and not app.ui.high_contrast
+        assert app.out_dir == Settings().output_folder
+    finally:
+        app.close()
+        fbo.release()
