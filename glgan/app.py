@@ -617,12 +617,15 @@ class App:
 
     def cell_rects(self) -> list[tuple[int, tuple[float, float, float, float]]]:
         """(run index, (x, y, w, h)) in window pixels (top-left origin) of every run shown:
-        the main view's square for one run or a maximized one, else the compare grid."""
+        the main view's square for one run or a maximized one (in presentation mode, with the
+        panels hidden, the whole window: the field covers its full width), else the compare
+        grid."""
         lay = self.overlay.layout()
+        full = lay.view if not self.ui.overlay_visible else lay.view_square()
         if not self.comparing:
-            return [(0, lay.view_square())]
+            return [(0, full)]
         if self.maximized:
-            return [(self.focus, lay.view_square())]
+            return [(self.focus, full)]
         return list(enumerate(grid_cells(len(self.runs), lay.view)))
 
     def _frames(self, cells) -> None:
@@ -631,8 +634,10 @@ class App:
         if not cells:
             return
         s = self.fb_scale
-        side = max(1, int(round(min(r[2] for _, r in cells) * s)))
-        bounds = self.view.effective_bounds((side, side))
+        cw = max(1, int(round(cells[0][1][2] * s)))  # every shown cell has this size
+        ch = max(1, int(round(cells[0][1][3] * s)))
+        side = min(cw, ch)
+        bounds = self.view.effective_bounds((cw, ch))
         # GAN Lab's blocky look is its 30 x 30 grid; otherwise a resolution that fits the
         # budget and the cell
         res = BLOCKY_FIELD_RES if self.ui.layers.blocky else self.field_res

@@ -365,6 +365,9 @@ def make_parser() -> argparse.ArgumentParser:
                                   "(FILE.json)")
     p.add_argument("--save", help="save the session (FILE.glgan) when the window closes; "
                                   "Ctrl+S saves there too")
+    p.add_argument("--presentation", action="store_true",
+                   help="start in presentation mode: the view fills the window with large "
+                        "readouts (H shows the panels)")
     p.add_argument("--scale", type=float, help="overlay scale 0.75..2.5 (kept for next time)")
     p.add_argument("--theme", choices=("light", "high-contrast"),
                    help="overlay theme (kept for next time)")

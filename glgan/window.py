@@ -118,6 +118,8 @@ def make_window_class(args):
                            load=getattr(args, "load", None),
                            timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20)
             self.app.apply_settings(start_settings(args))
+            if getattr(args, "presentation", False):
+                self.app.ui.overlay_visible = False  # the view and large readouts (H: panels)
             if getattr(args, "save", None):
                 self.app.session_file = Path(args.save)  # Ctrl+S saves there too
             self.overlay = self.app.overlay

@@ -23,8 +23,8 @@ out vec2 v_local;        // (distance along from the base, signed distance acros
 flat out float v_len;    // kite length in px
 
 void main() {
-    vec2 p = mix(in_prev, in_pos, u_t);
-    vec2 g = mix(in_prev_grad, in_grad, u_t);
+    vec2 p = u_t >= 1.0 ? in_pos : mix(in_prev, in_pos, u_t);  // settled: exact
+    vec2 g = u_t >= 1.0 ? in_grad : mix(in_prev_grad, in_grad, u_t);
     vec2 v = u_normalize ? g * inversesqrt(dot(g, g) + 1e-8) : g;
     vec2 base = world_to_px(p);
     vec2 tip = world_to_px(p + v * u_scale);

@@ -16,7 +16,8 @@ in vec2 in_pos;
 out vec2 v_offset_px;
 
 void main() {
-    vec2 centre = world_to_px(mix(in_prev, in_pos, u_t));
+    // settled (u_t = 1): exactly the new position (mix rounds a + (b - a) * 1 off b)
+    vec2 centre = world_to_px(u_t >= 1.0 ? in_pos : mix(in_prev, in_pos, u_t));
     v_offset_px = in_corner * (u_radius_px + 1.0);
     gl_Position = px_to_clip(centre + v_offset_px);
 }

@@ -74,3 +74,25 @@ def test_captures_go_to_the_chosen_folder_and_reset_settings(gl_ctx, config_dir,
     finally:
         app.close()
         fbo.release()
+
+
+@pytest.mark.gl
+def test_presentation_mode_fills_the_window_with_large_readouts(tmp_path):
+    """--presentation: the view covers the whole window (the field to both edges, no grey
+    bars) and the readout box sits top left."""
+    import numpy as np
+    from PIL import Image
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    shot = tmp_path / "p.png"
+    done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
+                           "--frames", "20", "--play", "--presentation", "--size", "1280x720",
+                           "--set", "seed=2", "--screenshot", str(shot)], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    bg = np.array([237, 237, 237])  # the window's grey around a square view
+    for strip in (img[200:700, 0:60], img[300:700, 1220:1280]):
+        assert np.abs(strip - bg).sum(2).mean() > 3  # the heatmap reaches both edges
+    box = img[20:60, 20:300]
+    assert (box.min(2) > 200).mean() > 0.5 and (box.max(2) < 90).any()  # white box, text

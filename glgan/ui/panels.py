@@ -54,6 +54,7 @@ from glgan.ui.help import draw_banner, draw_help, draw_status
 from glgan.ui.hyper import draw_hyper
 from glgan.ui.layers import draw_hover, draw_layer_toggles, draw_legend
 from glgan.ui.layout import Layout, compute_layout
+from glgan.ui.presentation import draw_presentation
 from glgan.ui.session import draw_open_dialog
 from glgan.ui.slowmo import advance_slow_motion
 from glgan.ui.state import UiState
@@ -184,11 +185,9 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         apply_theme_if_changed(ui)
     lay = layout_for(ui)
     out += draw_cell_labels(ui, info.get("cells") or [])
-    if not ui.overlay_visible:
-        if ui.hint_visible:
-            dl = imgui.get_foreground_draw_list()
-            dl.add_text((lay.view[2] - 150, lay.view[3] - 22),
-                        theme.col32(120, 120, 120, 0.6), "H: show overlay")
+    if not ui.overlay_visible:  # presentation mode: the view and large readouts
+        if ui.hint_visible:  # (captures of the bare grid turn both off)
+            draw_presentation(ui, cfg, frame, history, info, lay.view)
         return out
     out += draw_top_bar(ui, cfg, frame, info, lay.top_bar)
     out += draw_timeline_bar(ui, info, lay.view)
