@@ -425,7 +425,7 @@ def xdotool(*args):
 
 try:
     wait_for("the first frame", lambda s: s["frames"] >= 1, timeout=120)
-    wid = xdotool("search", "--sync", "--onlyvisible", "--name", "glgan").split()[0]
+    wid = xdotool("search", "--sync", "--onlyvisible", "--pid", str(app.pid)).split()[0]
     xdotool("mousemove", "--window", wid, x, y, "click", "1")
     wait_for("Play to start training", lambda s: s["playing"])
     xdotool("key", "--window", wid, "3")
@@ -488,7 +488,7 @@ with open(err, "w") as log:
             app.kill()
             sys.exit("no first frame")
         time.sleep(0.02)
-    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "glgan"],
+    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(app.pid)],
                          check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
     subprocess.run(["xdotool", "key", "--window", wid, "Escape"], check=True, timeout=30)
     sys.exit(app.wait(timeout=60))
@@ -531,7 +531,7 @@ with open(err, "w") as log:
     app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "640x480"],
                            env=env, stderr=log, cwd=folder)
     wait("the first frame", lambda: os.path.exists(ready))
-    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "glgan"],
+    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(app.pid)],
                          check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
     subprocess.run(["xdotool", "key", "--window", wid, "F9"], check=True, timeout=30)
     wait("the recording", lambda: glob.glob(os.path.join(folder, "*.partial.mp4")))
