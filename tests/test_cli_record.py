@@ -146,9 +146,12 @@ def test_with_ui_draws_overlay(tmp_path):
 def test_bench_record_line():
     from glgan.record import bench_record
 
-    (line,) = list(bench_record(quick=True, size=(320, 240), frames=5))
+    line, encoder, ratio = list(bench_record(quick=True, size=(320, 240), frames=5))
     assert line["case"] == "record_320x240_60fps" and line["metric"] == "frames_per_s"
     assert line["value"] > 0 and line["unit"] == "frames/s"
+    # the encoder alone on the same frames, and the ratio, measured in the same call
+    assert encoder["metric"] == "encoder_only_frames_per_s" and encoder["value"] > 0
+    assert ratio["value"] == pytest.approx(line["value"] / encoder["value"], rel=0.01)
 
 
 def test_with_ui_full_overlay_is_deterministic(tmp_path):
