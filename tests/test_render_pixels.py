@@ -392,3 +392,22 @@ def test_bench_render_lines():
                       "value": lines[0]["value"], "unit": "frames/s"}]
     assert lines[0]["value"] > 0
 
+
+
+def test_every_grid_line_of_the_manifold_is_drawn(gl_ctx):
+    """All 2 (n + 1) lines of an n x n mesh, including the last of each direction (the grid
+    reads the mesh buffer with offsets and skips only the pairs that join one row's end to the
+    next row's start; an earlier version also dropped the last line of the other direction)."""
+    n = 4
+    frame = make_frame(manifold=identity_manifold(n, 0.1, 0.9),
+                       manifold_alpha=np.zeros((n, n), np.float32))
+    with OffscreenRenderer(ctx=gl_ctx) as r:
+        img = r.render(frame, SIZE, Layers.none(manifold=True)).astype(int)
+    view = View()
+    ink = np.abs(img - np.array(BG)).sum(axis=2) > 12  # a faint 1 px line over two pixels
+    for k in range(n + 1):
+        v = 0.1 + 0.8 * k / n
+        col, _ = view.data_to_px((v, 0.5), SIZE).astype(int)
+        _, row = view.data_to_px((0.5, v), SIZE).astype(int)
+        assert ink[SIZE[1] // 4: 3 * SIZE[1] // 4, col - 1:col + 2].any(axis=1).mean() > 0.9, k
+        assert ink[row - 1:row + 2, SIZE[0] // 4: 3 * SIZE[0] // 4].any(axis=0).mean() > 0.9, k

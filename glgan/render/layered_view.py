@@ -494,9 +494,12 @@ class LayeredView:
             self._alpha_tex.use(ALPHA_UNIT)
             self._set("manifold.glsl", u_alpha=ALPHA_UNIT, u_cells=n, u_color=MANIFOLD_COLOR)
             vaos["manifold"].render(moderngl.TRIANGLES, vertices=6 * n * n)
+            # (i, j)-(i+1, j): every pair is a grid line
             self._set("segments.glsl", u_width_px=1.0 * dpi, u_round_caps=False,
-                      u_skip_every=n + 1, u_color=GRID_COLOR)
+                      u_skip_every=0, u_color=GRID_COLOR)
             vaos["grid_cols"].render(moderngl.TRIANGLE_STRIP, instances=n * (n + 1))
+            # (i, j)-(i, j+1): the pair joining a row's end to the next row's start is not
+            self._set("segments.glsl", u_skip_every=n + 1)
             vaos["grid_rows"].render(moderngl.TRIANGLE_STRIP, instances=(n + 1) ** 2 - 1)
         elif self._poly_points:
             self._set("segments.glsl", u_width_px=max(0.75 * radius, dpi), u_round_caps=True,
