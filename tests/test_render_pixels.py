@@ -411,3 +411,17 @@ def test_every_grid_line_of_the_manifold_is_drawn(gl_ctx):
         _, row = view.data_to_px((0.5, v), SIZE).astype(int)
         assert ink[SIZE[1] // 4: 3 * SIZE[1] // 4, col - 1:col + 2].any(axis=1).mean() > 0.9, k
         assert ink[row - 1:row + 2, SIZE[0] // 4: 3 * SIZE[0] // 4].any(axis=0).mean() > 0.9, k
+
+
+def test_zoomed_out_the_unit_square_is_outlined(gl_ctx):
+    """GAN Lab's [0,1]^2 is outlined once the view shows more than it (samples can leave it);
+    at GAN Lab's own view nothing is added."""
+    frame = make_frame()
+    with OffscreenRenderer(ctx=gl_ctx) as r:
+        out = r.render(frame, SIZE, Layers.none(), View.fit(-0.5, 1.5)).astype(int)
+        unit = r.render(frame, SIZE, Layers.none(), View()).astype(int)
+    view = View.fit(-0.5, 1.5)
+    (c0, r0), (c1, r1) = (view.data_to_px(p, SIZE).astype(int) for p in ((0, 0), (1, 1)))
+    edge = out[min(r0, r1) + 4:max(r0, r1) - 4, c0 - 1:c0 + 2]  # the left side x = 0
+    assert (np.abs(edge - np.array(BG)).sum(axis=2) > 20).any(axis=1).mean() > 0.9
+    assert np.abs(unit - np.array(BG)).sum(axis=2).max() <= 3  # nothing at the unit view

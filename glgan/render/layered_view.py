@@ -35,6 +35,7 @@ GRID_COLOR = (160 / 255, 160 / 255, 160 / 255, 0.25)             # rgba(160,160,
 MANIFOLD_LINE_COLOR = (0x7B / 255, 0x32 / 255, 0x94 / 255, 0.8)  # 1-D manifold polyline
 MANIFOLD_DOT_COLOR = (48 / 255, 48 / 255, 48 / 255, 0.5)         # rgba(48,48,48,0.5)
 CONTOUR_COLOR = (0.2, 0.2, 0.2, 0.8)                             # D = 0.5 line (not in GAN Lab)
+UNIT_COLOR = (0.35, 0.35, 0.35, 0.55)                            # [0,1]^2 when zoomed out
 NOISE_COLOR = (0.25, 0.25, 0.25, 0.75)                           # noise-space thumbnail dots
 NOISE_LINE_COLOR = (0.6, 0.6, 0.6, 1.0)
 
@@ -138,11 +139,12 @@ class LayeredView:
             "real": _Stream(ctx, 2, cap.real, "real"), "noise": _Stream(ctx, 2, cap.fake, "noise"),
             "mesh": _Stream(ctx, 2, mesh_rows, "manifold"),
             "glide": _Stream(ctx, 2, cap.fake, "fake"),  # transform feedback's output
-            "midline": _Stream(ctx, 4, 1, "midline")}
+            "midline": _Stream(ctx, 4, 1, "midline"), "unit": _Stream(ctx, 4, 4, "unit")}
         for key in GLIDES:
             s[key] = _Stream(ctx, 2, cap.fake, key)
             s[key + "_prev"] = _Stream(ctx, 2, cap.fake, key)
         s["midline"].write(np.array([[0.0, 0.5, 1.0, 0.5]], f4))
+        s["unit"].write(np.array([[0, 0, 1, 0], [1, 0, 1, 1], [1, 1, 0, 1], [0, 1, 0, 0]], f4))
         self._field_tex = self._texture_r32f(cap.field_res, moderngl.LINEAR)
         self._alpha_tex = self._texture_r32f(cap.manifold_cells, moderngl.NEAREST)
         self._index = ctx.buffer(reserve=6 * cap.manifold_cells ** 2 * 4)
@@ -205,6 +207,8 @@ class LayeredView:
                                   index=self._index),
             "midline": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
                                                    (s["midline"], "2f 2f/i", "in_a", "in_b")]),
+            "unit": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
+                                                (s["unit"], "2f 2f/i", "in_a", "in_b")]),
         }
         for key, prev, new in (("real", "real", "real"), ("fake", "fake_prev", "fake"),
                                ("noise", "noise", "noise"), ("mesh_dots", "mesh", "mesh")):
@@ -469,6 +473,11 @@ class LayeredView:
                       u_level=0.5, u_width_px=1.5 * dpi, u_color=CONTOUR_COLOR,
                       u_field_texels=(self._field_texels,) * 2)
             vaos["contour"].render(moderngl.TRIANGLE_STRIP)
+        x0, y0, x1, y1 = view.bounds
+        if x0 < -0.01 or y0 < -0.01 or x1 > 1.01 or y1 > 1.01:  # zoomed out: GAN Lab's square
+            self._set("segments.glsl", u_width_px=1.0 * dpi, u_round_caps=False,
+                      u_skip_every=0, u_color=UNIT_COLOR)
+            vaos["unit"].render(moderngl.TRIANGLE_STRIP, instances=4)
         if layers.real and s["real"].count:
             self._set("points.glsl", u_t=1.0, u_radius_px=radius, u_color=REAL_COLOR)
             vaos["real"].render(moderngl.TRIANGLE_STRIP, instances=s["real"].count)
