@@ -174,3 +174,33 @@ def test_input_forwarding_with_glfw_key_codes():
         assert (pos.x, pos.y) == (100, 50)
     finally:
         gui.close()
+
+
+def test_every_action_has_a_key_and_clickers_work():
+    """Issue 16: keys for D/G-only steps, slow motion, speed, pretrained; a presenter
+    clicker's PgDn/PgUp/B; F1 lists V and 0 too."""
+    from glgan.ui import commands as c
+    from glgan.ui.input import SHORTCUT_HELP
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.step()
+        assert c.Step("d") in gui.key("D") and c.Step("g") in gui.key("G")
+        assert gui.key("M") == [c.SetSlowMotion(True, 1.0)] and gui.ui.slow_motion
+        gui.key("M")
+        assert gui.key("EQUAL") == [c.SetEpochsPerFrame(2)]
+        assert gui.key("EQUAL") == [c.SetEpochsPerFrame(4)]
+        assert gui.key("MINUS") == [c.SetEpochsPerFrame(2)]
+        assert gui.key("P") == [c.UsePretrained(False)]
+        assert c.Step("both") in gui.key("PAGE_DOWN")
+        assert gui.key("PAGE_UP") == [c.ScrubTo("previous")]
+        gui.key("B")
+        assert not gui.ui.overlay_visible
+        gui.key("B")
+        assert gui.ui.overlay_visible
+    finally:
+        gui.close()
+    keys = " ".join(k for k, _ in SHORTCUT_HELP)
+    for name in ("V", "0", "M", "P", "PgDn", "PgUp", "D", "G", "Shift+R", "Ctrl+S", "Home"):
+        assert name in keys, name

@@ -233,6 +233,23 @@ class TakeBranch:
 
 
 @dataclass(frozen=True)
+class ToggleSlowMotion:
+    """M: slow motion on/off. Resolved inside the UI into SetSlowMotion."""
+
+
+@dataclass(frozen=True)
+class ScaleSpeed:
+    """= / -: epochs per frame times ``factor`` (1..1000). Resolved into SetEpochsPerFrame."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
+class TogglePretrained:
+    """P: start from GAN Lab's pretrained model or from scratch. Resolved into UsePretrained."""
+
+
+@dataclass(frozen=True)
 class ResetSettings:
     """Forget the saved display settings (scale, theme, output folder): the defaults again."""
 
@@ -242,7 +259,8 @@ Command = (
     | SetConfig | UsePretrained | SetEpochsPerFrame | SetSlowMotion | SetLayers | ApplyDrawing
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
     | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
-    | ExportHistory | ScrubTo | BranchHere | TakeBranch | ResetSettings
+    | ExportHistory | ScrubTo | BranchHere | TakeBranch | ResetSettings | ToggleSlowMotion
+    | ScaleSpeed | TogglePretrained
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

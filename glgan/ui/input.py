@@ -22,6 +22,7 @@ from glgan.ui.commands import (
     ReloadShaders,
     Reset,
     SaveSession,
+    ScaleSpeed,
     Screenshot,
     ScrubTo,
     SelectDataset,
@@ -30,7 +31,9 @@ from glgan.ui.commands import (
     ToggleHelp,
     ToggleOverlay,
     TogglePlay,
+    TogglePretrained,
     ToggleRecord,
+    ToggleSlowMotion,
 )
 
 
@@ -45,6 +48,16 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
         "F5": ReloadShaders,
         "F9": ToggleRecord,
         "F12": Screenshot,
+        "D": lambda: Step("d"),
+        "G": lambda: Step("g"),
+        "M": ToggleSlowMotion,
+        "EQUAL": lambda: ScaleSpeed(2.0),
+        "MINUS": lambda: ScaleSpeed(0.5),
+        "P": TogglePretrained,
+        # presenter clickers send PgDn / PgUp (and B to blank the screen)
+        "PAGE_DOWN": lambda: Step("both"),
+        "PAGE_UP": lambda: ScrubTo("previous"),
+        "B": ToggleOverlay,
         "LEFT": lambda: ScrubTo("previous"),   # the timeline's kept epochs
         "RIGHT": lambda: ScrubTo("next"),
         "HOME": lambda: ScrubTo("first"),
@@ -66,12 +79,19 @@ CTRL_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
 
 SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("Space", "play / pause"),
-    ("S", "train one epoch (both)"),
+    ("S / PgDn", "train one epoch (both)"),
+    ("D / G", "one D-only / G-only step"),
+    ("M", "slow motion on / off"),
+    ("= / -", "twice / half as many epochs per frame"),
+    ("P", "GAN Lab's pretrained model on / off"),
     ("R", "reset with a new seed (keeps your edits; GAN Lab re-initialises randomly)"),
     ("Shift+R", "reset replaying the same seed (the identical run again)"),
     ("1 - 5", "datasets: line, gaussians, ring, disjoint, draw your own"),
     ("F", "fullscreen"),
-    ("H", "hide / show this overlay"),
+    ("H / B", "presentation mode: hide / show the panels"),
+    ("V / 0", "fit the view to every sample / GAN Lab's unit square"),
+    ("Enter / Esc", "compare: focused run full size / back to the grid"),
+    ("PgUp", "timeline: the previous kept epoch"),
     ("F1", "help"),
     ("F5", "reload shaders"),
     ("F9", "start / stop recording a video"),

@@ -40,11 +40,17 @@ from glgan.ui.charts import ChartHistory, draw_charts
 from glgan.ui.commands import (
     Command,
     OpenSession,
+    ScaleSpeed,
     SelectDataset,
+    SetEpochsPerFrame,
+    SetSlowMotion,
     Step,
     ToggleHelp,
     ToggleOverlay,
     TogglePlay,
+    TogglePretrained,
+    ToggleSlowMotion,
+    UsePretrained,
 )
 from glgan.ui.compare import draw_cell_labels, draw_compare_panel
 from glgan.ui.controls import draw_top_bar, select_dataset, set_playing, step
@@ -57,7 +63,7 @@ from glgan.ui.layout import Layout, compute_layout
 from glgan.ui.presentation import draw_presentation
 from glgan.ui.session import draw_open_dialog
 from glgan.ui.slowmo import advance_slow_motion
-from glgan.ui.state import UiState
+from glgan.ui.state import EPOCHS_PER_FRAME_MAX, UiState
 from glgan.ui.timeline import draw_timeline_bar
 from glgan.ui.widgets import begin_panel, hook
 
@@ -107,6 +113,16 @@ def resolve_pending(ui: UiState) -> list[Command]:
             out += step(ui, cmd.kind)
         elif isinstance(cmd, OpenSession) and cmd.path is None:
             ui.open_dialog = True
+        elif isinstance(cmd, ToggleSlowMotion):
+            ui.slow_motion = not ui.slow_motion
+            out.append(SetSlowMotion(ui.slow_motion, ui.slow_speed))
+        elif isinstance(cmd, ScaleSpeed):
+            n = int(min(max(round(ui.epochs_per_frame * cmd.factor), 1), EPOCHS_PER_FRAME_MAX))
+            if n != ui.epochs_per_frame:
+                ui.epochs_per_frame = n
+                out.append(SetEpochsPerFrame(n))
+        elif isinstance(cmd, TogglePretrained):
+            out.append(UsePretrained(not ui.use_pretrained))
         else:
             out.append(cmd)
     return out

@@ -22,7 +22,7 @@ from glgan.ui.state import UiState
 from glgan.ui.theme import load_fonts
 
 _KEY_NAMES = ("SPACE", "ENTER", "ESCAPE", "TAB", "BACKSPACE", "DELETE", "LEFT", "RIGHT", "HOME",
-              "END", "F1",
+              "END", "PAGE_UP", "PAGE_DOWN", "EQUAL", "MINUS", "F1",
               "F5", "F12", *(chr(c) for c in range(ord("A"), ord("Z") + 1)),
               *(f"NUMBER_{i}" for i in range(10)))
 
