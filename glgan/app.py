@@ -112,6 +112,8 @@ class App:
         self._scratch: GanEngine | None = None  # holds the shown past state
         self._ghost_cache: dict = {}
         self._kept_version = -1  # the engine version the timeline last kept
+        self._kept_at = 0.0      # when, and what a keep costs (seconds): see _keep
+        self._keep_cost = 0.0
         self.runs: list[RunView] = []
         self.focus = 0            # the run the panels, charts and hover show
         self.maximized = False    # compare mode: the focused run fills the view
@@ -357,13 +359,23 @@ class App:
             (self.engine if epoch is not None else self._scratch).release_targets()
         self.scrub = epoch
 
-    def _keep(self) -> None:
+    def _keep(self, trained_only: bool = False) -> None:
         """Keep the live state on the timeline whenever it changed: trained, or edited at the
         same epoch (a live setting, a D-only step: the state there replaces the one kept, so a
-        replay from it follows what really happened). Thinned within the budget."""
-        if self.engine.version != self._kept_version or not self.timeline.epochs:
-            self.timeline.record(self.engine.snapshot())
-            self._kept_version = self.engine.version
+        replay from it follows what really happened). Thinned within the budget.
+        ``trained_only``: the change was training alone, which a replay reproduces exactly, so
+        the copy may be skipped while copies would take more than ~10% of the time (large
+        models and grids: a whole engine state each frame)."""
+        if self.engine.version == self._kept_version and self.timeline.epochs:
+            return
+        now = time.perf_counter()
+        if trained_only and self.timeline.epochs and \
+                now - self._kept_at < 10 * self._keep_cost:
+            return
+        self.timeline.record(self.engine.snapshot())
+        self._kept_version = self.engine.version
+        self._kept_at = time.perf_counter()
+        self._keep_cost = 0.8 * self._keep_cost + 0.2 * (self._kept_at - now)
 
     def scrub_to(self, where) -> None:
         """Show a past epoch (an int; "first" / "previous" / "next" kept one), or None: back
@@ -740,7 +752,7 @@ class App:
         epoch_before = status.epoch
         self._keep()  # the state before training (the first frame's, a reset's)
         self._train()
-        self._keep()
+        self._keep(trained_only=True)
         trained = self.engine.status(self.focus).epoch - epoch_before
         self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
         t_train = time.perf_counter()

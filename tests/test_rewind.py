@@ -158,3 +158,23 @@ def test_a_live_edit_or_a_d_only_step_at_the_head_is_replayed_exactly(app):
     assert got.epoch == want.epoch == 9 and got.config.d_lr == 1.5
     np.testing.assert_array_equal(got.d_theta, want.d_theta)
     np.testing.assert_array_equal(got.g_theta, want.g_theta)
+
+
+def test_when_copies_are_costly_training_is_kept_sparsely_and_still_replays_exactly(app):
+    """A large model or grid: keeping every frame's state would cost too much, so states
+    reached by training alone are kept only now and then; any epoch still replays exactly."""
+    from glgan.compute.api import make_engine
+
+    app.ui.playing = True
+    _frame(app)
+    app._keep_cost = 1e6  # as if a copy took ages
+    for _ in range(6):
+        _frame(app)
+    app.ui.playing = False
+    head = app.engine.status().epoch
+    assert app.timeline.head < head  # the frames' states were not all copied
+    app.apply([cmd.ScrubTo(head - 3)])  # forces a keep of the head, then replays
+    ref = make_engine([preset("ring")])
+    ref.train(head - 3)
+    np.testing.assert_array_equal(app.shown_engine.snapshot().runs[0].g_theta,
+                                  ref.snapshot().runs[0].g_theta)
