@@ -30,6 +30,7 @@ from glgan.compute.state import EngineState
 from glgan.config import ConfigError, GanConfig, compare_grid, field_names, preset
 from glgan.frame import FrameData, ViewCapacity
 from glgan.history import write_csv
+from glgan.palette import view_style
 from glgan.render import LayeredView, View
 from glgan.render.layered_view import update_views
 from glgan.render.thumbnails import Thumbnails
@@ -41,7 +42,6 @@ from glgan.ui.overlay import Overlay
 
 log = logging.getLogger(__name__)
 
-WINDOW_BG = (0.93, 0.93, 0.93)
 TRAIN_BUDGET_S = 0.010  # training time per frame while playing (keeps the UI fluid)
 FIELD_BUDGET_S = 0.004  # time allowed for D's field per frame; sets the field resolution
 FIELD_RES_CHOICES = (24, 32, 48, 64, 96, 128, 192, 256)
@@ -288,15 +288,16 @@ class App:
         """Use display settings (glgan.settings.Settings): scale, theme, output folder."""
         s = settings.checked()
         self.ui.user_scale = s.scale
-        self.ui.high_contrast = s.theme == "high-contrast"
+        self.ui.theme = s.theme
+        self.ui.palette = s.palette
         self.out_dir = s.output_folder
 
     def current_settings(self):
         """The display settings in effect (to keep for the next run)."""
         from glgan.settings import Settings
 
-        return Settings(self.ui.user_scale, "high-contrast" if self.ui.high_contrast
-                        else "light", str(self.out_dir)).checked()
+        return Settings(self.ui.user_scale, self.ui.theme, str(self.out_dir),
+                        self.ui.palette).checked()
 
     def _session_files(self) -> list[str]:
         """The session files in the output folder, newest first (for the Open window)."""
@@ -762,8 +763,8 @@ class App:
         fbo.use()
         fb_w, fb_h = fbo.size
         self.ctx.viewport = (0, 0, fb_w, fb_h)
-        fbo.clear(*WINDOW_BG, 1.0, viewport=(0, 0, fb_w, fb_h))
-        layers = replace(self.ui.layers, dpi_scale=self.fb_scale)
+        layers = self.ui.view_layers(self.fb_scale)
+        fbo.clear(*view_style(layers.palette, layers.theme).window, viewport=(0, 0, fb_w, fb_h))
         s = self.fb_scale
         for i, (x, y, w, h) in cells:
             vx, vy, vw, vh = (int(round(v * s)) for v in (x, y, w, h))

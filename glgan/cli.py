@@ -34,6 +34,7 @@ from .config import (
 )
 from .errors import UserError
 from .history import write_csv
+from .palette import PALETTES, THEMES
 
 # (MemoryError: e.g. CuPy's OutOfMemoryError on a GPU too small for the runs asked for)
 USER_ERRORS = (ConfigError, DataError, ModelFileError, BackendError, CaptureError, OSError,
@@ -281,7 +282,7 @@ def cmd_snapshot(args) -> int:
     refuse_settings_with_load(args)
     epochs = args.epochs if args.epochs is not None else (0 if args.load else 1000)
     snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
-             layers=args.layers, field_res=args.field_res, backend=args.backend,
+             layers=styled_layers(args), field_res=args.field_res, backend=args.backend,
              compare=args.compare, load=args.load, epoch=args.epoch)
     print(f"wrote {args.out}")
     return 0
@@ -294,7 +295,7 @@ def cmd_record(args) -> int:
     with _interruptible() as stop:  # Ctrl-C / SIGTERM: finish the video with what is there
         summary = record(build_config(args), seconds=args.seconds, fps=args.fps,
                          size=args.size, epochs_per_frame=args.epochs_per_frame, out=args.out,
-                         layers=args.layers, with_ui=args.with_ui,
+                         layers=styled_layers(args), with_ui=args.with_ui,
                          progress=sys.stderr.isatty(), backend=args.backend,
                          compare=args.compare, stop=lambda: stop.signal is not None,
                          load=args.load)
@@ -328,6 +329,23 @@ def parse_size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"size {text!r}: width and height must be 16..7680 "
                                          "and 16..4320")
     return w, h
+
+
+def _add_style_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theme", choices=THEMES, default="light",
+                   help="view colours and strokes (high-contrast: stronger ramp, larger dots, "
+                        "thicker lines; with --with-ui the panels too)")
+    p.add_argument("--palette", choices=PALETTES, default="ganlab",
+                   help="ganlab (green real / purple fake) or colorblind (purple / orange)")
+
+
+def styled_layers(args):
+    """--layers with --palette and --theme (snapshot, record)."""
+    from dataclasses import replace
+
+    from .snapshot import check_layers
+
+    return replace(check_layers(args.layers), palette=args.palette, theme=args.theme)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -369,8 +387,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="start in presentation mode: the view fills the window with large "
                         "readouts (H shows the panels)")
     p.add_argument("--scale", type=float, help="overlay scale 0.75..2.5 (kept for next time)")
-    p.add_argument("--theme", choices=("light", "high-contrast"),
-                   help="overlay theme (kept for next time)")
+    p.add_argument("--theme", choices=THEMES,
+                   help="overlay and view theme (kept for next time)")
+    p.add_argument("--palette", choices=PALETTES,
+                   help="view colours: ganlab (green/purple, GAN Lab's) or colorblind "
+                        "(purple/orange; kept for next time)")
     p.add_argument("--out-dir", help="folder for screenshots and recordings (kept; default: "
                                      "a glgan folder in your videos folder)")
     p.add_argument("--timeline-mb", type=int, default=256,
@@ -421,6 +442,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", default="heatmap,real,fake,gradients",
                    help="comma list of heatmap,contour,manifold,real,fake,gradients")
     p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
+    _add_style_args(p)
     p.add_argument("--backend", choices=BACKENDS, default="auto")
     p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",
                    help="render one run per value side by side in a grid (repeatable: every "
@@ -445,6 +467,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--load", help="record a session (FILE.glgan) or a model pair going on "
                                   "from where it was saved")
     p.add_argument("--layers", default="heatmap,real,fake,gradients")
+    _add_style_args(p)
     p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
     p.set_defaults(func=cmd_record)
     p = sub.add_parser("doctor", parents=[verbose],

@@ -1,13 +1,15 @@
 """Layers: which parts of the layered distribution view are drawn, and how.
 
 Owns the layer names, their GAN Lab defaults, the drawing options (blocky heatmap, gradient
-source and scaling, point size, DPI scale) and ``parse_layers`` for the CLI. A plain value
-shared by the renderer (which draws it) and the UI (which edits it); no GL here.
+source and scaling, point size, DPI scale, palette and theme) and ``parse_layers`` for the
+CLI. A plain value shared by the renderer (which draws it) and the UI (which edits it); no GL here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+
+from glgan.palette import PALETTES, THEMES
 
 # bottom -> top, the order LayeredView draws them in
 LAYER_NAMES = ("heatmap", "contour", "real", "gradients", "fake", "manifold")
@@ -33,6 +35,8 @@ class Layers:
         point_size: disc radius in logical px; None = GAN Lab's r = 2 at 400 px, scaled
             with the viewport (clamped to 1.5..8).
         dpi_scale: framebuffer pixels per logical pixel (2 on a HiDPI screen).
+        palette: "ganlab" (green real, purple fake, PRGn) or "colorblind" (glgan.palette).
+        theme: "light", "dark" or "high-contrast" (stronger ramp, larger dots, thicker lines).
     """
 
     heatmap: bool = True
@@ -48,11 +52,17 @@ class Layers:
     gradient_unit_length: float = 0.05
     point_size: float | None = None
     dpi_scale: float = 1.0
+    palette: str = "ganlab"
+    theme: str = "light"
 
     def __post_init__(self) -> None:
         if self.gradient_source not in GRADIENT_SOURCES:
             raise ValueError(f"gradient_source must be one of {GRADIENT_SOURCES}, "
                              f"got {self.gradient_source!r}")
+        if self.palette not in PALETTES:
+            raise ValueError(f"palette must be one of {PALETTES}, got {self.palette!r}")
+        if self.theme not in THEMES:
+            raise ValueError(f"theme must be one of {THEMES}, got {self.theme!r}")
         if self.dpi_scale <= 0:
             raise ValueError(f"dpi_scale must be > 0, got {self.dpi_scale}")
         if self.point_size is not None and self.point_size <= 0:

@@ -269,7 +269,7 @@ class FullOverlay:
         ui = self.overlay.ui
         ui.playing, ui.epochs_per_frame, ui.use_pretrained = True, int(epochs_per_frame), False
         if layers is not None:   # the legend's checkboxes show what is recorded
-            ui.layers = layers
+            ui.use_layers(layers)
         self.cfg, self.fps = cfg, fps
         from .compute.data import sample_real
         from .config import DATASETS
@@ -395,7 +395,7 @@ class _GridScene:
         self.app = app = App(ctx, size, cfg, pretrained=False, backend=backend,
                              compare=compare, transition_s=transition_s, load=load)
         app.ui.overlay_visible, app.ui.hint_visible = bool(with_ui), False
-        app.ui.layers = lay
+        app.ui.use_layers(lay)
         app.ui.playing = False  # trained here, exactly k epochs a frame
         app.fix_field_res(field_res)
         self.dt = 1.0 / fps

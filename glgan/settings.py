@@ -1,6 +1,7 @@
 """Settings: the window's display preferences, kept between runs in a small JSON file.
 
-Owns ``Settings`` (overlay scale, theme, output folder for screenshots and recordings) and
+Owns ``Settings`` (overlay scale, theme, output folder for screenshots and recordings, the
+view's palette) and
 where it lives: ``$GLGAN_CONFIG_DIR`` or ``$XDG_CONFIG_HOME/glgan`` (default
 ``~/.config/glgan``) ``/settings.json``. Reading is bounded and forgiving: a missing, corrupt
 or foreign file, or a bad value in it, falls back to the default for that value (the window
@@ -17,8 +18,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from glgan.fileio import atomic_write
+from glgan.palette import PALETTES, THEMES
 
-THEMES = ("light", "high-contrast")
 SCALE_RANGE = (0.75, 2.5)
 MAX_BYTES = 64 << 10
 
@@ -52,6 +53,7 @@ class Settings:
     scale: float = 1.0
     theme: str = "light"
     out_dir: str = ""  # "" = the default: a glgan folder in the videos folder
+    palette: str = "ganlab"
 
     def checked(self) -> Settings:
         """These settings with every invalid value replaced by its default."""
@@ -61,7 +63,8 @@ class Settings:
         theme = self.theme if self.theme in THEMES else d.theme
         out = self.out_dir if isinstance(self.out_dir, str) and "\0" not in self.out_dir \
             else d.out_dir
-        return Settings(float(scale), theme, out)
+        palette = self.palette if self.palette in PALETTES else d.palette
+        return Settings(float(scale), theme, out, palette)
 
     @property
     def output_folder(self) -> Path:
@@ -81,7 +84,8 @@ def load_settings() -> Settings:
         return Settings()
     if not isinstance(data, dict):
         return Settings()
-    known = {k: data[k] for k in ("scale", "theme", "out_dir") if k in data}
+    known = {k: data[k] for k in ("scale", "theme", "out_dir", "palette")
+             if k in data}
     try:
         return replace(Settings(), **known).checked()
     except TypeError:

@@ -174,7 +174,7 @@ def compare_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
                 if app.ui.error:
                     raise ConfigError(app.ui.error)
                 app.ui.overlay_visible = app.ui.hint_visible = False
-                app.ui.layers = layers
+                app.ui.use_layers(layers)
                 app.fix_field_res(field_res)
                 done = 0
                 while done < epochs and not app.all_diverged():

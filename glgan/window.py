@@ -67,7 +67,8 @@ WINDOW_FAILED = ("glgan: error: the window could not open on display {display!r}
 
 
 def start_settings(args):
-    """The saved display settings, with this run's --scale / --theme / --out-dir on top."""
+    """The saved display settings, with this run's --scale / --theme / --out-dir / --palette
+    on top."""
     from dataclasses import replace
 
     from glgan.settings import load_settings
@@ -75,7 +76,8 @@ def start_settings(args):
     s = load_settings()
     for key, value in (("scale", getattr(args, "scale", None)),
                        ("theme", getattr(args, "theme", None)),
-                       ("out_dir", getattr(args, "out_dir", None))):
+                       ("out_dir", getattr(args, "out_dir", None)),
+                       ("palette", getattr(args, "palette", None))):
         if value is not None:
             s = replace(s, **{key: value})
     return s.checked()

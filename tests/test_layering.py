@@ -23,9 +23,8 @@ PKG_DIR = Path(__file__).resolve().parents[1] / "glgan"
 LAYERS = ("compute", "render", "ui", "capture")
 # Neutral modules at the top of the package: plain values/helpers that import nothing from
 # glgan except one another, so any layer may use them.
-SHARED = ("glgan.frame", "glgan.layers", "glgan.fileio", "glgan.config", "glgan.history",
-          "glgan.settings",
-          "glgan.errors")
+SHARED = ("glgan.frame", "glgan.layers", "glgan.palette", "glgan.fileio", "glgan.config",
+          "glgan.history", "glgan.settings", "glgan.errors")
 # Modules that wire the layers together; no layer may depend on them.
 WIRING = ("glgan.app", "glgan.window", "glgan.cli", "glgan.record", "glgan.snapshot",
           "glgan.bench", "glgan.doctor", "glgan.timeline")  # timeline: engine states for app

@@ -11,17 +11,15 @@ from PIL import Image
 from render_fixtures import golden_frame, identity_manifold, make_frame
 
 from glgan.frame import ViewCapacity
+from glgan.palette import ramp_rgb as prgn
+from glgan.palette import view_style
 from glgan.render import Layers, OffscreenRenderer, View, parse_layers, render_frame, save_png
 from glgan.render.bench import bench_render
-from glgan.render.colormaps import prgn
-from glgan.render.layered_view import (
-    BACKGROUND,
-    FAKE_COLOR,
-    GRADIENT_COLOR,
-    MANIFOLD_COLOR,
-    REAL_COLOR,
-    LayeredView,
-)
+from glgan.render.layered_view import LayeredView
+
+LIGHT = view_style()  # GAN Lab's colours
+BACKGROUND, REAL_COLOR, FAKE_COLOR = LIGHT.background, LIGHT.real, LIGHT.fake
+GRADIENT_COLOR, MANIFOLD_COLOR = LIGHT.gradient, LIGHT.manifold
 
 pytestmark = pytest.mark.gl
 GOLDENS = Path(__file__).parent / "goldens"
@@ -92,6 +90,77 @@ def test_real_and_fake_sample_colours(renderer):
     # anti-aliased rim: partial coverage between the disc and the background
     rim = img[30, 40 + 4]
     assert not close(rim, BG, 2) and not close(rim, over(REAL_COLOR), 2)
+
+
+# ---- palettes and themes (glgan.palette) ----
+def _disc_pixels(img, centre_rc, bg, reach=14):
+    r, c = centre_rc
+    patch = img[r - reach:r + reach + 1, c - reach:c + reach + 1].astype(float)
+    return int((np.abs(patch - np.asarray(bg, float)).max(axis=2) > 12).sum())
+
+
+def test_each_style_colours_the_view(renderer):
+    x = (64.5 / 128, 1 - 64.5 / 128)
+    frame = make_frame(real=[x], field=np.full((3, 3), 0.7, np.float32))
+    seen = {}
+    for palette in ("ganlab", "colorblind"):
+        for theme in ("light", "dark", "high-contrast"):
+            st = view_style(palette, theme)
+            img = renderer.render(frame, SIZE, Layers.none(real=True, palette=palette,
+                                                           theme=theme))
+            bg = np.round(np.array(st.background[:3]) * 255)
+            assert close(img[5, 5], bg, 0), (palette, theme)
+            assert close(img[64, 64], over(st.real, under=bg), 2), (palette, theme)
+            seen[palette, theme] = (tuple(img[64, 64]), _disc_pixels(img, (64, 64), bg))
+            heat = renderer.render(frame, SIZE, Layers.none(heatmap=True, palette=palette,
+                                                            theme=theme))
+            seen[palette, theme, "heat"] = heat[64, 64].astype(float)
+    # the colour-blind palette's real dot is another colour than GAN Lab's green
+    assert not close(seen["ganlab", "light"][0], seen["colorblind", "light"][0], 40)
+    # high contrast: larger dots; dark: a dark plot
+    assert seen["ganlab", "high-contrast"][1] > 2 * seen["ganlab", "light"][1]
+    assert np.mean(view_style("ganlab", "dark").background[:3]) < 0.25
+    # the stronger ramp: D = 0.7 is further from the near-white centre than GAN Lab's
+    light, strong = seen["ganlab", "light", "heat"], seen["ganlab", "high-contrast", "heat"]
+    assert strong.sum() < light.sum() - 60
+    # dark theme: D = 0.5 is dark, not near-white
+    mid = renderer.render(make_frame(field=0.5), SIZE,
+                          Layers.none(heatmap=True, theme="dark"))[64, 64]
+    assert mid.max() < 60
+
+
+def _thickness(column: np.ndarray, bg, color) -> float:
+    """The width in pixels of a line of ``color`` across ``column``: its coverage summed
+    (each pixel's difference from the background over a fully covered pixel's)."""
+    bg = np.asarray(bg, float)
+    diff = np.abs(column.astype(float) - bg).sum(axis=1)
+    return float(diff.sum() / np.abs(over(color, under=bg) - bg).sum())
+
+
+def test_high_contrast_thickens_kites_and_grid(renderer):
+    # a horizontal grid line at y = 0.5 and a kite pointing right from (0.3, 0.25)
+    frame = make_frame(fake=[(0.3, 0.25)], grad_d=[(1.0, 0.0)],
+                       manifold=identity_manifold(2), manifold_alpha=np.zeros((2, 2)))
+    width = {}
+    for theme in ("light", "high-contrast"):
+        st = view_style(theme=theme)
+        bg = np.round(np.array(st.background[:3]) * 255)
+        img = renderer.render(frame, SIZE, Layers.none(gradients=True, manifold=True,
+                                                       theme=theme, point_size=2))
+        grid = _thickness(img[40:90, px_of(0.75, 0.5)[1]], bg, st.grid)
+        kite = _thickness(img[80:112, px_of(0.36, 0.25)[1]], bg, st.gradient)
+        width[theme] = (grid, kite)
+    assert width["high-contrast"][0] >= 1.6 * width["light"][0] > 0, width
+    assert width["high-contrast"][1] >= 1.6 * width["light"][1] > 0, width
+
+
+def test_bad_palette_or_theme_names_the_choices():
+    with pytest.raises(ValueError, match="palette"):
+        Layers(palette="rainbow")
+    with pytest.raises(ValueError, match="high-contrast"):
+        Layers(theme="neon")
+    with pytest.raises(ValueError, match="colorblind"):
+        view_style("rainbow")
 
 
 def test_manifold_cell_opacity_and_layout(renderer):

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from glgan.layers import LAYER_NAMES, Layers, parse_layers
-from glgan.render.colormaps import PRGN_STOPS, hex_to_rgb, prgn, prgn_lut
+from glgan.palette import PRGN as PRGN_STOPS
+from glgan.palette import hex_to_rgb, ramp_lut
+from glgan.palette import ramp_rgb as prgn
 from glgan.render.layered_view import ease_cubic_in_out
 from glgan.render.view import View
 
@@ -55,7 +57,7 @@ def test_prgn_matches_d3():
     # at a knot t = i/10 the B-spline is (v[i-1] + 4 v[i] + v[i+1]) / 6
     v = np.array([hex_to_rgb(c) for c in PRGN_STOPS], float)
     np.testing.assert_allclose(prgn(0.3), np.floor((v[2] + 4 * v[3] + v[4]) / 6 + 0.5))
-    lut = prgn_lut(256)
+    lut = ramp_lut()
     assert lut.shape == (256, 4) and lut.dtype == np.uint8 and (lut[:, 3] == 255).all()
     assert lut[0, 1] < lut[0, 0] and lut[-1, 1] > lut[-1, 0]   # purple start, green end
 

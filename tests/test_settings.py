@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from glgan.settings import Settings, load_settings, save_settings, settings_path
@@ -28,11 +29,13 @@ def test_settings_round_trip_and_bad_files_fall_back(config_dir, tmp_path):
     assert load_settings() == Settings()  # none saved yet
     save_settings(Settings(1.75, "high-contrast", str(tmp_path / "shots")))
     assert load_settings() == Settings(1.75, "high-contrast", str(tmp_path / "shots"))
-    for text in ("{oops", "[1, 2]", json.dumps({"scale": 99, "theme": "neon"}),
+    for text in ("{oops", "[1, 2]", json.dumps({"scale": 99, "theme": "neon",
+                                                 "palette": ["x"]}),
                  json.dumps({"scale": True, "out_dir": 5}), "\xff\xfe", "x" * 100000):
         settings_path().write_text(text, errors="replace")
         s = load_settings()
         assert s.scale == 1.0 and s.theme == "light" and isinstance(s.out_dir, str)
+        assert s.palette == "ganlab"
     assert Settings().output_folder.name == "glgan"
 
 
@@ -45,6 +48,12 @@ def test_the_window_takes_and_keeps_the_options(config_dir, tmp_path):
                           timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert load_settings() == Settings(1.5, "high-contrast", str(shots))
+    # the next launch starts from what was kept; its own options go on top
+    done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
+                           "--frames", "1", "--theme", "dark", "--palette", "colorblind"],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert load_settings() == Settings(1.5, "dark", str(shots), "colorblind")
     done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
                            "--frames", "1", "--scale", "7"], env=env, capture_output=True,
                           text=True, timeout=120, cwd=tmp_path)
@@ -71,6 +80,13 @@ def test_captures_go_to_the_chosen_folder_and_reset_settings(gl_ctx, config_dir,
         assert not settings_path().exists()
         assert app.ui.user_scale == 1.0 and not app.ui.high_contrast
         assert app.out_dir == Settings().output_folder
+        # a dark theme reaches the window around the view and the view itself
+        app.apply_settings(Settings(1.0, "dark", str(shots), "colorblind"))
+        app.ui.overlay_visible = False
+        app.render(fbo, 1 / 60)
+        img = np.frombuffer(fbo.read(components=3), np.uint8).reshape(400, 640, 3)
+        assert img.mean() < 110, img.mean()
+        assert app.ui.view_layers().palette == "colorblind"
     finally:
         app.close()
         fbo.release()

@@ -5,13 +5,14 @@ import math
 import numpy as np
 import pytest
 
+from glgan.palette import ramp_rgb as prgn
 from glgan.ui.charts import ChartHistory
 from glgan.ui.commands import Layers, SaveSession, SetLayers, TrainPhase
 from glgan.ui.graph import loss_bar_px
 from glgan.ui.layout import compute_layout
 from glgan.ui.slowmo import SUBSTEP_SECONDS, SUBSTEPS, advance_slow_motion
 from glgan.ui.state import DrawingState, UiState
-from glgan.ui.theme import prgn, prgn_u32, stretch
+from glgan.ui.theme import prgn_u32, stretch
 from glgan.ui.widgets import format_epoch
 
 

@@ -21,21 +21,12 @@ import numpy as np
 
 from glgan.frame import FrameData, GlTarget, ViewCapacity, ViewTargets
 from glgan.layers import Layers
-from glgan.render.colormaps import prgn_lut
+from glgan.palette import ViewStyle, ramp_lut, view_style
 from glgan.render.shaders import ShaderLibrary
 from glgan.render.view import View
 
-# ---- GAN Lab's colours (straight-alpha RGBA in 0..1) ----
-BACKGROUND = (0xF3 / 255, 0xF3 / 255, 0xF3 / 255, 1.0)          # .plot-bg #f3f3f3
-REAL_COLOR = (0 / 255, 136 / 255, 55 / 255, 0.75)                # rgba(0,136,55,0.75)
-FAKE_COLOR = (123 / 255, 50 / 255, 148 / 255, 0.75)              # rgba(123,50,148,0.75)
-GRADIENT_COLOR = (196 / 255, 20 / 255, 219 / 255, 0.5)           # rgba(196,20,219,0.5)
-MANIFOLD_COLOR = (0x7B / 255, 0x32 / 255, 0x94 / 255, 1.0)       # #7b3294, alpha per cell
-GRID_COLOR = (160 / 255, 160 / 255, 160 / 255, 0.25)             # rgba(160,160,160,0.25)
-MANIFOLD_LINE_COLOR = (0x7B / 255, 0x32 / 255, 0x94 / 255, 0.8)  # 1-D manifold polyline
-MANIFOLD_DOT_COLOR = (48 / 255, 48 / 255, 48 / 255, 0.5)         # rgba(48,48,48,0.5)
-CONTOUR_COLOR = (0.2, 0.2, 0.2, 0.8)                             # D = 0.5 line (not in GAN Lab)
-UNIT_COLOR = (0.35, 0.35, 0.35, 0.55)                            # [0,1]^2 when zoomed out
+# Colours and stroke sizes come from glgan.palette.view_style(layers.palette, layers.theme);
+# these two are the noise-space thumbnail's (the same in every palette).
 NOISE_COLOR = (0.25, 0.25, 0.25, 0.75)                           # noise-space thumbnail dots
 NOISE_LINE_COLOR = (0.6, 0.6, 0.6, 1.0)
 
@@ -126,7 +117,8 @@ class LayeredView:
             self.shaders.program(name)
 
         self._ubo = ctx.buffer(reserve=32)
-        self._lut = ctx.texture((256, 1), 4, prgn_lut(256).tobytes())
+        self._lut_key: tuple = (view_style().ramp, 1.0)
+        self._lut = ctx.texture((256, 1), 4, ramp_lut(*self._lut_key).tobytes())
         self._lut.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._lut.repeat_x = self._lut.repeat_y = False
         f4 = np.float32
@@ -415,7 +407,8 @@ class LayeredView:
         """True while fake samples are still moving (the UI should keep redrawing)."""
         return self.progress(time_s) < 1.0
 
-    def _begin(self, viewport: Iterable[int], view: View) -> tuple[int, int]:
+    def _begin(self, viewport: Iterable[int], view: View,
+               background: tuple[float, float, float, float]) -> tuple[int, int]:
         vp = tuple(int(v) for v in viewport)
         if len(vp) == 2:
             vp = (0, 0) + vp
@@ -426,7 +419,7 @@ class LayeredView:
         self._mesh_segments()
         ctx = self.ctx
         ctx.viewport = vp
-        ctx.clear(*BACKGROUND, viewport=vp)
+        ctx.clear(*background, viewport=vp)
         rect = view.effective_bounds(vp[2:])
         self._ubo.write(struct.pack("8f", *rect, *(float(v) for v in vp)))
         self._ubo.bind_to_uniform_block(VIEW_BINDING)
@@ -448,38 +441,40 @@ class LayeredView:
         """
         view = view if view is not None else View()
         layers = layers if layers is not None else Layers()
-        w, h = self._begin(viewport, view)
+        style = view_style(layers.palette, layers.theme)
+        w, h = self._begin(viewport, view, style.background)
         if self.frame is None:
             return
         if time_s is not None and self._anim_start is None:
             self._anim_start = float(time_s)
         self._t = t = self.progress(time_s)
         s, vaos = self._streams, self._vaos
-        radius = layers.radius_px((w, h))
+        radius = layers.radius_px((w, h)) * style.dot_scale
         dpi = layers.dpi_scale
+        line = dpi * style.line_scale
 
         if layers.heatmap or layers.contour:
             filt = moderngl.NEAREST if layers.blocky else moderngl.LINEAR
             self._field_tex.filter = (filt, filt)
             self._field_tex.use(FIELD_UNIT)
         if layers.heatmap:
-            self._lut.use(LUT_UNIT)
+            self._use_ramp(style)
             self._set("heatmap.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
                       u_lut=LUT_UNIT, u_field_texels=(self._field_texels,) * 2)
             vaos["heatmap"].render(moderngl.TRIANGLE_STRIP)
         if layers.contour:
             self._field_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
             self._set("contour.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
-                      u_level=0.5, u_width_px=1.5 * dpi, u_color=CONTOUR_COLOR,
+                      u_level=0.5, u_width_px=1.5 * line, u_color=style.contour,
                       u_field_texels=(self._field_texels,) * 2)
             vaos["contour"].render(moderngl.TRIANGLE_STRIP)
         x0, y0, x1, y1 = view.bounds
         if x0 < -0.01 or y0 < -0.01 or x1 > 1.01 or y1 > 1.01:  # zoomed out: GAN Lab's square
-            self._set("segments.glsl", u_width_px=1.0 * dpi, u_round_caps=False,
-                      u_skip_every=0, u_color=UNIT_COLOR)
+            self._set("segments.glsl", u_width_px=1.0 * line, u_round_caps=False,
+                      u_skip_every=0, u_color=style.unit)
             vaos["unit"].render(moderngl.TRIANGLE_STRIP, instances=4)
         if layers.real and s["real"].count:
-            self._set("points.glsl", u_t=1.0, u_radius_px=radius, u_color=REAL_COLOR)
+            self._set("points.glsl", u_t=1.0, u_radius_px=radius, u_color=style.real)
             vaos["real"].render(moderngl.TRIANGLE_STRIP, instances=s["real"].count)
         if layers.gradients and s["fake"].count:
             src = "grad_d" if layers.gradient_source == "d" else "grad_g"
@@ -488,34 +483,43 @@ class LayeredView:
                          else layers.gradient_scale)
                 self._set("kites.glsl", u_t=t, u_scale=scale,
                           u_normalize=bool(layers.gradient_normalize),
-                          u_half_width_px=0.4 * radius, u_color=GRADIENT_COLOR)
+                          u_half_width_px=0.4 * radius / style.dot_scale * style.line_scale,
+                          u_color=style.gradient)
                 vaos["kites_" + layers.gradient_source].render(
                     moderngl.TRIANGLE_STRIP, instances=s["fake"].count)
         if layers.fake and s["fake"].count:
-            self._set("points.glsl", u_t=t, u_radius_px=radius, u_color=FAKE_COLOR)
+            self._set("points.glsl", u_t=t, u_radius_px=radius, u_color=style.fake)
             vaos["fake"].render(moderngl.TRIANGLE_STRIP, instances=s["fake"].count)
         if layers.manifold:
-            self._draw_manifold(radius, dpi)
+            self._draw_manifold(radius, line, style)
 
-    def _draw_manifold(self, radius: float, dpi: float) -> None:
+    def _use_ramp(self, style: ViewStyle) -> None:
+        """Bind the heatmap's LUT for ``style`` (rewritten only when the ramp changes)."""
+        key = (style.ramp, style.ramp_gamma)
+        if key != self._lut_key:
+            self._lut.write(ramp_lut(*key).tobytes())
+            self._lut_key = key
+        self._lut.use(LUT_UNIT)
+
+    def _draw_manifold(self, radius: float, line: float, style: ViewStyle) -> None:
         vaos, n = self._vaos, self._cells
         if n:
             self._alpha_tex.use(ALPHA_UNIT)
-            self._set("manifold.glsl", u_alpha=ALPHA_UNIT, u_cells=n, u_color=MANIFOLD_COLOR)
+            self._set("manifold.glsl", u_alpha=ALPHA_UNIT, u_cells=n, u_color=style.manifold)
             vaos["manifold"].render(moderngl.TRIANGLES, vertices=6 * n * n)
             # (i, j)-(i+1, j): every pair is a grid line
-            self._set("segments.glsl", u_width_px=1.0 * dpi, u_round_caps=False,
-                      u_skip_every=0, u_color=GRID_COLOR)
+            self._set("segments.glsl", u_width_px=1.0 * line, u_round_caps=False,
+                      u_skip_every=0, u_color=style.grid)
             vaos["grid_cols"].render(moderngl.TRIANGLE_STRIP, instances=n * (n + 1))
             # (i, j)-(i, j+1): the pair joining a row's end to the next row's start is not
             self._set("segments.glsl", u_skip_every=n + 1)
             vaos["grid_rows"].render(moderngl.TRIANGLE_STRIP, instances=(n + 1) ** 2 - 1)
         elif self._poly_points:
-            self._set("segments.glsl", u_width_px=max(0.75 * radius, dpi), u_round_caps=True,
-                      u_skip_every=0, u_color=MANIFOLD_LINE_COLOR)
+            self._set("segments.glsl", u_width_px=max(0.75 * radius, line), u_round_caps=True,
+                      u_skip_every=0, u_color=style.manifold_line)
             vaos["poly"].render(moderngl.TRIANGLE_STRIP, instances=self._poly_points)
-            self._set("points.glsl", u_t=1.0, u_radius_px=max(0.5 * radius, dpi),
-                      u_color=MANIFOLD_DOT_COLOR)
+            self._set("points.glsl", u_t=1.0, u_radius_px=max(0.5 * radius, line),
+                      u_color=style.manifold_dot)
             vaos["mesh_dots"].render(moderngl.TRIANGLE_STRIP,
                                      instances=self._streams["mesh"].count)
 
@@ -523,7 +527,8 @@ class LayeredView:
         """Draw the noise-space thumbnail: the fixed latent samples in [0,1]^2, or on a
         mid-line for a 1-D latent (GAN Lab's 50 px "noise" node)."""
         layers = layers if layers is not None else Layers()
-        w, h = self._begin(viewport, View((-0.05, -0.05, 1.05, 1.05)))
+        w, h = self._begin(viewport, View((-0.05, -0.05, 1.05, 1.05)),
+                           view_style(layers.palette, layers.theme).background)
         if self.frame is None:
             return
         dpi = layers.dpi_scale

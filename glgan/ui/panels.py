@@ -86,9 +86,9 @@ def fit_to_window(ui: UiState) -> None:
 def apply_theme_if_changed(ui: UiState) -> None:
     """Rebuild the ImGui style when scale or contrast changed; call *before* ``new_frame``."""
     fit_to_window(ui)
-    key = (ui.scale, ui.high_contrast)
+    key = (ui.scale, ui.theme)
     if ui.theme_key != key:
-        theme.apply_theme(ui.scale, ui.high_contrast)
+        theme.apply_theme(ui.scale, ui.theme)
         ui.theme_key = key
 
 

@@ -9,7 +9,7 @@ the next ``draw_overlay`` call hands them to app.py.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -118,7 +118,8 @@ class UiState:
     # frame); captures (snapshot --compare) turn them off
     user_scale: float = 1.0  # the overlay scale the user chose (help window)
     fit: float = 1.0  # < 1 shrinks the overlay to fit a small window (set each frame)
-    high_contrast: bool = False
+    theme: str = "light"  # glgan.palette.THEMES: the overlay's style and the view's colours
+    palette: str = "ganlab"  # glgan.palette.PALETTES: the view's colours
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open
@@ -135,7 +136,7 @@ class UiState:
     debug_rects: dict[str, tuple[tuple[float, float], tuple[float, float]]] | None = None
     last_epoch: int = -1  # epoch of the previous frame (a drop means the model was reset)
     divergence_seen: bool = False  # reported once per run
-    theme_key: tuple | None = None  # (scale, high_contrast) last applied to the ImGui style
+    theme_key: tuple | None = None  # (scale, theme) last applied to the ImGui style
     # Graph thumbnails drawn by the GL renderer (set by app.py: name -> ImTextureRef, images
     # with row 0 at the bottom); without them the graph draws its thumbnails itself.
     thumb_textures: dict[str, Any] = field(default_factory=dict)
@@ -152,6 +153,24 @@ class UiState:
     @scale.setter
     def scale(self, value: float) -> None:
         self.user_scale = float(value)
+
+    @property
+    def high_contrast(self) -> bool:
+        return self.theme == "high-contrast"
+
+    @high_contrast.setter
+    def high_contrast(self, on: bool) -> None:
+        self.theme = "high-contrast" if on else "light"
+
+    def view_layers(self, dpi_scale: float = 1.0) -> Layers:
+        """The layers to draw: the user's switches with this window's palette, theme and
+        pixel density."""
+        return replace(self.layers, dpi_scale=dpi_scale, palette=self.palette,
+                       theme=self.theme)
+
+    def use_layers(self, layers: Layers) -> None:
+        """Draw ``layers`` from now on, with its palette and theme (snapshot, record)."""
+        self.layers, self.palette, self.theme = layers, layers.palette, layers.theme
 
     def push(self, *commands: Command) -> None:
         """Queue commands (e.g. from shortcuts) for the next ``draw_overlay``."""

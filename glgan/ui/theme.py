@@ -12,6 +12,8 @@ import imgui_bundle
 import numpy as np
 from imgui_bundle import imgui
 
+from glgan.palette import PRGN, ramp_rgb
+
 
 def col32(r: int, g: int, b: int, a: float = 1.0) -> int:
     """Pack 0..255 RGB and 0..1 alpha as ImGui's IM_COL32."""
@@ -48,31 +50,11 @@ CHART_JS = (200 / 255, 150 / 255, 10 / 255)
 ERROR_BG = col32(200, 40, 40)
 RECORD = col32(230, 30, 30)
 
-_PRGN_STOPS = np.array(
-    [[0x40, 0x00, 0x4B], [0x76, 0x2A, 0x83], [0x99, 0x70, 0xAB], [0xC2, 0xA5, 0xCF],
-     [0xE7, 0xD4, 0xE8], [0xF7, 0xF7, 0xF7], [0xD9, 0xF0, 0xD3], [0xA6, 0xDB, 0xA0],
-     [0x5A, 0xAE, 0x61], [0x1B, 0x78, 0x37], [0x00, 0x44, 0x1B]], dtype=np.float64)
-
-
-def prgn(t: np.ndarray) -> np.ndarray:
-    """d3.interpolatePRGn: uniform cubic B-spline through the 11 stops. t in [0,1] -> (..., 3)."""
-    v = _PRGN_STOPS
-    n = len(v) - 1
-    t = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
-    i = np.minimum(np.floor(t * n).astype(int), n - 1)
-    ext = np.concatenate([2 * v[:1] - v[1:2], v, 2 * v[-1:] - v[-2:-1]])  # d3's end handling
-    v0, v1, v2, v3 = ext[i], ext[i + 1], ext[i + 2], ext[i + 3]
-    s = (t - i / n) * n
-    s = s[..., None]
-    s2, s3 = s * s, s * s * s
-    out = ((1 - 3 * s + 3 * s2 - s3) * v0 + (4 - 6 * s2 + 3 * s3) * v1
-           + (1 + 3 * s + 3 * s2 - 3 * s3) * v2 + s3 * v3) / 6
-    return np.clip(np.round(out), 0, 255)
-
-
-def prgn_u32(t: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """PRGn colours as IM_COL32 integers (uint32), one per value of ``t``."""
-    rgb = prgn(t).astype(np.uint32)
+def prgn_u32(t: np.ndarray, alpha: float = 1.0, stops: tuple[str, ...] = PRGN,
+             gamma: float = 1.0) -> np.ndarray:
+    """The D(x) ramp (PRGn unless ``stops`` say otherwise) as IM_COL32 integers (uint32), one
+    per value of ``t``."""
+    rgb = ramp_rgb(t, stops, gamma).astype(np.uint32)
     a = np.uint32(int(round(alpha * 255)))
     return rgb[..., 0] | rgb[..., 1] << 8 | rgb[..., 2] << 16 | a << 24
 
@@ -139,6 +121,22 @@ def _light_colors(style: imgui.Style) -> None:
     style.frame_border_size = 1.0
 
 
+def _dark_colors(style: imgui.Style) -> None:
+    imgui.style_colors_dark(style)
+    c = imgui.Col_
+    _set(style, c.window_bg, (0.11, 0.11, 0.12, 0.94))
+    _set(style, c.child_bg, (0.0, 0.0, 0.0, 0.0))
+    _set(style, c.title_bg_active, (0.10, 0.30, 0.40, 1.0))
+    _set(style, c.title_bg, (0.10, 0.24, 0.31, 0.85))
+    _set(style, c.button, (0.22, 0.30, 0.38, 1.0))
+    _set(style, c.button_hovered, (0.28, 0.42, 0.55, 1.0))
+    _set(style, c.check_mark, (0.55, 0.80, 1.0, 1.0))
+    _set(style, c.frame_bg, (0.18, 0.19, 0.22, 1.0))
+    _set(style, c.border, (0.35, 0.36, 0.40, 0.65))
+    _set(style, c.text_disabled, (0.62, 0.62, 0.66, 1.0))
+    style.frame_border_size = 1.0
+
+
 def _high_contrast_colors(style: imgui.Style) -> None:
     imgui.style_colors_light(style)
     c = imgui.Col_
@@ -161,12 +159,16 @@ def _high_contrast_colors(style: imgui.Style) -> None:
     style.window_border_size = 2.0
 
 
-def apply_theme(ui_scale: float, high_contrast: bool) -> None:
-    """Rebuild the current ImGui style for this scale and contrast (cheap; call on change)."""
+def apply_theme(ui_scale: float, theme: str = "light") -> None:
+    """Rebuild the current ImGui style for this scale and theme (glgan.palette.THEMES; cheap,
+    call on change)."""
     style = imgui.get_style()
     _reset_sizes(style)
+    high_contrast = theme == "high-contrast"
     if high_contrast:
         _high_contrast_colors(style)
+    elif theme == "dark":
+        _dark_colors(style)
     else:
         _light_colors(style)
     style.window_rounding = 4.0
