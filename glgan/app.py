@@ -821,7 +821,8 @@ class App:
 
     def _draw_thumbnails(self) -> None:
         """Render the graph's thumbnails with the GL renderer and hand them to the overlay."""
-        textures = self.thumbnails.render(self.ui.thumb_sizes, self.fb_scale, self.clock)
+        textures = self.thumbnails.render(self.ui.thumb_sizes, self.ui.view_layers(self.fb_scale),
+                                          self.clock)
         refs = {}
         for name, tex in textures.items():
             if self._thumb_registered.get(name) is not tex:

@@ -3,6 +3,7 @@
 import numpy as np
 from render_fixtures import golden_frame
 
+from glgan.layers import Layers
 from glgan.render import LayeredView
 from glgan.render.thumbnails import NAMES, Thumbnails
 
@@ -35,6 +36,10 @@ def test_each_thumbnail_is_drawn_at_its_size_and_resized_in_place(gl_ctx):
     assert same is textures["real"]  # same size: the texture is reused
     bigger = thumbs.render({"real": 96})["real"]
     assert bigger.size == (96, 96)
+    # the window's palette reaches the thumbnails: no GAN Lab green in the colour-blind one
+    cb = texture_pixels(thumbs.render({"real": 96}, Layers(palette="colorblind"))["real"])
+    assert not (np.abs(cb.reshape(-1, 3) - [0, 136, 55]).sum(1) < 120).any()
+    assert (np.abs(cb.reshape(-1, 3) - [84, 39, 136]).sum(1) < 120).any()
     assert gl_ctx.error == "GL_NO_ERROR"
     thumbs.release()
     view.release()

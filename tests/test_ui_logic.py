@@ -205,3 +205,18 @@ def test_every_action_has_a_key_and_clickers_work():
     keys = " ".join(k for k, _ in SHORTCUT_HELP)
     for name in ("V", "0", "M", "P", "PgDn", "PgUp", "D", "G", "Shift+R", "Ctrl+S", "Home"):
         assert name in keys, name
+
+
+def test_legend_speaks_the_palette():
+    from glgan.palette import view_style
+    from glgan.ui.layers import legend
+    from glgan.ui.state import UiState
+    from glgan.ui.theme import from_rgba
+
+    ganlab = legend(UiState())
+    assert "green are real" in ganlab[0][3] and ganlab[0][0] == from_rgba(view_style().real, 1)
+    ui = UiState(palette="colorblind", theme="dark")
+    cb = legend(ui)
+    assert "purple are real" in cb[0][3] and "Orange dots" in cb[1][3]
+    assert cb[1][0] == from_rgba(view_style("colorblind", "dark").fake, 1.0)
+    assert cb[0][0] != ganlab[0][0]

@@ -38,11 +38,15 @@ class Thumbnails:
         self.ctx, self.scene = ctx, scene
         self._targets: dict[str, tuple[moderngl.Texture, moderngl.Framebuffer]] = {}
 
-    def render(self, sizes: dict[str, int], dpi_scale: float = 1.0,
+    def render(self, sizes: dict[str, int], style: Layers | None = None,
                time_s: float | None = None) -> dict[str, moderngl.Texture]:
-        """Draw every thumbnail named in ``sizes`` (name -> side in pixels); returns the
-        textures (row 0 at the bottom, as GL stores them). Unknown names are ignored.
-        Leaves a thumbnail framebuffer bound: bind yours again before drawing on."""
+        """Draw every thumbnail named in ``sizes`` (name -> side in pixels) with ``style``'s
+        pixel density, palette and theme (not its layer switches); returns the textures
+        (row 0 at the bottom, as GL stores them). Unknown names are ignored. Leaves a
+        thumbnail framebuffer bound: bind yours again before drawing on."""
+        style = style if style is not None else Layers()
+        dpi_scale = style.dpi_scale
+        look = dict(dpi_scale=dpi_scale, palette=style.palette, theme=style.theme)
         out = {}
         for name, size in sizes.items():
             if name not in NAMES:
@@ -51,9 +55,9 @@ class Thumbnails:
             tex, fbo = self._target(name, side)
             fbo.use()
             if name == "noise":
-                self.scene.draw_noise((side, side), Layers(dpi_scale=dpi_scale))
+                self.scene.draw_noise((side, side), Layers(**look))
             else:
-                layers = replace(THUMBNAIL_LAYERS[name], dpi_scale=dpi_scale,
+                layers = replace(THUMBNAIL_LAYERS[name], **look,
                                  point_size=max(0.7, side / (70.0 * dpi_scale)))
                 self.scene.draw((side, side), self._view(name), layers, time_s)
             out[name] = tex

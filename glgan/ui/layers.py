@@ -16,6 +16,7 @@ from imgui_bundle import imgui
 
 from glgan.frame import FrameData
 from glgan.layers import LAYER_NAMES
+from glgan.palette import view_style
 from glgan.ui import theme as th
 from glgan.ui.commands import Command, FitView, SetLayers
 from glgan.ui.state import UiState
@@ -26,20 +27,39 @@ LAYER_TITLES = (
     ("fake", "fake samples"), ("manifold", "G manifold"), ("gradients", "G gradients"),
 )
 
-# (colour swatch, clickable word -> layer, rest of the sentence); GAN Lab's legend text.
-LEGEND = (
-    (th.REAL_DOT, "real samples", "real", "Each dot is a 2-D data sample: green are real."),
-    (th.FAKE_DOT, "fake samples", "fake", "Purple dots are the generator's fakes."),
-    (th.col32(90, 174, 97), "discriminator", "heatmap",
-     "Background colours show D's classification: samples in green regions are likely real, "
-     "those in purple regions likely fake."),
-    (th.col32(*th.MANIFOLD_RGB), "manifold", "manifold",
-     "The generator's transformation of the noise space. Opacity encodes density: darker "
-     "purple means more samples in a smaller area."),
-    (th.GRADIENT | 0xFF000000, "gradients", "gradients",
-     "Pink lines from fake samples point where each must move to decrease G's loss."),
-    (th.col32(40, 40, 40), "decision line", "contour", "Where D(x) = 0.5 (glgan addition)."),
-)
+COLOUR_WORDS = {"ganlab": ("green", "purple", "pink"),
+                "colorblind": ("purple", "orange", "dark")}
+
+
+def legend(ui: UiState) -> tuple[tuple[int, str, str, str], ...]:
+    """(colour swatch, clickable word -> layer, rest of the sentence): GAN Lab's legend text,
+    in the colours (and colour words) of the window's palette and theme."""
+    st = view_style(ui.palette, ui.theme)
+    real, fake, grad = COLOUR_WORDS[ui.palette]
+    ramp = palette_ramp(st)
+    return (
+        (th.from_rgba(st.real, 1.0), "real samples", "real",
+         f"Each dot is a 2-D data sample: {real} are real."),
+        (th.from_rgba(st.fake, 1.0), "fake samples", "fake",
+         f"{fake.capitalize()} dots are the generator's fakes."),
+        (ramp[1], "discriminator", "heatmap",
+         f"Background colours show D's classification: samples in {real} regions are likely "
+         f"real, those in {fake} regions likely fake."),
+        (th.from_rgba(st.manifold), "manifold", "manifold",
+         "The generator's transformation of the noise space. Opacity encodes density: "
+         f"stronger {fake} means more samples in a smaller area."),
+        (th.from_rgba(st.gradient, 1.0), "gradients", "gradients",
+         f"{grad.capitalize()} lines from fake samples point where each must move to "
+         "decrease G's loss."),
+        (th.from_rgba(st.contour, 1.0), "decision line", "contour",
+         "Where D(x) = 0.5 (glgan addition)."),
+    )
+
+
+def palette_ramp(st) -> tuple[int, int]:
+    """The ramp's colours at D = 0.15 (fake) and 0.85 (real) as IM_COL32."""
+    lo, hi = th.prgn_u32(np.array([0.15, 0.85]), 1.0, st.ramp, st.ramp_gamma).tolist()
+    return int(lo), int(hi)
 
 
 def _toggle(ui: UiState, layer: str) -> list[Command]:
@@ -104,7 +124,7 @@ def draw_legend(ui: UiState) -> list[Command]:
     """Legend lines; the underlined word toggles its layer (solid = on, faded = off)."""
     out: list[Command] = []
     dl = imgui.get_window_draw_list()
-    for swatch, word, layer, text in LEGEND:
+    for swatch, word, layer, text in legend(ui):
         p = imgui.get_cursor_screen_pos()
         h = imgui.get_text_line_height()
         dl.add_circle_filled((p.x + h * 0.4, p.y + h * 0.55), h * 0.3, swatch)

@@ -20,6 +20,13 @@ def col32(r: int, g: int, b: int, a: float = 1.0) -> int:
     return (int(r) & 255) | (int(g) & 255) << 8 | (int(b) & 255) << 16 | int(round(a * 255)) << 24
 
 
+def from_rgba(c: tuple[float, float, float, float], alpha: float | None = None) -> int:
+    """A glgan.palette straight-alpha colour (0..1 floats) as IM_COL32 (``alpha`` replaces
+    its alpha when given)."""
+    a = c[3] if alpha is None else alpha
+    return col32(round(c[0] * 255), round(c[1] * 255), round(c[2] * 255), a)
+
+
 def vec4(c: int) -> imgui.ImVec4:
     """IM_COL32 back to an ImVec4 (for widgets that take float colours)."""
     return imgui.ImVec4((c & 255) / 255, (c >> 8 & 255) / 255, (c >> 16 & 255) / 255,
