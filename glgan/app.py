@@ -34,10 +34,11 @@ from glgan.palette import view_style
 from glgan.render import LayeredView, View
 from glgan.render.layered_view import update_views
 from glgan.render.thumbnails import Thumbnails
-from glgan.render.view import grid_cells
+from glgan.render.view import grid_cells, offscreen_markers
 from glgan.timeline import DEFAULT_BUDGET as DEFAULT_TIMELINE_BUDGET
 from glgan.timeline import Timeline
 from glgan.ui import commands as cmd
+from glgan.ui.compare import compare_specs
 from glgan.ui.overlay import Overlay
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ BLOCKY_FIELD_RES = 30  # GAN Lab's NUM_GRID_CELLS
 MANIFOLD_CELLS = 20    # GAN Lab's 20 x 20 manifold grid
 VIEW_CAPACITY = ViewCapacity(manifold_cells=MANIFOLD_CELLS, field_res=max(FIELD_RES_CHOICES))
 ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
+SAMPLE_CHECK_S = 0.2  # edge markers and auto-fit look at the samples this often
+AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more than this fraction is out
+AUTO_FIT_MARGIN = 0.02  # ... and returns to [0,1]^2 once all are within it (this much slack)
 PAN_LIMIT = 1e5  # farthest the view may wander from the origin
 MAX_WINDOW_RUNS = 16  # runs the window shows side by side (grid_cells)
 DOUBLE_CLICK_S = 0.35
@@ -64,6 +68,8 @@ class RunView:
     label: str = ""
     frame: FrameData | None = None
     key: tuple | None = None
+    samples: tuple[np.ndarray, np.ndarray] | None = None  # (real, fake) on the host
+    samples_key: tuple | None = None  # the frame key ``samples`` belong to
 
 
 class App:
@@ -141,7 +147,8 @@ class App:
         self.adaptive_field = True  # fit the field's resolution to FIELD_BUDGET_S
         self.timings_ms: dict[str, float] = {}
         self.recording = None
-        self.recording_with_overlay = True
+        self.offscreen: list[dict] = []  # edge markers of samples outside the view
+        self._samples_checked = -1e9  # clock of the last look at the samples
         self.fullscreen_requested = False
         self.screenshot_requested = False
         self.sync_timings = False  # benchmarks: wait for the GPU so GL time is attributed
@@ -541,10 +548,27 @@ class App:
         elif isinstance(c, cmd.Screenshot):
             self.screenshot_requested = True
         elif isinstance(c, cmd.ToggleRecord):
+            if c.view_only is not None and self.recording is None:
+                ui.record_view_only = c.view_only
             self.toggle_recording()
+        elif isinstance(c, cmd.ToggleLayer):
+            ui.layers = ui.layers.toggled(c.name)
+        elif isinstance(c, cmd.ZoomView):
+            self.zoom(c.factor)
+        elif isinstance(c, cmd.ToggleAutoFit):
+            ui.auto_fit = not ui.auto_fit
+            self._samples_checked = -1e9  # look at once
+            ui.status = ("auto-fit on: the view frames samples that leave it" if ui.auto_fit
+                         else "auto-fit off")
+        elif isinstance(c, cmd.ToggleCompare):
+            if self.comparing:
+                self.end_compare()
+            else:
+                self.compare(list(compare_specs(ui)))
         elif isinstance(c, cmd.ToggleFullscreen):
             self.fullscreen_requested = True
         elif isinstance(c, cmd.FitView):
+            self._manual_camera()
             self.fit_view(c.mode)
         elif isinstance(c, cmd.ReloadShaders):
             errors = [e for run in self.runs for e in run.scene.reload_shaders()]
@@ -674,6 +698,62 @@ class App:
         if not self.ui.layers.blocky and self.adaptive_field:
             self._adapt_field_res(time.perf_counter() - t0)  # the budget is per frame
 
+    def _samples(self, run: RunView) -> tuple[np.ndarray, np.ndarray] | None:
+        """A shown run's (real, fake) positions on the host; a resident frame (GPU, panels
+        hidden) has no host fakes, so G is evaluated once per frame key for them."""
+        f = run.frame
+        if f is None:
+            return None
+        if run.samples_key != run.key or run.samples is None:
+            fake = f.fake
+            if not len(fake) and len(f.noise):
+                fake = self.shown_engine.generator(f.noise, run=self.runs.index(run))
+            run.samples, run.samples_key = (np.asarray(f.real), np.asarray(fake)), run.key
+        return run.samples
+
+    def _watch_samples(self, cells) -> None:
+        """Samples outside the view: edge markers with counts for every shown cell, and with
+        auto-fit on, the view framed to take them in (and back to GAN Lab's unit square once
+        every sample is inside it again). Checked every SAMPLE_CHECK_S of the clock."""
+        ui = self.ui
+        if not (ui.edge_markers or ui.auto_fit) or \
+                self.clock - self._samples_checked < SAMPLE_CHECK_S:
+            return
+        self._samples_checked = self.clock
+        s = self.fb_scale
+        if ui.auto_fit:
+            self._auto_fit(cells)
+        markers = []
+        for i, (x, y, w, h) in cells if ui.edge_markers else ():
+            pts = self._samples(self.runs[i])
+            if pts is None:
+                continue
+            bounds = self.view.effective_bounds((max(int(w * s), 1), max(int(h * s), 1)))
+            for kind, arr in (("real", pts[0]), ("fake", pts[1])):
+                if getattr(ui.layers, kind):
+                    markers += [{"rect": (x, y, w, h), "kind": kind, "direction": m.direction,
+                                 "at": m.at, "count": m.count}
+                                for m in offscreen_markers(arr, bounds)]
+        self.offscreen = markers
+
+    def _auto_fit(self, cells) -> None:
+        every = [self._samples(self.runs[i]) for i, _ in cells]
+        every = [p for p in every if p is not None]
+        if not every:
+            return
+        pts = np.concatenate([np.concatenate(p).reshape(-1, 2) for p in every])
+        pts = pts[np.all(np.isfinite(pts), axis=1)]
+        if not len(pts):
+            return
+        _, (_, _, w, h) = cells[0]
+        x0, y0, x1, y1 = self.view.effective_bounds((max(int(w), 1), max(int(h), 1)))
+        outside = ((pts[:, 0] < x0) | (pts[:, 0] > x1) | (pts[:, 1] < y0) | (pts[:, 1] > y1))
+        in_unit = bool(np.all((pts >= -AUTO_FIT_MARGIN) & (pts <= 1 + AUTO_FIT_MARGIN)))
+        if outside.mean() > AUTO_FIT_OUTSIDE:
+            self.view = View.fit_points(pts)
+        elif in_unit and self.view != View():
+            self.view = View()  # every sample is back: GAN Lab's view
+
     def _adapt_field_res(self, spent: float) -> None:
         i = FIELD_RES_CHOICES.index(self.field_res)
         if spent > 2 * FIELD_BUDGET_S and i > 0:
@@ -759,6 +839,7 @@ class App:
         t_train = time.perf_counter()
         cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
         self._frames(cells)
+        self._watch_samples(cells)
         t_frame = time.perf_counter()
         fbo.use()
         fb_w, fb_h = fbo.size
@@ -776,7 +857,7 @@ class App:
         if self.ui.overlay_visible and self.scene.frame is not None:
             self._draw_thumbnails()
         t_view = time.perf_counter()
-        if self.recording is not None and not self.recording_with_overlay:
+        if self.recording is not None and self.ui.record_view_only:
             self._record(fbo)
         diverged = self.engine.status(self.focus).diverged
         if diverged and not self.ui.error and not self.comparing:
@@ -796,6 +877,7 @@ class App:
             "sessions": self._session_files() if self.ui.open_dialog else [],
             "capturing": self.screenshot_requested or self.recording is not None,
             "ghosts": self._ghosts(),
+            "offscreen": self.offscreen if self.ui.edge_markers else [],
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,
                          "curve": self.engine.history(self.focus).table()[:, [0, 3]],
@@ -813,7 +895,7 @@ class App:
         self.timings_ms = {"train": (t_train - t0) * 1e3, "frame": (t_frame - t_train) * 1e3,
                            "view": (t_view - t_frame) * 1e3, "ui": (t_ui - t_view) * 1e3,
                            "overlay": (t_end - t_ui) * 1e3}
-        if self.recording is not None and self.recording_with_overlay:
+        if self.recording is not None and not self.ui.record_view_only:
             self._record(fbo)
         if self.screenshot_requested:
             self.screenshot_requested = False
@@ -835,8 +917,16 @@ class App:
         self.ui.thumb_textures = refs
 
     # -- view navigation -----------------------------------------------------------------
+    def _manual_camera(self) -> None:
+        """The user moved the camera: auto-fit stops (it would undo the move)."""
+        if self.ui.auto_fit:
+            self.ui.auto_fit = False
+            self.ui.status = "auto-fit off (A turns it on again)"
+
     def zoom(self, factor: float, mouse_px: tuple[float, float] | None = None) -> None:
-        """Zoom about the point under the mouse, between 1e-4 and 1e4 data units across."""
+        """Zoom about the point under the mouse (the view's centre without one), between
+        1e-4 and 1e4 data units across."""
+        self._manual_camera()
         about = self.mouse_data(mouse_px) if mouse_px is not None else None
         try:
             view = self.view.zoomed(factor, about)
@@ -847,6 +937,7 @@ class App:
             self.view = view
 
     def pan_px(self, dx: float, dy: float) -> None:
+        self._manual_camera()
         _, _, w, h = dict(self.cell_rects()).get(self.focus, (0, 0, 1, 1))
         view = self.view.panned_px(dx, dy, (max(int(w), 1), max(int(h), 1)))
         if max(abs(b) for b in view.bounds) <= PAN_LIMIT:

@@ -120,6 +120,9 @@ def make_window_class(args):
                            load=getattr(args, "load", None),
                            timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20)
             self.app.apply_settings(start_settings(args))
+            # samples that leave the view are framed (A switches it off); a loaded session
+            # keeps the camera it was saved with
+            self.app.ui.auto_fit = not getattr(args, "load", None)
             if getattr(args, "presentation", False):
                 self.app.ui.overlay_visible = False  # the view and large readouts (H: panels)
             if getattr(args, "save", None):
@@ -205,11 +208,7 @@ def make_window_class(args):
             keys = self.wnd.keys
             if self.overlay_open and action == keys.ACTION_PRESS and \
                     not self.app.overlay.input.wants_keyboard:
-                if key == keys.V:  # fit the view to every sample
-                    self.app.fit_view()
-                elif key == keys.NUMBER_0:
-                    self.app.fit_view("unit")
-                elif key == keys.ENTER and self.app.comparing:
+                if key == keys.ENTER and self.app.comparing:
                     self.app.focus_run(self.app.focus, maximize=True)
                 elif key == keys.ESCAPE and self.app.maximized:
                     self.app.focus_run(self.app.focus, maximize=False)

@@ -103,6 +103,20 @@ def test_slow_motion_clock_trains_d_then_g_and_freezes_when_paused():
     assert [s.label for s in SUBSTEPS] == [f"{p}{i}" for p in "DG" for i in range(1, 6)]
 
 
+def test_slow_motion_updates_show_at_the_update_sub_steps():
+    """Issue 16: the heatmap changed at D3 ("computes loss"); GAN Lab's screen changes at D5
+    ("Updates discriminator") and the fakes at G5."""
+    ui = UiState(slow_motion=True, playing=True)
+    advance_slow_motion(ui, 0.0)
+    trained_at = {}
+    for _ in range(int(10 * SUBSTEP_SECONDS * 60) + 5):
+        for c in advance_slow_motion(ui, 1 / 60):
+            trained_at[c.net] = SUBSTEPS[ui.slow_step].label
+    assert trained_at == {"d": "D5", "g": "G5"}
+    assert "Updates discriminator" in SUBSTEPS[4].text
+    assert "Updates generator" in SUBSTEPS[9].text
+
+
 def test_slow_motion_speed_scales_time():
     ui = UiState(slow_motion=True, playing=True, slow_speed=4.0)
     advance_slow_motion(ui, 0.0)
@@ -203,8 +217,33 @@ def test_every_action_has_a_key_and_clickers_work():
     finally:
         gui.close()
     keys = " ".join(k for k, _ in SHORTCUT_HELP)
-    for name in ("V", "0", "M", "P", "PgDn", "PgUp", "D", "G", "Shift+R", "Ctrl+S", "Home"):
+    for name in ("V", "0", "M", "P", "PgDn", "PgUp", "D", "G", "Shift+R", "Ctrl+S", "Home",
+                 "Z / X", "A", "C", "Shift+1 - 6", "Shift+P", "Shift+F9"):
         assert name in keys, name
+
+
+def test_keys_for_layers_zoom_fit_compare_and_view_only_recording():
+    """Issue 16: each layer, zoom, the view's framing, compare on/off, the preset and a
+    view-only recording have keys (the App's side: tests/test_lecture.py)."""
+    from glgan.ui import commands as c
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.step()
+        names = ("heatmap", "contour", "real", "fake", "manifold", "gradients")
+        for i, name in enumerate(names, 1):
+            assert gui.key(f"NUMBER_{i}", shift=True) == [c.ToggleLayer(name)]
+        assert gui.key("NUMBER_1") == [c.SelectDataset("line")]  # without Shift: datasets
+        assert gui.key("V") == [c.FitView("samples")]
+        assert gui.key("NUMBER_0") == [c.FitView("unit")]
+        assert gui.key("Z") == [c.ZoomView(1.25)] and gui.key("X") == [c.ZoomView(0.8)]
+        assert gui.key("A") == [c.ToggleAutoFit()] and gui.key("C") == [c.ToggleCompare()]
+        assert gui.key("P", shift=True) == [c.RestorePreset()]
+        assert gui.key("F9", shift=True) == [c.ToggleRecord(view_only=True)]
+        assert gui.key("F9") == [c.ToggleRecord()]
+    finally:
+        gui.close()
 
 
 def test_legend_speaks_the_palette():

@@ -138,3 +138,46 @@ def grid_cells(n: int, rect: tuple[float, float, float, float]
     side = max(side, 1.0)
     x0, y0 = x + (w - cols * side) / 2, y + (h - rows * side) / 2
     return [(x0 + (i % cols) * side, y0 + (i // cols) * side, side, side) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class EdgeMarker:
+    """Samples beyond one side (or corner) of the shown rectangle.
+
+    ``direction`` is (sx, sy) in data terms (-1, 0 or 1 each: sx = 1 means right of the view,
+    sy = 1 above it); ``at`` is where to draw the marker, as fractions of the viewport
+    (0..1, top-left origin, y down) on its edge; ``count`` how many samples are out there."""
+
+    direction: tuple[int, int]
+    at: tuple[float, float]
+    count: int
+
+
+def offscreen_markers(points: np.ndarray, bounds: Bounds) -> list[EdgeMarker]:
+    """One EdgeMarker per side or corner of ``bounds`` (x0, y0, x1, y1) that has finite
+    ``points`` beyond it: on a side, at the median of those points along it (clamped to the
+    view); at a corner, the corner. Points inside (or on the border) count nowhere."""
+    p = np.asarray(points, np.float64).reshape(-1, 2)
+    p = p[np.all(np.isfinite(p), axis=1)]
+    x0, y0, x1, y1 = bounds
+    sx = np.where(p[:, 0] < x0, -1, np.where(p[:, 0] > x1, 1, 0))
+    sy = np.where(p[:, 1] < y0, -1, np.where(p[:, 1] > y1, 1, 0))
+    out = []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            if dx == 0 and dy == 0:
+                continue
+            hit = (sx == dx) & (sy == dy)
+            n = int(hit.sum())
+            if not n:
+                continue
+            if dx == 0:  # above or below: along x
+                u = (float(np.median(p[hit, 0])) - x0) / (x1 - x0)
+            else:
+                u = 0.0 if dx < 0 else 1.0
+            if dy == 0:  # left or right: along y (screen y runs down)
+                v = (y1 - float(np.median(p[hit, 1]))) / (y1 - y0)
+            else:
+                v = 1.0 if dy < 0 else 0.0
+            out.append(EdgeMarker((dx, dy), (min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)), n))
+    return out

@@ -49,7 +49,7 @@ class Step:
 class TrainPhase:
     """Slow motion: run this epoch's D phase (k_d D steps) or G phase (k_g G steps, then epoch+1).
 
-    Emitted by the slow-motion clock between sub-steps D2/D3 and G3/G4, as GAN Lab does.
+    Emitted by the slow-motion clock as sub-steps D5 and G5 begin (the updates; ui/slowmo.py).
     While ``UiState.slow_motion`` is on, app.py trains only on these.
     """
 
@@ -132,7 +132,10 @@ class Screenshot:
 
 @dataclass(frozen=True)
 class ToggleRecord:
-    """Start or stop video recording."""
+    """Start or stop video recording: ``view_only`` True leaves the panels out, False keeps
+    them, None as the Record options say (UiState.record_view_only)."""
+
+    view_only: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,30 @@ class TogglePretrained:
 
 
 @dataclass(frozen=True)
+class ToggleLayer:
+    """Shift+1..6: one layer of the view on/off (a name from glgan.layers.LAYER_NAMES)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ZoomView:
+    """Z / X: zoom the view about its centre by ``factor`` (> 1 zooms in)."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
+class ToggleCompare:
+    """C: compare on (the Compare panel's choice) / off (keep the focused run)."""
+
+
+@dataclass(frozen=True)
+class ToggleAutoFit:
+    """A: frame the view automatically when samples leave it, on/off."""
+
+
+@dataclass(frozen=True)
 class ResetSettings:
     """Forget the saved display settings (scale, theme, output folder): the defaults again."""
 
@@ -260,7 +287,7 @@ Command = (
     | Screenshot | ToggleRecord | ToggleFullscreen | ReloadShaders | ToggleOverlay | ToggleHelp
     | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
     | ExportHistory | ScrubTo | BranchHere | TakeBranch | ResetSettings | ToggleSlowMotion
-    | ScaleSpeed | TogglePretrained
+    | ScaleSpeed | TogglePretrained | ToggleLayer | ZoomView | ToggleCompare | ToggleAutoFit
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

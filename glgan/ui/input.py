@@ -18,23 +18,33 @@ from glgan.config import DATASETS
 from glgan.ui.commands import (
     Command,
     ExportHistory,
+    FitView,
     OpenSession,
     ReloadShaders,
     Reset,
+    RestorePreset,
     SaveSession,
     ScaleSpeed,
     Screenshot,
     ScrubTo,
     SelectDataset,
     Step,
+    ToggleAutoFit,
+    ToggleCompare,
     ToggleFullscreen,
     ToggleHelp,
+    ToggleLayer,
     ToggleOverlay,
     TogglePlay,
     TogglePretrained,
     ToggleRecord,
     ToggleSlowMotion,
+    ZoomView,
 )
+
+# Shift+1..6 toggle the layers in the order of the layer checkboxes
+LAYER_KEYS = ("heatmap", "contour", "real", "fake", "manifold", "gradients")
+ZOOM_STEP = 1.25
 
 
 def _shortcut_table() -> dict[str, Callable[[], Command]]:
@@ -62,7 +72,13 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
         "RIGHT": lambda: ScrubTo("next"),
         "HOME": lambda: ScrubTo("first"),
         "END": ScrubTo,                         # back to the live head
+        "V": lambda: FitView("samples"),
+        "Z": lambda: ZoomView(ZOOM_STEP),
+        "X": lambda: ZoomView(1 / ZOOM_STEP),
+        "C": ToggleCompare,
+        "A": ToggleAutoFit,
     }
+    table["NUMBER_0"] = table["NUMPAD_0"] = lambda: FitView("unit")
     for i, name in enumerate(DATASETS, start=1):  # 1-5: line, gaussians, ring, disjoint, drawn
         table[f"NUMBER_{i}"] = table[f"NUMPAD_{i}"] = lambda n=name: SelectDataset(n)
     return table
@@ -72,7 +88,10 @@ def _shortcut_table() -> dict[str, Callable[[], Command]]:
 SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType(_shortcut_table())
 # the same with Shift held
 SHIFT_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
-    "R": lambda: Reset(new_seed=False)})
+    "R": lambda: Reset(new_seed=False),
+    "P": RestorePreset,
+    "F9": lambda: ToggleRecord(view_only=True),
+    **{f"NUMBER_{i}": (lambda n=name: ToggleLayer(n)) for i, name in enumerate(LAYER_KEYS, 1)}})
 # the same with Ctrl held
 CTRL_SHORTCUTS: Mapping[str, Callable[[], Command]] = MappingProxyType({
     "S": SaveSession, "O": OpenSession, "E": ExportHistory})
@@ -84,17 +103,23 @@ SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("M", "slow motion on / off"),
     ("= / -", "twice / half as many epochs per frame"),
     ("P", "GAN Lab's pretrained model on / off"),
+    ("Shift+P", "back to the dataset's preset settings (and start over)"),
     ("R", "reset with a new seed (keeps your edits; GAN Lab re-initialises randomly)"),
     ("Shift+R", "reset replaying the same seed (the identical run again)"),
     ("1 - 5", "datasets: line, gaussians, ring, disjoint, draw your own"),
     ("F", "fullscreen"),
     ("H / B", "presentation mode: hide / show the panels"),
     ("V / 0", "fit the view to every sample / GAN Lab's unit square"),
+    ("Z / X", "zoom in / out (the wheel zooms at the pointer, a drag pans)"),
+    ("A", "auto-fit on / off: frame the view when samples leave it"),
+    ("Shift+1 - 6", "layers: heatmap, D = 0.5 line, real, fake, manifold, gradients"),
+    ("C", "compare on (the Compare panel's choice) / off (keep the focused run)"),
     ("Enter / Esc", "compare: focused run full size / back to the grid"),
     ("PgUp", "timeline: the previous kept epoch"),
     ("F1", "help"),
     ("F5", "reload shaders"),
     ("F9", "start / stop recording a video"),
+    ("Shift+F9", "start / stop recording the view only (no panels)"),
     ("F12", "screenshot"),
     ("Left / Right", "timeline: the previous / next kept epoch"),
     ("Home / End", "timeline: the first kept epoch / back to the live head"),

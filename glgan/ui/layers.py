@@ -203,3 +203,40 @@ def draw_hover(ui: UiState, frame: FrameData | None, info: dict[str, Any]) -> No
 
 
 assert set(LAYER_NAMES) == {name for name, _ in LAYER_TITLES}
+
+
+MARKER_PX = 9.0  # the edge marker's size at scale 1
+
+
+def draw_edge_markers(ui: UiState, markers: list[dict[str, Any]]) -> None:
+    """Samples beyond the view's edges: a triangle on the edge pointing at them, with how many
+    are out there, in the samples' colour (``info["offscreen"]`` from app.py: rect, kind,
+    direction, at, count). Drawn behind the panels."""
+    if not markers or not ui.hint_visible:
+        return
+    st = view_style(ui.palette, ui.theme)
+    dl = imgui.get_background_draw_list()
+    size = MARKER_PX * ui.scale
+    text_col = th.from_rgba(st.marker, 1.0)
+    for m in markers:
+        x, y, w, h = m["rect"]
+        dx, dy = m["direction"]
+        sx, sy = float(dx), float(-dy)  # screen y runs down
+        n = math.hypot(sx, sy) or 1.0
+        sx, sy = sx / n, sy / n
+        u, v = m["at"]
+        # the tip sits just inside the edge; the base a marker's length further in
+        tip_x = min(max(x + u * w, x + 2), x + w - 2)
+        tip_y = min(max(y + v * h, y + 2), y + h - 2)
+        bx, by = tip_x - sx * 1.6 * size, tip_y - sy * 1.6 * size
+        px, py = -sy * size * 0.8, sx * size * 0.8
+        col = th.from_rgba(st.real if m["kind"] == "real" else st.fake, 0.95)
+        dl.add_triangle_filled((tip_x, tip_y), (bx + px, by + py), (bx - px, by - py), col)
+        label = f"{m['count']}"
+        tw = imgui.calc_text_size(label)
+        # the count further in, beyond the triangle's base
+        lx = bx - sx * (0.3 * size + tw.x / 2) - tw.x / 2
+        ly = by - sy * (0.3 * size + tw.y / 2) - tw.y / 2
+        lx = min(max(lx, x + 1), x + w - tw.x - 1)
+        ly = min(max(ly, y + 1), y + h - tw.y - 1)
+        dl.add_text((lx, ly), text_col, label)

@@ -2,8 +2,11 @@
 
 Owns the sub-step table (texts from GAN Lab's tooltip strip, the graph components each one
 highlights) and ``advance_slow_motion``, which moves ``UiState.slow_step`` on with time and
-emits ``TrainPhase`` where GAN Lab trains: D between D2 and D3, G between G3 and G4.
-Pausing freezes the clock mid-epoch, as GAN Lab does.
+emits ``TrainPhase`` as D5 ("Updates discriminator") and G5 ("Updates generator") begin, so
+the heatmap, the losses and the fakes change at the sub-step that names the update, as they
+do on GAN Lab's screen. (GAN Lab runs the optimiser earlier, between D2 and D3, but redraws the
+heatmap only after D5 and the fakes after G5; glgan draws every frame, so it trains where
+the change is to be seen.) Pausing freezes the clock mid-epoch, as GAN Lab does.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ SUBSTEPS: tuple[SubStep, ...] = (
     _s("g", 5, "Updates generator based on gradients", "generator"),
 )
 
-# Train after leaving these sub-steps (index into SUBSTEPS): D after D2, G after G3.
-_TRAIN_AFTER = {1: "d", 7: "g"}
+# Train after leaving these sub-steps (index into SUBSTEPS): D after D4, G after G4.
+TRAIN_AFTER = {3: "d", 8: "g"}
 
 
 def current_substep(ui: UiState) -> SubStep | None:
@@ -73,7 +76,7 @@ def advance_slow_motion(ui: UiState, dt: float) -> list[Command]:
     ui.slow_elapsed += min(max(dt, 0.0), MAX_DT) * ui.slow_speed
     while ui.slow_elapsed >= SUBSTEP_SECONDS:
         ui.slow_elapsed -= SUBSTEP_SECONDS
-        net = _TRAIN_AFTER.get(ui.slow_step)
+        net = TRAIN_AFTER.get(ui.slow_step)
         if net is not None:
             out.append(TrainPhase(net))  # type: ignore[arg-type]
         ui.slow_step = (ui.slow_step + 1) % len(SUBSTEPS)

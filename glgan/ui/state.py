@@ -120,6 +120,9 @@ class UiState:
     fit: float = 1.0  # < 1 shrinks the overlay to fit a small window (set each frame)
     theme: str = "light"  # glgan.palette.THEMES: the overlay's style and the view's colours
     palette: str = "ganlab"  # glgan.palette.PALETTES: the view's colours
+    auto_fit: bool = False  # frame the view when samples leave it (the window starts it on)
+    edge_markers: bool = True  # counts of the samples beyond each edge of the view
+    record_view_only: bool = False  # recordings leave the panels out
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open

@@ -23,7 +23,7 @@ from glgan.ui.theme import load_fonts
 
 _KEY_NAMES = ("SPACE", "ENTER", "ESCAPE", "TAB", "BACKSPACE", "DELETE", "LEFT", "RIGHT", "HOME",
               "END", "PAGE_UP", "PAGE_DOWN", "EQUAL", "MINUS", "F1",
-              "F5", "F12", *(chr(c) for c in range(ord("A"), ord("Z") + 1)),
+              "F5", "F9", "F12", *(chr(c) for c in range(ord("A"), ord("Z") + 1)),
               *(f"NUMBER_{i}" for i in range(10)))
 
 # A moderngl-window keys class whose key codes are the key names themselves.
@@ -128,16 +128,18 @@ class NullUi:
         self.input.mouse_release_event(*points[-1], 1)
         return out + self.step()
 
-    def key(self, name: str, ctrl: bool = False) -> list[Command]:
-        """Press and release a key (by moderngl-window name); shortcuts go via UiState."""
+    def key(self, name: str, ctrl: bool = False, shift: bool = False) -> list[Command]:
+        """Press and release a key (by moderngl-window name), Ctrl or Shift held when asked;
+        shortcuts go via UiState."""
         imgui.set_current_context(self.ctx)
-        mods = _Mods(ctrl=ctrl)
+        mods = _Mods(ctrl=ctrl, shift=shift)
         self.ui.push(*self.input.key_event(name, FakeKeys.ACTION_PRESS, mods))
         out = self.step()
         self.ui.push(*self.input.key_event(name, FakeKeys.ACTION_RELEASE, mods))
         out += self.step()
-        if ctrl:  # the user lets go of Ctrl too
+        if ctrl or shift:  # the user lets go of Ctrl / Shift too
             imgui.get_io().add_key_event(imgui.Key.mod_ctrl, False)
+            imgui.get_io().add_key_event(imgui.Key.mod_shift, False)
             out += self.step()
         return out
 

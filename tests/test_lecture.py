@@ -1,0 +1,138 @@
+"""Lecture hall (issue 16), the App's side: fresh runs are visible (edge markers with counts
+for samples outside the view, auto-fit that frames them and returns to GAN Lab's square),
+the keys for layers / zoom / compare act on the window, and a view-only recording leaves the
+panels out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glgan.config import preset
+from glgan.render.view import EdgeMarker, View, offscreen_markers
+from glgan.ui import commands as cmd
+
+SIZE = (1280, 720)
+
+
+def test_offscreen_markers_count_each_side_and_corner():
+    pts = np.array([[0.5, 0.5],                    # inside: nowhere
+                    [-0.2, 0.3], [-0.5, 0.5],      # left, along y at the median 0.4
+                    [1.5, 2.0],                    # above and right: the corner
+                    [0.25, -3.0], [0.75, -1.0],    # below, along x at 0.5
+                    [np.nan, 5.0]])                # not finite: ignored
+    got = {m.direction: m for m in offscreen_markers(pts, (0.0, 0.0, 1.0, 1.0))}
+    assert set(got) == {(-1, 0), (1, 1), (0, -1)}
+    assert got[(-1, 0)] == EdgeMarker((-1, 0), (0.0, pytest.approx(0.6)), 2)
+    assert got[(1, 1)] == EdgeMarker((1, 1), (1.0, 0.0), 1)
+    assert got[(0, -1)] == EdgeMarker((0, -1), (0.5, 1.0), 2)
+    assert offscreen_markers(np.zeros((0, 2)), (0, 0, 1, 1)) == []
+
+
+@pytest.fixture
+def app(gl_ctx, tmp_path):
+    from glgan.app import App
+
+    a = App(gl_ctx, SIZE, preset("line"), pretrained=False, out_dir=tmp_path)
+    a.fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
+    yield a
+    a.close()
+    a.fbo.release()
+
+
+def frames(app, n=1):
+    for _ in range(n):
+        app.render(app.fbo, 0.25)
+
+
+def fakes(app):
+    return app.runs[0].frame.fake
+
+
+def test_a_fresh_run_shows_its_fakes_by_edge_markers(app):
+    frames(app, 2)
+    fake = fakes(app)
+    x0, y0, x1, y1 = app.view.effective_bounds(app.view_rect_px()[2:])
+    out = ((fake[:, 0] < x0) | (fake[:, 0] > x1) | (fake[:, 1] < y0) | (fake[:, 1] > y1)).sum()
+    assert out > 0.9 * len(fake)  # GAN Lab's line preset: the fakes start below the square
+    markers = [m for m in app.offscreen if m["kind"] == "fake"]
+    assert sum(m["count"] for m in markers) == out
+    assert all(m["direction"][1] == -1 for m in markers)  # below the view
+    # the overlay draws them, count text and all, without an error
+    assert not app.ui.error
+    app.ui.edge_markers = False
+    frames(app, 2)
+    assert app.offscreen == [] or not app.ui.edge_markers
+
+
+def test_auto_fit_frames_the_samples_and_returns_to_the_unit_square(app):
+    app.apply([cmd.ToggleAutoFit()])
+    assert app.ui.auto_fit
+    frames(app, 2)
+    fake = fakes(app)
+    x0, y0, x1, y1 = app.view.effective_bounds(app.view_rect_px()[2:])
+    inside = (fake[:, 0] >= x0) & (fake[:, 0] <= x1) & (fake[:, 1] >= y0) & (fake[:, 1] <= y1)
+    assert inside.all() and app.view != View()
+    assert not [m for m in app.offscreen if m["kind"] == "fake"]
+    # once every sample is back inside [0,1]^2 the view is GAN Lab's again
+    real = app.runs[0].frame.real
+    app.runs[0].samples = (real, np.clip(real, 0.1, 0.9))
+    app.runs[0].samples_key = app.runs[0].key
+    app._samples_checked = -1e9
+    app._watch_samples([(0, app.cell_rects()[0][1])])
+    assert app.view == View()
+    # moving the camera by hand stops auto-fit (it would undo the move)
+    app.apply([cmd.ZoomView(2.0)])
+    assert not app.ui.auto_fit and "auto-fit off" in app.ui.status
+    assert app.view.bounds[2] - app.view.bounds[0] == pytest.approx(0.5)
+
+
+def test_layer_compare_and_preset_keys_act_on_the_window(app):
+    frames(app)
+    app.apply([cmd.ToggleLayer("manifold"), cmd.ToggleLayer("heatmap")])
+    assert app.ui.layers.manifold and not app.ui.layers.heatmap
+    app.ui.compare_keys, app.ui.compare_values = ["d_lr", ""], ["0.01, 0.1", ""]
+    app.apply([cmd.ToggleCompare()])
+    assert app.comparing and len(app.runs) == 2
+    assert [app.engine.status(r).config.d_lr for r in range(2)] == [0.01, 0.1]
+    frames(app)
+    app.apply([cmd.ToggleCompare()])
+    assert not app.comparing and len(app.runs) == 1
+    app.apply([cmd.SetConfig(app.config.replace(g_lr=0.5)), cmd.RestorePreset()])
+    assert app.config.g_lr == preset("line").g_lr
+
+
+def test_a_view_only_recording_leaves_the_panels_out(app, monkeypatch):
+    """Shift+F9 records the view only: the frames handed to the encoder show the window's
+    background where the top bar is drawn on screen."""
+    grabbed = []
+
+    class FakeRecording:
+        lagging = False
+
+        def __init__(self, ctx, path, size, fps):
+            pass
+
+        def add(self, fbo):
+            raw = fbo.read(components=3, alignment=1)
+            grabbed.append(np.frombuffer(raw, np.uint8).reshape(SIZE[1], SIZE[0], 3)[::-1])
+
+        def stop(self):
+            return type("S", (), {"frames_written": len(grabbed), "dropped": 0,
+                                  "path": "x.mp4"})()
+
+    import glgan.capture.live as live
+    monkeypatch.setattr(live, "WindowRecording", FakeRecording)
+    frames(app)
+    top_bar = (10, SIZE[0] // 2)  # inside the top bar on screen
+    screen = np.frombuffer(app.fbo.read(components=3, alignment=1), np.uint8).reshape(
+        SIZE[1], SIZE[0], 3)[::-1]
+    for view_only in (True, False):
+        grabbed.clear()
+        app.apply([cmd.ToggleRecord(view_only=view_only)])
+        frames(app, 2)
+        app.apply([cmd.ToggleRecord()])
+        assert grabbed and app.recording is None
+        same_as_screen = np.abs(grabbed[-1][top_bar].astype(int) - screen[top_bar]).max() < 8
+        assert same_as_screen != view_only, view_only
+    assert app.ui.record_view_only is False
