@@ -32,6 +32,9 @@ class Layers:
         gradient_normalize: draw every kite with the same length ``gradient_unit_length``.
         gradient_scale: kite length factor in data units per gradient unit (GAN Lab 0.15).
         gradient_unit_length: kite length in data units when normalised.
+        gradient_cap: the -dL_G/dx kites' soft maximum length in data units (that gradient
+            grows without bound where D(x) nears 0 and would cross the whole plot; 0 = none).
+            GAN Lab's dD/dx kites are never capped.
         point_size: disc radius in logical px; None = GAN Lab's r = 2 at 400 px, scaled
             with the viewport (clamped to 1.5..8).
         dpi_scale: framebuffer pixels per logical pixel (2 on a HiDPI screen).
@@ -50,6 +53,7 @@ class Layers:
     gradient_normalize: bool = False
     gradient_scale: float = 0.15
     gradient_unit_length: float = 0.05
+    gradient_cap: float = 0.12
     point_size: float | None = None
     dpi_scale: float = 1.0
     palette: str = "ganlab"
@@ -65,6 +69,8 @@ class Layers:
             raise ValueError(f"theme must be one of {THEMES}, got {self.theme!r}")
         if self.dpi_scale <= 0:
             raise ValueError(f"dpi_scale must be > 0, got {self.dpi_scale}")
+        if not self.gradient_cap >= 0:
+            raise ValueError(f"gradient_cap must be >= 0, got {self.gradient_cap}")
         if self.point_size is not None and self.point_size <= 0:
             raise ValueError(f"point_size must be > 0, got {self.point_size}")
 

@@ -219,6 +219,25 @@ def test_kite_grad_source_and_normalize(renderer):
     assert np.abs(img.astype(float) - tip).sum(2).min() < 60
 
 
+def test_g_gradient_kites_stay_readable_however_large(renderer):
+    """-dL_G/dx grows without bound where D(x) nears 0: its kites bend softly to at most
+    Layers.gradient_cap (0.12) instead of crossing the plot; small ones keep their length;
+    GAN Lab's dD/dx kites are never capped."""
+    frame = make_frame(fake=[(0.3, 0.5)], grad_d=[(100.0, 0.0)], grad_g=[(100.0, 0.0)])
+    g = renderer.render(frame, SIZE, Layers.none(gradients=True, point_size=4,
+                                                 gradient_source="g"))
+    assert _kite_ink(g, 0.38, 0.5) > 30                      # it is drawn, pointing right
+    assert _kite_ink(g, 0.3 + 0.14, 0.5) == 0                # and ends by 0.3 + 0.12
+    d = renderer.render(frame, SIZE, Layers.none(gradients=True, point_size=4))
+    assert _kite_ink(d, 0.9, 0.5) > 0                        # dD/dx: linear, as GAN Lab
+    small = make_frame(fake=[(0.3, 0.5)], grad_g=[(0.2, 0.0)])  # 0.15 * 0.2 = 0.03 long
+    img = renderer.render(small, SIZE, Layers.none(gradients=True, point_size=4,
+                                                   gradient_source="g"))
+    assert _kite_ink(img, 0.3 + 0.02, 0.5, band=0) > 0
+    with pytest.raises(ValueError, match="gradient_cap"):
+        Layers(gradient_cap=-1)
+
+
 # ---- layer toggles ----
 def _disc_mask(points, radius_px, size, view):
     h, w = size[1], size[0]

@@ -40,7 +40,8 @@ UNIFORMS: dict[str, tuple[str, ...]] = {
     "contour.glsl": ("u_field_rect", "u_field", "u_level", "u_width_px", "u_color",
                      "u_field_texels"),
     "points.glsl": ("u_t", "u_radius_px", "u_color"),
-    "kites.glsl": ("u_t", "u_scale", "u_normalize", "u_half_width_px", "u_color"),
+    "kites.glsl": ("u_t", "u_scale", "u_normalize", "u_max_len", "u_half_width_px",
+                   "u_color"),
     "segments.glsl": ("u_width_px", "u_round_caps", "u_skip_every", "u_color"),
     "manifold.glsl": ("u_alpha", "u_cells", "u_color"),
     "glide.glsl": ("u_t",),
@@ -481,7 +482,9 @@ class LayeredView:
             if s[src].count == s["fake"].count:
                 scale = (layers.gradient_unit_length if layers.gradient_normalize
                          else layers.gradient_scale)
-                self._set("kites.glsl", u_t=t, u_scale=scale,
+                cap = (layers.gradient_cap if layers.gradient_source == "g"
+                       and not layers.gradient_normalize else 0.0)
+                self._set("kites.glsl", u_t=t, u_scale=scale, u_max_len=cap,
                           u_normalize=bool(layers.gradient_normalize),
                           u_half_width_px=0.4 * radius / style.dot_scale * style.line_scale,
                           u_color=style.gradient)
