@@ -1,13 +1,15 @@
-"""Model files: GAN Lab's saved models (import) and glgan's own JSON + .npz files.
+"""Model files: GAN Lab's saved models (import and export) and glgan's own files.
 
-Owns reading GAN Lab's tfjs ``ModelArtifacts`` (reference ganlab.md §7: a JSON manifest and a
-little-endian float32 ``.weights.bin``) and glgan's format: ``NAME.json`` (format, version,
-each run's config, epoch and divergence message) beside ``NAME.npz`` (each run's complete
-``RunState`` arrays: weights, Adam's moments and step counts, sample counters, losses,
-history; loaded with ``allow_pickle=False``). A file holds an ``EngineState``, so loading and
-training on gives bit for bit what training on without stopping would have. Version 1 files
-(weights, Adam state and epoch of one run) still load. Writes go to a temporary file that is
-then renamed, so a crash never leaves a half-written model. Loading never executes code.
+Owns reading and writing GAN Lab's tfjs ``ModelArtifacts`` (reference ganlab.md §7: a JSON
+manifest and a little-endian float32 ``.weights.bin``; the shipped pretrained models) and
+glgan's format: ``NAME.json`` (format, version, each run's config, epoch and divergence
+message) beside ``NAME.npz`` (each run's complete ``RunState`` arrays: weights, Adam's
+moments and step counts, sample counters, losses, history; loaded with
+``allow_pickle=False``), and sessions (one .glgan zip). A glgan file holds an
+``EngineState``, so loading and training on gives bit for bit what training on without
+stopping would have. Version 1 files (weights, Adam state and epoch of one run) still load.
+Writes go to a temporary file that is then renamed, so a crash never leaves a half-written
+model. Loading never executes code.
 """
 
 from __future__ import annotations
@@ -255,6 +257,124 @@ def _collect(tensors: dict, prefix: str, c: GanConfig, path: Path) -> list[np.nd
                                  f"config needs {want}")
         out.append(tensors[name])
     return out
+
+
+# -- GAN Lab export ----------------------------------------------------------------------
+GANLAB_EXTRA = "glgan"  # modelTopology's key for what glgan records beside GAN Lab's fields
+
+
+def _params(theta: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """Flat augmented-matrix weights -> [W0, b0, W1, b1, ...] as little-endian float32
+    (the inverse of ``params_to_theta``)."""
+    theta = np.asarray(theta)
+    out, offset = [], 0
+    for a, b in zip(sizes, sizes[1:]):
+        block = theta[offset:offset + (a + 1) * b].reshape(a + 1, b)
+        out += [block[:-1], block[-1]]
+        offset += (a + 1) * b
+    if offset != theta.size:
+        raise ModelFileError(f"weights: {theta.size} values, the config needs {offset}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = [np.ascontiguousarray(p, dtype="<f4") for p in out]
+    if not all(np.isfinite(p).all() for p in out):
+        raise ModelFileError("weights: NaN, Inf or beyond float32's range; GAN Lab's format "
+                             "holds finite float32 values only")
+    return out
+
+
+def _export_source(source, run: int) -> tuple[GanConfig, int, list, list]:
+    """(config, epoch, G params, D params) of ``run`` in an engine, EngineState or RunState,
+    or of a GanLabModel."""
+    if isinstance(source, GanLabModel):
+        c = source.config
+        return (c, source.epoch, _params(params_to_theta(source.g_params, g_sizes(c)),
+                                         g_sizes(c)),
+                _params(params_to_theta(source.d_params, d_sizes(c)), d_sizes(c)))
+    if isinstance(source, GanEngine):
+        source = source.snapshot()
+    if isinstance(source, EngineState):
+        if isinstance(run, bool) or not isinstance(run, (int, np.integer)) or \
+                not 0 <= run < len(source.runs):
+            raise ValueError(f"run={run!r} is out of range; the source has "
+                             f"{len(source.runs)} run(s)")
+        source = source.runs[int(run)]
+    if not isinstance(source, RunState):
+        raise TypeError(f"save_ganlab_model: cannot export a {type(source).__name__}; give a "
+                        "GanEngine, EngineState, RunState or GanLabModel")
+    c = source.config
+    return (c, int(source.epoch), _params(source.g_theta, g_sizes(c)),
+            _params(source.d_theta, d_sizes(c)))
+
+
+def _ganlab_topology(config: GanConfig, epoch: int) -> dict:
+    """GAN Lab's modelTopology for ``config`` (its keys in the order of GAN Lab's files);
+    ModelFileError when GAN Lab cannot express the model or its training."""
+    names = {v: k for k, v in _NOISE.items()}
+    losses = {v: k for k, v in _LOSS.items()}
+    opts = {v: k for k, v in _OPT.items()}
+    c = config
+    if c.dataset not in _SHAPES:
+        raise ModelFileError(f"dataset={c.dataset!r}: GAN Lab's model files exist for "
+                             f"{', '.join(_SHAPES)} only")
+    if c.loss not in losses:
+        raise ModelFileError(f"loss={c.loss!r}: GAN Lab's files hold "
+                             f"{', '.join(_LOSS.values())} only")
+    return {"shape_name": c.dataset, "iter_count": int(epoch), "config": {
+        "selectedNoiseType": names[(c.noise_dist, c.noise_dim)], "noiseSize": c.noise_dim,
+        "numGeneratorLayers": c.g_hidden_layers - 1,
+        "numDiscriminatorLayers": c.d_hidden_layers - 1,
+        "numGeneratorNeurons": c.g_neurons, "numDiscriminatorNeurons": c.d_neurons,
+        "dLearningRate": c.d_lr, "gLearningRate": c.g_lr,
+        "dOptimizerType": opts[c.d_optimizer], "gOptimizerType": opts[c.g_optimizer],
+        "lossType": losses[c.loss], "kDSteps": c.k_d, "kGSteps": c.k_g}}
+
+
+def save_ganlab_model(source, run: int, path, *, extra: dict | None = None
+                      ) -> tuple[Path, Path]:
+    """Write one run as a GAN Lab saved model: ``NAME.json`` (tfjs ModelArtifacts: GAN Lab's
+    modelTopology with the preset keys and ``iter_count``, and a weightsManifest) beside
+    ``NAME.weights.bin`` (every weight as little-endian float32, ``d-0`` ... then ``g-0`` ...,
+    as GAN Lab's files). ``load_ganlab_model`` reads it back bit for bit, and GAN Lab's own
+    files written again come out byte for byte as they were.
+
+    source: a GanEngine (``run`` picks the run), an EngineState, a RunState or a GanLabModel.
+    path: NAME.json (a name without .json gets it). extra: JSON values recorded under
+    ``modelTopology.glgan`` (how the model was made; GAN Lab and ``load_ganlab_model`` ignore
+    it). Settings GAN Lab's format cannot hold (minimax loss, the drawn dataset, a
+    real_weight, batch size, Adam constants or atlas other than the preset's) are refused, so
+    what loads is what was saved; the seed is not part of the model and is not stored (record
+    it in ``extra``). Both files are written atomically, weights first, under the folder's
+    lock. Returns (json path, weights path).
+    """
+    config, epoch, g_params, d_params = _export_source(source, run)
+    json_path = Path(path) if str(path).endswith(".json") else Path(f"{path}.json")
+    bin_path = json_path.with_name(json_path.name[:-len(".json")] + ".weights.bin")
+    _check_targets(path, (json_path, bin_path), "pretrained_ring.json")
+    topology = _ganlab_topology(config, epoch)
+    if extra is not None:
+        if not isinstance(extra, dict):
+            raise TypeError(f"extra must be a dict of JSON values, not {type(extra).__name__}")
+        topology[GANLAB_EXTRA] = extra
+    specs = [{"name": f"{net}-{i}", "shape": list(p.shape), "dtype": "float32"}
+             for net, params in (("d", d_params), ("g", g_params)) for i, p in enumerate(params)]
+    doc = {"modelTopology": topology,
+           "weightsManifest": [{"paths": [f"./{bin_path.name}"], "weights": specs}]}
+    try:
+        text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"{json_path}: extra is not plain JSON ({e})") from None
+    loaded = _ganlab_config(json.loads(text)["modelTopology"], json_path)
+    lost = [f"{k}={getattr(config, k)!r} (loads as {getattr(loaded, k)!r})"
+            for k in config.to_dict() if k != "seed" and getattr(config, k) != getattr(loaded, k)]
+    if lost:
+        raise ModelFileError(f"{json_path}: GAN Lab's format cannot hold {', '.join(lost)}")
+    blob = b"".join(p.tobytes() for p in d_params + g_params)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(json_path.parent):
+        atomic_write(bin_path, lambda f: f.write(blob))
+        atomic_write(json_path, lambda f: f.write(text.encode("utf-8")))
+        sync_folder(json_path.parent)
+    return json_path, bin_path
 
 
 # -- glgan's own files -------------------------------------------------------------------
@@ -763,8 +883,15 @@ def load_model(path, backend: str = "numpy") -> GanEngine:
         raise ModelFileError(f"{path}: {e}") from None
 
 
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained"
+
+
 def pretrained_path(dataset: str) -> Path | None:
-    """The GAN Lab pretrained model shipped for ``dataset`` (line, gaussians), else None."""
-    path = Path(__file__).resolve().parent.parent / "assets" / "pretrained" / \
-        f"pretrained_{dataset}.json"
+    """The pretrained model shipped for ``dataset`` (GAN Lab's format), else None (drawn).
+
+    line and gaussians are GAN Lab's own saved models; GAN Lab's ring and disjoint files are
+    not available, so those two are glgan's, trained with each dataset's preset for GAN Lab's
+    epoch count and regenerated by ``python -m glgan.compute.pretrain ring disjoint`` (see
+    assets/pretrained/NOTICE for the seeds and KL)."""
+    path = PRETRAINED_DIR / f"pretrained_{dataset}.json"
     return path if path.is_file() else None
