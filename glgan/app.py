@@ -27,7 +27,7 @@ from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.compute.state import EngineState
-from glgan.config import ConfigError, GanConfig, compare_grid, field_names, preset
+from glgan.config import DATASETS, ConfigError, GanConfig, compare_grid, field_names, preset
 from glgan.frame import FrameData, ViewCapacity
 from glgan.history import write_csv
 from glgan.palette import view_style
@@ -154,6 +154,7 @@ class App:
         self.sync_timings = False  # benchmarks: wait for the GPU so GL time is attributed
         self._commands: list = []  # built by last frame's overlay, applied at the next frame
         self._run_id = self.engine.status(self.focus).run_id
+        self.pretrained_datasets = tuple(d for d in DATASETS if pretrained_path(d) is not None)
         self.dataset_samples = {
             name: sample_real(name, 200, seed=7)
             for name in ("line", "gaussians", "ring", "disjoint")
@@ -878,6 +879,7 @@ class App:
             "capturing": self.screenshot_requested or self.recording is not None,
             "ghosts": self._ghosts(),
             "offscreen": self.offscreen if self.ui.edge_markers else [],
+            "pretrained": self.pretrained_datasets,
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,
                          "curve": self.engine.history(self.focus).table()[:, [0, 3]],

@@ -136,3 +136,8 @@ def test_a_view_only_recording_leaves_the_panels_out(app, monkeypatch):
         same_as_screen = np.abs(grabbed[-1][top_bar].astype(int) - screen[top_bar]).max() < 8
         assert same_as_screen != view_only, view_only
     assert app.ui.record_view_only is False
+
+
+def test_every_dataset_offers_its_pretrained_model(app):
+    frames(app)
+    assert app.pretrained_datasets == ("line", "gaussians", "ring", "disjoint")

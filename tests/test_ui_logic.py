@@ -259,3 +259,34 @@ def test_legend_speaks_the_palette():
     assert "purple are real" in cb[0][3] and "Orange dots" in cb[1][3]
     assert cb[1][0] == from_rgba(view_style("colorblind", "dark").fake, 1.0)
     assert cb[0][0] != ganlab[0][0]
+
+
+def test_keyboard_navigation_takes_the_keys_only_while_it_shows():
+    """Issue 16: ImGui's keyboard navigation is on (Tab walks the widgets, Space uses one);
+    while it shows, keys belong to it (Space must not also start training); Esc gives them
+    back to the shortcuts."""
+    from imgui_bundle import imgui
+
+    from glgan.ui import commands as c
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.frames(2)
+        assert imgui.get_io().config_flags & imgui.ConfigFlags_.nav_enable_keyboard
+        gui.key("SPACE")  # no navigation showing: Space is play / pause
+        assert gui.ui.playing
+        gui.key("SPACE")
+        assert not gui.ui.playing
+        gui.click("hyper_note")  # focus a panel (a plain text in it)
+        gui.key("TAB")
+        gui.frames(2)
+        assert imgui.get_io().nav_visible
+        assert not any(isinstance(x, c.Play) for x in gui.key("SPACE"))
+        assert not gui.ui.playing
+        gui.key("ESCAPE")
+        gui.frames(2)
+        assert not imgui.get_io().nav_visible
+        assert gui.key("S") == [c.Step("both")]
+    finally:
+        gui.close()

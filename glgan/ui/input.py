@@ -2,7 +2,9 @@
 
 Owns the one place where window events reach ImGui (``ImguiInput``) and the shortcut table.
 Shortcuts become ``Command``s and fire only when ImGui does not want the keyboard (no text
-field or widget is active), so typing "s" into a field never steps the GAN.
+field is active and keyboard navigation is not showing), so typing "s" into a field never
+steps the GAN. ImGui's keyboard navigation is on: Tab walks the panels' widgets, Space/Enter
+use one, Esc hands the keys back to the shortcuts.
 ``OverlayEventsMixin`` gives a ``WindowConfig`` all ``on_*`` forwards in one base class.
 """
 
@@ -196,7 +198,10 @@ class ImguiInput:
 
     @property
     def wants_keyboard(self) -> bool:
-        return bool(self.io.want_capture_keyboard)
+        """ImGui takes the keys: a text field is being typed in, or keyboard navigation is
+        on the screen (Tab or an arrow inside a panel shows it; Esc or a mouse click hides
+        it again). Otherwise keys are glgan's shortcuts."""
+        return bool(self.io.want_text_input or self.io.nav_visible)
 
     def key_event(self, key: Any, action: Any, modifiers: Any) -> list[Command]:
         """Forward a key to ImGui; return the shortcut's commands (pressed, keyboard free)."""
@@ -215,7 +220,7 @@ class ImguiInput:
         io.add_key_event(imgui.Key.mod_alt, alt)
         if key in self._to_imgui:
             io.add_key_event(self._to_imgui[key], down)
-        if action != self.keys.ACTION_PRESS or alt or io.want_capture_keyboard:
+        if action != self.keys.ACTION_PRESS or alt or self.wants_keyboard:
             return []
         table = CTRL_SHORTCUTS if ctrl else SHIFT_SHORTCUTS if shift else SHORTCUTS
         factory = table.get(name)
@@ -223,7 +228,7 @@ class ImguiInput:
 
     def shortcut(self, name: str) -> list[Command]:
         """The commands for a key given by its moderngl-window name (e.g. "SPACE"), if free."""
-        if self.io.want_capture_keyboard or name not in SHORTCUTS:
+        if self.wants_keyboard or name not in SHORTCUTS:
             return []
         return [SHORTCUTS[name]()]
 

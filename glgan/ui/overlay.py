@@ -25,7 +25,7 @@ from glgan.ui.layers import draw_edge_markers
 from glgan.ui.layout import Layout
 from glgan.ui.panels import apply_theme_if_changed, draw_overlay, layout_for
 from glgan.ui.state import UiState
-from glgan.ui.theme import load_fonts
+from glgan.ui.theme import configure_io
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,7 @@ class Overlay:
         self.imgui_ctx = imgui.create_context()
         imgui.set_current_context(self.imgui_ctx)
         self.implot_ctx = implot.create_context()
-        io = imgui.get_io()
-        io.set_ini_filename("")
-        io.config_flags &= ~imgui.ConfigFlags_.nav_enable_keyboard
-        load_fonts(io)
+        configure_io(imgui.get_io())
         self.renderer = ImguiRenderer(ctx, size, fb_scale)
         self.input = ImguiInput(keys if keys is not None else _NoKeys, mouse)
         self.ui = UiState()

@@ -19,7 +19,7 @@ from glgan.ui.commands import Command
 from glgan.ui.input import ImguiInput
 from glgan.ui.panels import apply_theme_if_changed, draw_overlay
 from glgan.ui.state import UiState
-from glgan.ui.theme import load_fonts
+from glgan.ui.theme import configure_io
 
 _KEY_NAMES = ("SPACE", "ENTER", "ESCAPE", "TAB", "BACKSPACE", "DELETE", "LEFT", "RIGHT", "HOME",
               "END", "PAGE_UP", "PAGE_DOWN", "EQUAL", "MINUS", "F1",
@@ -45,10 +45,9 @@ class NullUi:
         imgui.set_current_context(self.ctx)
         self.plot_ctx = implot.create_context()
         io = imgui.get_io()
-        io.set_ini_filename("")
+        configure_io(io)
         io.display_size = imgui.ImVec2(*size)
         io.backend_flags |= imgui.BackendFlags_.renderer_has_textures
-        load_fonts(io)
         self.ui = UiState(debug_rects={})
         self.cfg = cfg or GanConfig()
         self.frame_data = frame

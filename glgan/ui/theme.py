@@ -92,6 +92,14 @@ def load_fonts(io: imgui.IO) -> None:
         io.fonts.add_font_default()
 
 
+def configure_io(io: imgui.IO) -> None:
+    """What every overlay context needs before its first frame: no imgui.ini, keyboard
+    navigation on (Tab walks the widgets), the fonts."""
+    io.set_ini_filename("")
+    io.config_flags |= imgui.ConfigFlags_.nav_enable_keyboard
+    load_fonts(io)
+
+
 def _reset_sizes(style: imgui.Style) -> None:
     fresh = imgui.Style()
     for name in dir(fresh):
