@@ -1,7 +1,9 @@
 """Charts: the decimating metric history and its implot panels (losses, KL/JS over the run).
 
 The data lives in ``glgan.history.History`` (the engine records it; ``ChartHistory``
-is the same class); this module only draws it.
+is the same class); this module only draws it. The legend sits above the plot, never over
+the data, and the y range is padded (``padded_range``) so a flat curve or one along the range's
+edge is drawn inside the plot, not on its border.
 """
 
 from __future__ import annotations
@@ -40,6 +42,40 @@ def _table(history: ChartHistory) -> np.ndarray:
     return t
 
 
+Y_PAD = 0.08  # of the data's span, added above and below
+FLAT_SPAN = 0.1  # the span shown around a flat curve, relative to its size (at least 1)
+
+
+def padded_range(columns: list[np.ndarray]) -> tuple[float, float] | None:
+    """The y range that shows every finite value of ``columns`` with a margin: ``Y_PAD`` of
+    the span on both sides, and a flat curve (or a single point) in the middle of a band of
+    ``FLAT_SPAN``. None when there is no finite value."""
+    finite = [c[np.isfinite(c)] for c in columns]
+    finite = [c for c in finite if len(c)]
+    if not finite:
+        return None
+    lo = float(min(c.min() for c in finite))
+    hi = float(max(c.max() for c in finite))
+    size = max(abs(lo), abs(hi), 1.0)
+    if hi - lo < 1e-6 * size:  # flat: centre it
+        mid = (lo + hi) / 2
+        lo, hi = mid - FLAT_SPAN * size / 2, mid + FLAT_SPAN * size / 2
+    pad = Y_PAD * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _legend(labels: list[str]) -> None:
+    """Above the plot: in one line when the entries fit the width, else in a column right of
+    the plot (many compared runs)."""
+    swatch = imgui.get_font_size() * 1.6
+    width = sum(imgui.calc_text_size(t).x + swatch for t in labels)
+    if width <= imgui.get_content_region_avail().x * 0.9:
+        implot.setup_legend(implot.Location_.north,
+                            implot.LegendFlags_.outside | implot.LegendFlags_.horizontal)
+    else:
+        implot.setup_legend(implot.Location_.north_east, implot.LegendFlags_.outside)
+
+
 def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1.0,
                 runs: list[tuple[str, ChartHistory]] | None = None, focus: int = 0,
                 ghosts: list[ChartHistory] | None = None) -> None:
@@ -61,26 +97,32 @@ def draw_charts(history: ChartHistory | None, height: float, ui_scale: float = 1
         series = [(None, _table(history), None, True)]
     size = imgui.ImVec2(-1, max(height, 80.0))
     flags = implot.Flags_.no_menus | implot.Flags_.no_box_select
-    axis = implot.AxisFlags_.auto_fit
+    ghost_tables = [_table(g) for g in ghosts or [] if g.total]
+    # (title in compare mode, where the legend names the runs; the quantities)
     for title, cols in (
-        ("Losses",
+        ("D loss (solid), G loss (faint)",
          (("Discriminator loss", 1, theme.CHART_D), ("Generator loss", 2, theme.CHART_G))),
-        ("Divergence (bits)",
-         (("KL (by grid)", 3, theme.CHART_KL), ("JS (by grid)", 4, theme.CHART_JS))),
+        ("KL (solid), JS (faint), bits",
+         (("KL (bits, by grid)", 3, theme.CHART_KL), ("JS (bits, by grid)", 4, theme.CHART_JS))),
     ):
+        tables = [t for _, t, _, _ in series] + ghost_tables
+        y_range = padded_range([t[:, col] for t in tables for _, col, _ in cols])
+        if series[0][0] is None:  # one run: the legend names the curves, no title needed
+            title = f"##{cols[0][0]}"
         if implot.begin_plot(title, size, flags):
             try:  # ImGui's error recovery does not close an ImPlot plot: always end it
-                implot.setup_axes("epoch", "", axis, axis)
-                implot.setup_legend(implot.Location_.north_east)
-                for g, ghost in enumerate(ghosts or []):
-                    if ghost.total:
-                        t = _table(ghost)
-                        for k, (_, col, _) in enumerate(cols):
-                            spec = implot.Spec(line_color=imgui.ImVec4(0.55, 0.55, 0.55, 0.35),
-                                               line_weight=1.0 * ui_scale,
-                                               flags=implot.LineFlags_.skip_nan)
-                            implot.plot_line(f"##ghost{g}_{k}", np.ascontiguousarray(t[:, 0]),
-                                             np.ascontiguousarray(t[:, col]), spec=spec)
+                implot.setup_axes("", "", implot.AxisFlags_.auto_fit, implot.AxisFlags_.none)
+                if y_range is not None:
+                    implot.setup_axis_limits(implot.ImAxis_.y1, *y_range, implot.Cond_.always)
+                _legend([label for label, _, _ in cols] if series[0][0] is None
+                        else [run_label for run_label, _, _, _ in series])
+                for g, t in enumerate(ghost_tables):
+                    for k, (_, col, _) in enumerate(cols):
+                        spec = implot.Spec(line_color=imgui.ImVec4(0.55, 0.55, 0.55, 0.35),
+                                           line_weight=1.0 * ui_scale,
+                                           flags=implot.LineFlags_.skip_nan)
+                        implot.plot_line(f"##ghost{g}_{k}", np.ascontiguousarray(t[:, 0]),
+                                         np.ascontiguousarray(t[:, col]), spec=spec)
                 for run_label, t, run_rgb, bold in series:
                     xs = np.ascontiguousarray(t[:, 0])
                     weight = (1.5 if bold else 1.0) * ui_scale

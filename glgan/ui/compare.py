@@ -1,9 +1,10 @@
 """Compare: the panel that starts runs side by side, and what is written on each grid cell.
 
 ``draw_compare_panel`` (in the right panel) picks one or two settings and their values and
-emits ``Compare`` (or ``CloneRun`` / ``EndCompare``), with a switch making settings edits apply
-to every run. ``draw_cell_labels`` writes each run's varied values, epoch, KL/JS and a
-divergence mark over its cell and frames the focused one; clicking a cell's label focuses it.
+emits ``Compare`` (or ``CloneRun`` / ``EndCompare``; its buttons wrap in a narrow panel), with
+a switch making settings edits apply to every run. ``draw_cell_labels`` writes each run's
+varied values, epoch, KL/JS and a divergence mark over its cell and frames the focused one;
+clicking a cell's label focuses it.
 ``info["cells"]`` (from app.py) says where the cells are.
 """
 
@@ -34,6 +35,15 @@ def compare_specs(ui: UiState) -> tuple[str, ...]:
     return tuple(specs)
 
 
+def _beside(label: str) -> None:
+    """Put the button labelled ``label`` right of the last item if it fits, else below (a
+    narrow panel at a large scale)."""
+    imgui.same_line()
+    width = imgui.calc_text_size(label).x + 2 * imgui.get_style().frame_padding.x
+    if imgui.get_content_region_avail().x < width:
+        imgui.new_line()
+
+
 def draw_compare_panel(ui: UiState, info: dict[str, Any]) -> list[Command]:
     """The Compare section: two (setting, values) rows, Compare / Clone / End buttons."""
     out: list[Command] = []
@@ -61,12 +71,12 @@ def draw_compare_panel(ui: UiState, info: dict[str, Any]) -> list[Command]:
             ui.compare_values[row] = text
     if button(ui, "Compare", "Train one run per value (every combination) side by side"):
         out.append(Compare(compare_specs(ui)))
-    imgui.same_line()
+    _beside("Clone this run")
     if button(ui, "Clone this run", "A copy of the focused run beside it: change one and "
                                     "watch the two futures part", key="clone"):
         out.append(CloneRun())
     if n_runs > 1:
-        imgui.same_line()
+        _beside("One run")
         if button(ui, "One run", "Keep only the focused run", key="end_compare"):
             out.append(EndCompare())
         _, ui.compare_all = checkbox(ui, "Edits apply to all runs", ui.compare_all,

@@ -1,6 +1,9 @@
 """Top bar: dataset picker with live thumbnails, pretrained toggle, Reset / Restore preset,
-Play/Pause, the three Step buttons, the epoch counter, epochs-per-frame and slow motion,
-recording, screenshot and help.
+Play/Pause, the three Step buttons, the epoch counter, epochs-per-frame (with the rate the
+window really delivers) and slow motion, recording, screenshot and help.
+
+The bar holds its controls in one row, or (when ``compute_layout`` says they do not fit the
+window at this scale) in two: datasets, transport and epoch above; speed and tools below.
 
 Also owns the small state transitions those controls share with the keyboard shortcuts
 (``set_playing``, ``step``, ``select_dataset``), so a click and a key do exactly the same thing.
@@ -8,6 +11,7 @@ Also owns the small state transitions those controls share with the keyboard sho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -34,9 +38,9 @@ from glgan.ui.commands import (
     ToggleRecord,
     UsePretrained,
 )
-from glgan.ui.layout import RectXYWH
+from glgan.ui.layout import TOP_BAR_H, RectXYWH
 from glgan.ui.state import EPOCHS_PER_FRAME_MAX, UiState
-from glgan.ui.widgets import begin_panel, button, format_epoch, hook, tip
+from glgan.ui.widgets import begin_panel, button, format_epoch, hook, push_font_px, tip
 
 DATASET_TITLES: Mapping[str, str] = MappingProxyType({
     "line": "Simple line", "gaussians": "Mixture of Gaussians", "ring": "Ring",
@@ -105,14 +109,20 @@ def _dataset_thumb(ui: UiState, name: str, selected: bool, samples: np.ndarray |
     return clicked
 
 
+def _gap(px: float) -> float:
+    """A gap of ``px`` at scale 1, grown with the overlay scale (as ImGui's 8 px spacing is)."""
+    return px * imgui.get_style().item_spacing.x / 8.0
+
+
 def _next(y: float, spacing: float = -1.0) -> None:
-    """Continue the bar's row at height ``y`` (window coordinates)."""
-    imgui.same_line(0, spacing)
+    """Continue the bar's row at height ``y`` (window coordinates), ``spacing`` (at scale 1)
+    right of the last item (default: the usual spacing)."""
+    imgui.same_line(0, _gap(spacing) if spacing >= 0 else -1.0)
     imgui.set_cursor_pos_y(y)
 
 
 def _vsep(top: float, height: float) -> None:
-    imgui.same_line(0, 14)
+    imgui.same_line(0, _gap(14))
     dl = imgui.get_window_draw_list()
     x = imgui.get_cursor_screen_pos().x
     y = imgui.get_window_pos().y + top
@@ -192,7 +202,7 @@ def _transport(ui: UiState, frame: FrameData | None, row: _Row) -> list[Command]
     _next(row.two, 14)
     imgui.begin_group()
     imgui.text("Epoch")
-    imgui.push_font(None, imgui.get_font_size() * 1.45)
+    push_font_px(imgui.get_font_size() * 1.45)
     imgui.text(format_epoch(frame.epoch if frame is not None else 0))
     imgui.pop_font()
     imgui.end_group()
@@ -200,10 +210,30 @@ def _transport(ui: UiState, frame: FrameData | None, row: _Row) -> list[Command]
     return out
 
 
-def _speed(ui: UiState, row: _Row, width: float) -> list[Command]:
-    out: list[Command] = []
-    _next(row.two, 14)
-    imgui.begin_group()
+def delivered_per_frame(info: dict[str, Any]) -> float | None:
+    """Epochs the window really trains per frame: epochs/s over frames/s (None until both are
+    known). Playing, it trains for at most ~10 ms a frame, so a large epochs/frame setting is
+    capped by the machine's speed; this shows by how much."""
+    fps, eps = info.get("fps"), info.get("epochs_per_s")
+    if fps is None or eps is None or not (math.isfinite(fps) and math.isfinite(eps)) or fps <= 0:
+        return None
+    return max(float(eps), 0.0) / float(fps)
+
+
+def delivered_text(ui: UiState, info: dict[str, Any]) -> str:
+    """The rate shown next to the epochs/frame slider while playing (empty otherwise)."""
+    n = delivered_per_frame(info)
+    if n is None or not ui.playing or ui.slow_motion:
+        return ""
+    return f"{n:.1f} delivered" if n < 9.95 else f"{n:,.0f} delivered"
+
+
+DELIVERED_TIP = ("Epochs really trained per frame (epochs/s over frames/s). While playing, the "
+                 "window trains for at most about 10 ms per frame, so a larger setting is "
+                 "capped by this machine's speed; a recording always trains the full setting.")
+
+
+def _epochs_per_frame(ui: UiState, width: float) -> list[Command]:
     imgui.set_next_item_width(width)
     changed, n = imgui.slider_int("epochs/frame", ui.epochs_per_frame, 1, EPOCHS_PER_FRAME_MAX,
                                   "%d", imgui.SliderFlags_.logarithmic)
@@ -213,22 +243,61 @@ def _speed(ui: UiState, row: _Row, width: float) -> list[Command]:
         n = int(min(max(n, 1), EPOCHS_PER_FRAME_MAX))
         if n != ui.epochs_per_frame:
             ui.epochs_per_frame = n
-            out.append(SetEpochsPerFrame(n))
+            return [SetEpochsPerFrame(n)]
+    return []
+
+
+def _slow_motion(ui: UiState, speed_width: float) -> list[Command]:
     changed, on = imgui.checkbox("slow motion", ui.slow_motion)
     hook(ui, "slow motion")
     imgui.set_item_tooltip("Show the ten sub-steps of every epoch (D1-D5, G1-G5)")
     imgui.same_line()
-    imgui.set_next_item_width(max(width - imgui.get_item_rect_size().x
-                                  - imgui.get_style().item_spacing.x, 40.0))
+    imgui.set_next_item_width(speed_width)
     sp_changed, speed = imgui.slider_float("##speed", ui.slow_speed, 0.25, 8.0, "x%.2f",
                                            imgui.SliderFlags_.logarithmic)
     hook(ui, "slow speed")
     imgui.set_item_tooltip("Slow-motion speed (x1 = GAN Lab's pace, 2.5 s per sub-step)")
-    imgui.end_group()
     if changed or sp_changed:
         ui.slow_motion = on
         ui.slow_speed = float(round(speed, 3)) if sp_changed else ui.slow_speed
-        out.append(SetSlowMotion(ui.slow_motion, ui.slow_speed))
+        return [SetSlowMotion(ui.slow_motion, ui.slow_speed)]
+    return []
+
+
+def _delivered(ui: UiState, info: dict[str, Any]) -> None:
+    text = delivered_text(ui, info)
+    n = delivered_per_frame(info)
+    capped = bool(text) and n is not None and n < 0.9 * ui.epochs_per_frame
+    imgui.same_line()
+    if capped:  # the setting is not reached: say so in a warning colour
+        imgui.text_colored(th.vec4(th.col32(190, 90, 0)), text)
+    else:
+        imgui.text_disabled(text)
+    hook(ui, "delivered")
+    if text:
+        imgui.set_item_tooltip(DELIVERED_TIP)
+
+
+def _speed(ui: UiState, info: dict[str, Any], row: _Row, width: float) -> list[Command]:
+    """Epochs/frame above slow motion, as one two-line group in the bar's row."""
+    _next(row.two, 14)
+    imgui.begin_group()
+    out = _epochs_per_frame(ui, width)
+    cb = imgui.calc_text_size("slow motion").x + imgui.get_frame_height() \
+        + imgui.get_style().item_inner_spacing.x
+    out += _slow_motion(ui, max(width - cb - imgui.get_style().item_spacing.x, 40.0))
+    _delivered(ui, info)  # under the slider's label
+    imgui.end_group()
+    return out
+
+
+def _speed_line(ui: UiState, info: dict[str, Any], y: float, width: float) -> list[Command]:
+    """The same controls on one line (the second row of a wrapped bar)."""
+    imgui.set_cursor_pos(imgui.ImVec2(imgui.get_style().window_padding.x, y))
+    out = _epochs_per_frame(ui, width)
+    imgui.same_line(0, _gap(14))
+    out += _slow_motion(ui, width * 0.5)
+    _delivered(ui, info)
     return out
 
 
@@ -246,7 +315,7 @@ def _tools(ui: UiState, info: dict[str, Any], row: _Row, right: float) -> list[C
     if recording:
         imgui.push_style_color(imgui.Col_.button, th.vec4(th.RECORD))
         imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(1, 1, 1, 1))
-    pressed = button(ui, rec_label)
+    pressed = button(ui, rec_label, key="Record")
     if recording:
         imgui.pop_style_color(2)
     tip("Start/stop recording a video (F9)")
@@ -262,18 +331,25 @@ def _tools(ui: UiState, info: dict[str, Any], row: _Row, right: float) -> list[C
 
 
 def draw_top_bar(ui: UiState, cfg: GanConfig, frame: FrameData | None, info: dict[str, Any],
-                 rect: RectXYWH) -> list[Command]:
-    """The bar across the top of the window; returns the commands its controls emitted."""
+                 rect: RectXYWH, rows: int = 1) -> list[Command]:
+    """The bar across the top of the window, its controls in ``rows`` rows (1 or 2, from
+    ``Layout.top_rows``); returns the commands its controls emitted."""
     out: list[Command] = []
     flags = imgui.WindowFlags_.no_title_bar | imgui.WindowFlags_.no_scrollbar
     if begin_panel("##top_bar", rect, flags):
         pad = imgui.get_style().window_padding
-        row = _Row(pad.y, max(rect[3] - 2 * pad.y, 24.0))
+        band = min(TOP_BAR_H * ui.scale, rect[3]) if rows > 1 else rect[3]
+        row = _Row(pad.y, max(band - 2 * pad.y, 24.0))
         out += _datasets(ui, cfg, info, row)
         _vsep(row.top, row.size)
         out += _transport(ui, frame, row)
-        _vsep(row.top, row.size)
-        out += _speed(ui, row, 170 * ui.scale)
+        if rows > 1:  # speed and tools on a second line below
+            y = band - pad.y + (rect[3] - band - imgui.get_frame_height()) / 2
+            out += _speed_line(ui, info, y, 170 * ui.scale)
+            row = _Row(y, imgui.get_frame_height())
+        else:
+            _vsep(row.top, row.size)
+            out += _speed(ui, info, row, 170 * ui.scale)
         out += _tools(ui, info, row, rect[2] - pad.x)
     imgui.end()
     return out

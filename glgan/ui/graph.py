@@ -4,6 +4,11 @@
 Owns the graph's geometry (in GAN Lab-like units, scaled to the panel), its marching dashed
 edges, the thumbnails in each node, the loss bars, the layer checkboxes on the nodes, the
 slow-motion highlighting (D1-D5, G1-G5) and the generator's morph-on-hover animation.
+
+Labels never overlap: each has a known room in graph units (``LABEL_ROOM``), and the graph's
+text is drawn smaller than the panel's when the overlay scale would make it outgrow its room
+(a narrow panel, a large scale). The edges' secondary text ("k_d updates per epoch") is left
+out rather than shrinking every label for it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from glgan.ui import thumbs
 from glgan.ui.commands import Command, SetLayers
 from glgan.ui.slowmo import SUBSTEPS, current_substep
 from glgan.ui.state import UiState
-from glgan.ui.widgets import hook
+from glgan.ui.widgets import hook, push_font_px
 
 GRAPH_W, GRAPH_H = 760.0, 450.0
 TOP_PAD = 34.0  # graph units above the nodes for the slow-motion strip
@@ -66,17 +71,36 @@ EDGES: tuple[tuple[tuple[tuple[float, float], ...], str], ...] = (
     (((710, 300), (710, 395), (340, 395)), "g"),
     (((290, 395), (180, 395), (180, 290)), "g"),
 )
+# (position, label, secondary text left out when it does not fit, flow); the D label's
+# position is its bottom left (it sits on its edge), the G label's its top left
 EDGE_LABELS = (
-    ((470, 46), "Gradients for D  (k_d updates per epoch)", "d"),
-    ((360, 401), "Gradients for G  (k_g updates per epoch)", "g"),
+    ((470, 68), "Gradients for D", "  (k_d updates per epoch)", "d"),
+    ((360, 401), "Gradients for G", "  (k_g updates per epoch)", "g"),
 )
+# Graph units right of each label's start that are free of other labels (to the next label
+# or node on its line, or the graph's edge), less a gap; also the loss boxes' two lines ("D
+# loss", "1.234") and the edge labels (by flow). A layer label's room holds its checkbox too.
+LABEL_ROOM: Mapping[str, float] = MappingProxyType({
+    "noise": 90, "generator": 170, "real": 90, "fake": 90, "discriminator": 175,
+    "real_pred": 182, "g_gradients": 466, "d_loss": 103, "g_loss": 103, "d": 288, "g": 396,
+})
+LINE_ROOM = 34.0  # graph units a line of text may take: the edge labels' room above / below
+# their lines (the D label sits on its line, under the slow-motion strip; the G label hangs
+# under its line, above the graph's bottom), and half the gap between the loss boxes
+LOSS_TIPS = MappingProxyType({
+    "d_loss": "Discriminator loss: its loss on the real plus its loss on the fake samples. "
+              "GAN Lab shows half of this sum (dCost / 2), so its D loss reads half of "
+              "glgan's; the bar follows GAN Lab.",
+    "g_loss": "Generator loss (as GAN Lab shows it).",
+})
 
 
 class _Canvas:
     """Graph units -> screen pixels for one frame."""
 
-    def __init__(self, origin: imgui.ImVec2, k: float) -> None:
+    def __init__(self, origin: imgui.ImVec2, k: float, long_labels: bool = True) -> None:
         self.ox, self.oy, self.k = origin.x, origin.y, k
+        self.long_labels = long_labels  # the edges' secondary text fits
 
     def p(self, x: float, y: float) -> tuple[float, float]:
         return (self.ox + x * self.k, self.oy + (y + TOP_PAD - 20) * self.k)
@@ -136,9 +160,22 @@ def _edges(dl, cv: _Canvas, ui: UiState, epoch: int, active_phase: str | None) -
         wx, wy = uy * h * 0.6, ux * h * 0.6
         dl.add_triangle_filled(end, (end[0] - ux * h - wx, end[1] - uy * h + wy),
                                (end[0] - ux * h + wx, end[1] - uy * h - wy), col)
-    for (x, y), text, flow in EDGE_LABELS:
+    for (x, y), text, more, flow in EDGE_LABELS:
         col = (th.D_COLOR if flow == "d" else th.G_COLOR) if active_phase == flow else th.EDGE
-        dl.add_text(cv.p(x, y), col | 0xFF000000, text)
+        px, py = cv.p(x, y)
+        if flow == "d":
+            py -= imgui.get_text_line_height()
+        _label(dl, ui, f"edge_{flow}", (px, py), col | 0xFF000000,
+               text + more if cv.long_labels else text)
+
+
+def _label(dl, ui: UiState, key: str, pos: tuple[float, float], col: int, text: str) -> None:
+    """Draw a label and record its rectangle as ``graph:<key>`` (test hook)."""
+    dl.add_text(pos, col, text)
+    if ui.debug_rects is not None:
+        size = imgui.calc_text_size(text)
+        ui.record_rect(f"graph:{key}", imgui.ImVec2(*pos),
+                       imgui.ImVec2(pos[0] + size.x, pos[1] + size.y))
 
 
 def _node_contents(dl, cv: _Canvas, ui: UiState, name: str, frame: FrameData | None,
@@ -189,15 +226,20 @@ def _thumb(dl, cv: _Canvas, r: thumbs.Rect, name: str, frame: FrameData, morph: 
     dl.pop_clip_rect()
 
 
-def _loss_box(dl, cv: _Canvas, which: str, value: float, loss_type: str) -> None:
+def _loss_value(value: float) -> str:
+    return "-" if not math.isfinite(value) else f"{value:.3f}"
+
+
+def _loss_box(dl, cv: _Canvas, ui: UiState, which: str, value: float, loss_type: str) -> None:
+    """The loss's name, its value below, then GAN Lab's bar."""
     x, y, label = LOSS_BOXES[f"{which}_loss"]
     col = th.D_BAR if which == "d" else th.G_BAR
     text_col = imgui.get_color_u32(imgui.Col_.text)
     line = imgui.get_text_line_height()
     px, py = cv.p(x, y)
-    value_text = "-" if not math.isfinite(value) else f"{value:.3f}"
-    dl.add_text((px, py), text_col, f"{label}  {value_text}")
-    by = py + line + 4
+    _label(dl, ui, f"{which}_loss", (px, py), text_col, label)
+    _label(dl, ui, f"{which}_loss_value", (px, py + line), text_col, _loss_value(value))
+    by = py + 2 * line + 4
     w = min(loss_bar_px(value, which, loss_type), 95.0) * cv.k
     dl.add_rect_filled((px, by), (px + 95 * cv.k, by + 10 * cv.k), th.col32(225, 225, 225))
     dl.add_rect_filled((px, by), (px + w, by + 10 * cv.k), col)
@@ -208,10 +250,12 @@ def _component_rect(cv: _Canvas, name: str) -> tuple[tuple[float, float], tuple[
         x, y, s = cv.rect(name)
         return (x - 3, y - 3), (x + s + 3, y + s + 3)
     if name in LOSS_BOXES:
-        x, y, _ = LOSS_BOXES[name]
-        return cv.p(x - 4, y - 4), cv.p(x + 100, y + 42)
-    if name == "d_gradients":
-        return cv.p(455, 40), cv.p(720, 76)
+        x, y, _ = LOSS_BOXES[name]  # two lines of text, then the bar
+        a, (bx, by) = cv.p(x - 4, y - 4), cv.p(x + 100, y + 14)
+        return a, (bx, by + 2 * imgui.get_text_line_height() + 4)
+    if name == "d_gradients":  # the D update edge and its label, sitting on it
+        (ax, ay), b = cv.p(455, 64), cv.p(720, 76)
+        return (ax, ay - imgui.get_text_line_height()), b
     return cv.p(0, 0), cv.p(0, 0)
 
 
@@ -234,16 +278,69 @@ def _slow_motion_strip(dl, cv: _Canvas, ui: UiState) -> set[str]:
     return set(step.components)
 
 
+def _labels(d_loss: float, g_loss: float, long_edges: bool) -> list[tuple[str, str, bool]]:
+    """(room key, text, has a checkbox) for every label of the graph."""
+    out = [(name, label, bool(layer)) for name, (_, _, _, label, layer) in NODES.items()
+           if label]
+    for key, label, value in (("d_loss", "D loss", d_loss), ("g_loss", "G loss", g_loss)):
+        shown, wide = _loss_value(value), _loss_value(10.0)  # steady while under 10
+        out += [(key, label, False),
+                (key, max(shown, wide, key=lambda t: imgui.calc_text_size(t).x), False)]
+    return out + [(flow, text + more if long_edges else text, False)
+                  for _, text, more, flow in EDGE_LABELS]
+
+
+def label_font_px(k: float, font_px: float, d_loss: float = math.nan,
+                  g_loss: float = math.nan) -> tuple[float, bool]:
+    """(text size, edges' secondary text shown) for a graph drawn at ``k`` px per graph unit:
+    the panel's ``font_px`` unless a label would outgrow its room (``LABEL_ROOM``). The
+    secondary edge text is kept only when it does not force the text smaller."""
+
+    def fit(labels: list[tuple[str, str, bool]]) -> float:
+        px = font_px
+        for key, text, box in labels:  # width at size f: f * per_px (+ f + 6 for a checkbox)
+            per_px = imgui.calc_text_size(text).x / font_px + (1.0 if box else 0.0)
+            px = min(px, (LABEL_ROOM[key] * k - (6.0 if box else 0.0)) / per_px)
+        return min(px, LINE_ROOM * k)
+
+    long_px = fit(_labels(d_loss, g_loss, True))
+    short_px = fit(_labels(d_loss, g_loss, False))
+    keep = long_px >= short_px - 1e-6
+    px = long_px if keep else short_px
+    if px >= font_px:
+        return font_px, keep
+    # ImGui rounds text sizes to whole pixels: round down, with a little margin for hinting
+    return max(float(math.floor(0.97 * px)), 1.0), keep
+
+
 def draw_graph(ui: UiState, cfg: GanConfig, frame: FrameData | None,
                width: float, height: float | None = None) -> list[Command]:
     """Draw the graph into the current window at the cursor; returns layer-toggle commands."""
-    out: list[Command] = []
     k = width / GRAPH_W
     if height is not None:
         k = min(k, height / GRAPH_H)
     k = max(k, 0.3)
+    d_loss = frame.d_loss if frame is not None else math.nan
+    g_loss = frame.g_loss if frame is not None else math.nan
+    px, long_labels = label_font_px(k, imgui.get_font_size(), d_loss, g_loss)
     origin = imgui.get_cursor_screen_pos()
-    cv = _Canvas(origin, k)
+    push_font_px(px)
+    try:
+        out, tip = _draw(ui, cfg, frame, _Canvas(origin, k, long_labels), d_loss, g_loss)
+    finally:
+        imgui.pop_font()
+    if tip:  # after the pop: tooltips keep the panel's text size
+        imgui.set_tooltip(tip)
+    imgui.set_cursor_screen_pos(origin)
+    imgui.dummy(imgui.ImVec2(GRAPH_W * k, GRAPH_H * k))
+    return out
+
+
+def _draw(ui: UiState, cfg: GanConfig, frame: FrameData | None, cv: _Canvas, d_loss: float,
+          g_loss: float) -> tuple[list[Command], str]:
+    """The graph at the current text size; returns its commands and the tooltip to show."""
+    out: list[Command] = []
+    tip = ""
     dl = imgui.get_window_draw_list()
     epoch = frame.epoch if frame is not None else 0
     step = current_substep(ui)
@@ -268,7 +365,7 @@ def draw_graph(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         lx, ly = cv.p(x, y)
         ly -= imgui.get_text_line_height() + 2
         if label:
-            dl.add_text((lx, ly), text_col, label)
+            _label(dl, ui, name, (lx, ly), text_col, label)
         if layer:
             lw = imgui.calc_text_size(label).x if label else 0.0
             imgui.set_cursor_screen_pos(imgui.ImVec2(lx + lw + 4, ly - 2))
@@ -276,18 +373,21 @@ def draw_graph(ui: UiState, cfg: GanConfig, frame: FrameData | None,
             changed, on = imgui.checkbox(f"##node_{layer}", getattr(ui.layers, layer))
             imgui.pop_style_var()
             hook(ui, f"node_{layer}")
-            imgui.set_item_tooltip(f"show {layer} in the main view")
+            if imgui.is_item_hovered(imgui.HoveredFlags_.for_tooltip):
+                tip = f"show {layer} in the main view"
             if changed and on != getattr(ui.layers, layer):
                 ui.layers = ui.layers.toggled(layer)
                 out.append(SetLayers(ui.layers))
         rx, ry, rs = cv.rect(name)
         if imgui.is_window_hovered() and imgui.is_mouse_hovering_rect((rx, ry), (rx + rs, ry + rs)):
-            imgui.set_tooltip(TIPS[name])
+            tip = TIPS[name]
 
-    d_loss = frame.d_loss if frame is not None else math.nan
-    g_loss = frame.g_loss if frame is not None else math.nan
-    _loss_box(dl, cv, "d", d_loss, cfg.loss)
-    _loss_box(dl, cv, "g", g_loss, cfg.loss)
+    _loss_box(dl, cv, ui, "d", d_loss, cfg.loss)
+    _loss_box(dl, cv, ui, "g", g_loss, cfg.loss)
+    for name, text in LOSS_TIPS.items():
+        a, b = _component_rect(cv, name)
+        if imgui.is_window_hovered() and imgui.is_mouse_hovering_rect(a, b):
+            tip = text
 
     if highlighted:  # dim everything that is not part of the current sub-step
         veil = imgui.get_color_u32(imgui.Col_.window_bg, 0.65)
@@ -298,9 +398,6 @@ def draw_graph(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         for name in highlighted & {"d_gradients", "g_gradients", "d_loss", "g_loss"}:
             a, b = _component_rect(cv, name)
             dl.add_rect(a, b, th.D_COLOR if name[0] == "d" else th.G_COLOR, 4.0, 2.0)
-
-    imgui.set_cursor_screen_pos(origin)
-    imgui.dummy(imgui.ImVec2(GRAPH_W * k, GRAPH_H * k))
-    return out
+    return out, tip
 
 

@@ -1,9 +1,9 @@
 """Help window, status line and message banner.
 
 Owns the help window (shortcut table, what glgan changes from GAN Lab, overlay scale and the
-high-contrast theme), the bottom status line (fps, epochs/s, frame-time split, recording
-indicator, slow-motion sub-step) and the banner for ``UiState.error`` (e.g. divergence) with
-a one-click Reset.
+high-contrast theme), the bottom status line (fps, epochs/s never shown negative, frame-time
+split, recording indicator, slow-motion sub-step) and the banner for ``UiState.error`` (e.g.
+divergence) with a one-click Reset.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ ABOUT = (
     "glgan re-creates GAN Lab (Kahng et al., VIS 2018): a GAN learning a 2-D distribution. "
     "Differences: layer counts are the true number of hidden layers; Reset keeps your edits "
     "(Preset restores GAN Lab's); several epochs per frame; slow motion has a speed; drawings "
-    "have erase/undo and evenly spaced points; losses are shown unhalved."
+    "have erase/undo and evenly spaced points; the D loss is shown unhalved (GAN Lab shows "
+    "half of it, dCost / 2)."
 )
 
 
@@ -77,8 +78,8 @@ def _timings(info: dict[str, Any]) -> str:
     if fps:
         parts.append(f"{fps:5.1f} fps")
     eps = info.get("epochs_per_s")
-    if eps is not None:
-        parts.append(f"{eps:,.0f} epochs/s")
+    if eps is not None:  # a smoothed rate may dip below 0 (a reset): never show "-3"
+        parts.append(f"{eps if eps > 0 else 0.0:,.0f} epochs/s")
     split = info.get("timings_ms") or {}
     if split:
         parts.append("  ".join(f"{k} {v:.1f}" for k, v in split.items()) + " ms")

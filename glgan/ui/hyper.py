@@ -180,7 +180,10 @@ def _network(form: _Form, who: str, title: str, color: int) -> None:
 def draw_hyper(ui: UiState, cfg: GanConfig) -> list[Command]:
     """The hyperparameter form, drawn into the current window; returns SetConfig commands."""
     form = _Form(ui, cfg)
-    imgui.text_disabled("* resets the model; other settings apply live")
+    imgui.push_style_color(imgui.Col_.text, imgui.get_style_color_vec4(imgui.Col_.text_disabled))
+    imgui.text_wrapped("* resets the model; other settings apply live")
+    imgui.pop_style_color()
+    hook(ui, "hyper_note")
     imgui.separator_text("Noise")
     form.choice("distribution", "noise_dist")
     form.int_slider("dimensions", "noise_dim")

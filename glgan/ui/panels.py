@@ -28,6 +28,7 @@ divergence. ``info`` carries what only app.py knows:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ from glgan.ui.graph import draw_graph
 from glgan.ui.help import draw_banner, draw_help, draw_status
 from glgan.ui.hyper import draw_hyper
 from glgan.ui.layers import draw_hover, draw_layer_toggles, draw_legend
-from glgan.ui.layout import Layout, compute_layout
+from glgan.ui.layout import HIGH_CONTRAST_TEXT, Layout, compute_layout, top_bar_width
 from glgan.ui.presentation import draw_presentation
 from glgan.ui.session import draw_open_dialog
 from glgan.ui.slowmo import advance_slow_motion
@@ -75,12 +76,19 @@ FIT_SIZE = (1240.0, 700.0)  # logical px the overlay needs at scale 1 (GAN Lab: 
 MIN_FIT = 0.5
 
 
+def text_scale(ui: UiState) -> float:
+    """Text size relative to the overlay scale (the high-contrast theme enlarges text)."""
+    return HIGH_CONTRAST_TEXT if ui.high_contrast else 1.0
+
+
 def fit_to_window(ui: UiState) -> None:
-    """Shrink the overlay in windows smaller than ``FIT_SIZE`` so panels never overlap."""
+    """Shrink the overlay in windows smaller than ``FIT_SIZE`` so panels never overlap, and
+    wherever the user's scale would leave the top bar wider than the window even wrapped."""
     size = imgui.get_io().display_size
     if size.x > 0 and size.y > 0:
-        fit = min(1.0, size.x / FIT_SIZE[0], size.y / FIT_SIZE[1])
-        ui.fit = round(max(MIN_FIT, fit), 2)
+        bar = top_bar_width(2, ui.user_scale, text_scale(ui))
+        fit = min(1.0, size.x / FIT_SIZE[0], size.y / FIT_SIZE[1], size.x / bar)
+        ui.fit = math.floor(max(MIN_FIT, fit) * 100) / 100
 
 
 def apply_theme_if_changed(ui: UiState) -> None:
@@ -94,7 +102,7 @@ def apply_theme_if_changed(ui: UiState) -> None:
 
 def layout_for(ui: UiState) -> Layout:
     size = imgui.get_io().display_size
-    return compute_layout(size.x, size.y, ui.scale, ui.overlay_visible)
+    return compute_layout(size.x, size.y, ui.scale, ui.overlay_visible, text_scale(ui))
 
 
 def resolve_pending(ui: UiState) -> list[Command]:
@@ -160,12 +168,16 @@ def _left(ui: UiState, cfg: GanConfig, frame: FrameData | None, rect) -> list[Co
     return out
 
 
+CHART_MIN_H = 120.0  # a chart's least height at scale 1; below it the panel scrolls instead
+
+
 def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect,
            info: dict[str, Any]) -> list[Command]:
+    """Compare, Hyperparameters and Metrics, each a collapsible section of one scrolling
+    column: the charts share the height the form leaves, and where the form leaves too little
+    (a large scale, a short window) they keep ``CHART_MIN_H`` and the panel scrolls."""
     out: list[Command] = []
     if begin_panel("Hyperparameters and metrics", rect):
-        avail = imgui.get_content_region_avail()
-        chart_h = min(170.0 * ui.scale, avail.y * 0.25)
         runs = info.get("runs") or []
         imgui.set_next_item_open(ui.show_compare, imgui.Cond_.always)
         ui.show_compare = imgui.collapsing_header(
@@ -177,16 +189,14 @@ def _right(ui: UiState, cfg: GanConfig, history: ChartHistory | None, rect,
         title = (f"Hyperparameters of {runs[info.get('focus', 0)][0]}###hyper" if runs
                  else "Hyperparameters###hyper")
         ui.show_hyper = imgui.collapsing_header(title)
+        hook(ui, "hyper_header")
         if ui.show_hyper:
-            rest = imgui.get_content_region_avail().y
-            form_h = rest - 2 * chart_h - imgui.get_frame_height_with_spacing() * 1.5
-            if imgui.begin_child("##hyper", imgui.ImVec2(0, max(form_h, 120.0))):
-                out += draw_hyper(ui, cfg)
-            imgui.end_child()
-        imgui.separator_text("Metrics")
-        spare = imgui.get_content_region_avail().y - imgui.get_style().item_spacing.y
-        draw_charts(history, max(spare / 2, 100.0), ui.scale, runs, info.get("focus", 0),
-                    info.get("ghosts"))
+            out += draw_hyper(ui, cfg)
+        if imgui.collapsing_header("Metrics", imgui.TreeNodeFlags_.default_open):
+            spare = imgui.get_content_region_avail().y - imgui.get_style().item_spacing.y - 1
+            draw_charts(history, max(spare / 2, CHART_MIN_H * ui.scale), ui.scale, runs,
+                        info.get("focus", 0), info.get("ghosts"))
+        hook(ui, "metrics")
     imgui.end()
     return out
 
@@ -205,7 +215,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         if ui.hint_visible:  # (captures of the bare grid turn both off)
             draw_presentation(ui, cfg, frame, history, info, lay.view)
         return out
-    out += draw_top_bar(ui, cfg, frame, info, lay.top_bar)
+    out += draw_top_bar(ui, cfg, frame, info, lay.top_bar, lay.top_rows)
     out += draw_timeline_bar(ui, info, lay.view)
     out += _left(ui, cfg, frame, lay.left)
     out += _right(ui, cfg, history, lay.right, info)

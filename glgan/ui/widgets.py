@@ -1,7 +1,8 @@
 """Widgets: thin wrappers over ImGui items shared by the panels.
 
 Owns the test hook (every wrapped item records its screen rectangle in ``UiState.debug_rects``
-when that is a dict), tooltips, the fixed-window helper and GAN Lab's epoch counter format.
+when that is a dict), tooltips, the fixed-window helper, text at a given pixel size and GAN
+Lab's epoch counter format.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ def format_epoch(epoch: int) -> str:
     """GAN Lab's counter: zero-padded to 6 digits with thousands commas (1931 -> 001,931)."""
     return f"{max(int(epoch), 0):07,d}"
 
+
+def push_font_px(px: float) -> None:
+    """Draw the following text (and widgets) at ``px`` pixels; pair with ``imgui.pop_font()``.
+
+    ImGui multiplies a pushed size by the style's font scales (the overlay scale and the
+    high-contrast enlargement), so the size is divided by them first.
+    """
+    style = imgui.get_style()
+    imgui.push_font(None, px / max(style.font_scale_main * style.font_scale_dpi, 1e-6))
 
 
 def hook(ui: UiState, label: str) -> None:
