@@ -147,6 +147,7 @@ class App:
         self.adaptive_field = True  # fit the field's resolution to FIELD_BUDGET_S
         self.timings_ms: dict[str, float] = {}
         self.recording = None
+        self.offline = False  # drawing for a file (record, snapshot): no hints, no tooltip
         self.offscreen: list[dict] = []  # edge markers of samples outside the view
         self._samples_checked = -1e9  # clock of the last look at the samples
         self.fullscreen_requested = False
@@ -256,7 +257,7 @@ class App:
                 "layers": {k: getattr(lay, k) for k in self.SESSION_LAYER_FIELDS},
                 "labels": [r.label for r in self.runs], "focus": self.focus,
                 "maximized": self.maximized, "epochs_per_frame": self.ui.epochs_per_frame,
-                "overlay_visible": self.ui.overlay_visible}
+                "overlay_visible": self.ui.overlay_visible, "auto_fit": self.ui.auto_fit}
 
     def save_session(self, path) -> Path:
         """Write every run and this view to a .glgan session file (atomic); returns it."""
@@ -298,6 +299,7 @@ class App:
         self.ui.user_scale = s.scale
         self.ui.theme = s.theme
         self.ui.palette = s.palette
+        self.ui.auto_fit = s.auto_fit
         self.out_dir = s.output_folder
 
     def current_settings(self):
@@ -305,7 +307,7 @@ class App:
         from glgan.settings import Settings
 
         return Settings(self.ui.user_scale, self.ui.theme, str(self.out_dir),
-                        self.ui.palette).checked()
+                        self.ui.palette, self.ui.auto_fit).checked()
 
     def _session_files(self) -> list[str]:
         """The session files in the output folder, newest first (for the Open window)."""
@@ -342,6 +344,8 @@ class App:
             self.ui.epochs_per_frame = epf
         if isinstance(view.get("overlay_visible"), bool):
             self.ui.overlay_visible = view["overlay_visible"]
+        # the camera as saved: auto-fit only if the session had it on (older files: off)
+        self.ui.auto_fit = view.get("auto_fit") is True
 
     def focus_run(self, index: int, maximize: bool | None = None) -> None:
         if isinstance(index, bool) or not isinstance(index, int) or \
@@ -836,7 +840,8 @@ class App:
         self._train()
         self._keep(trained_only=True)
         trained = self.engine.status(self.focus).epoch - epoch_before
-        self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
+        if not self.offline:  # offline, the recorder trains and sets the rate itself
+            self.epochs_per_s = 0.9 * self.epochs_per_s + 0.1 * (trained / max(dt, 1e-6))
         t_train = time.perf_counter()
         cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
         self._frames(cells)
@@ -870,13 +875,16 @@ class App:
             "pick_radius": self.view.data_per_px((max(fw, 1), max(fh, 1))) * 6 * self.fb_scale,
             "recording": self.recording is not None,
             "fps": self.fps, "epochs_per_s": self.epochs_per_s,
-            "timings_ms": self.timings_ms, "backend": self.engine.backend_name,
+            # wall-clock timings would make offline frames differ run to run
+            "timings_ms": {} if self.offline else self.timings_ms,
+            "backend": self.engine.backend_name,
             "cells": self._cell_info(cells) if self.comparing else [],
             "runs": ([(self.runs[i].label or f"run {i + 1}", self.engine.history(i))
                       for i in range(len(self.runs))] if self.comparing else []),
             "focus": self.focus, "maximized": self.maximized,
             "sessions": self._session_files() if self.ui.open_dialog else [],
-            "capturing": self.screenshot_requested or self.recording is not None,
+            "capturing": (self.screenshot_requested or self.recording is not None
+                          or self.offline),
             "ghosts": self._ghosts(),
             "offscreen": self.offscreen if self.ui.edge_markers else [],
             "pretrained": self.pretrained_datasets,

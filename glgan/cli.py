@@ -392,6 +392,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--palette", choices=PALETTES,
                    help="view colours: ganlab (green/purple, GAN Lab's) or colorblind "
                         "(purple/orange; kept for next time)")
+    p.add_argument("--auto-fit", action=argparse.BooleanOptionalAction, default=None,
+                   help="frame the view when samples leave it, back to the unit square when "
+                        "they return (A in the window; kept; default on)")
     p.add_argument("--out-dir", help="folder for screenshots and recordings (kept; default: "
                                      "a glgan folder in your videos folder)")
     p.add_argument("--timeline-mb", type=int, default=256,

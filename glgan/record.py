@@ -13,9 +13,10 @@ Owns the offline recording loop that ties the engine, the renderer and the captu
   towards each new state over ``s`` video frames (driven by ``t``), which calms large ``K``.
 * If training diverges mid-way the recording is finished properly (a playable file with the
   frames so far) and ``DivergedError`` is raised, carrying the summary.
-* ``with_ui`` records the app's look: from 1280x720 up the full GAN Lab overlay of the
-  interactive app (``glgan.ui.overlay.Overlay``) with the view in its square, below that a
-  compact ImGui panel (epoch, losses, KL/JS, a loss chart) over the whole view.
+* Every frame is drawn by the interactive App itself (``_AppScene``): one frame loop for the
+  window, ``glgan record`` and ``glgan snapshot``. ``with_ui`` records the app's look: from
+  1280x720 up its panels with the view in its square, below that its presentation readouts
+  (dataset, epoch, losses, KL/JS with a sparkline) over the whole view.
 
 ``bench_record(quick)`` is the end-to-end benchmark behind ``glgan bench --record``.
 """
@@ -32,8 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
-
 from .capture.errors import CaptureError
 from .capture.recording import Recording, RecordingSummary
 from .capture.validate import check_fps, check_size, check_target
@@ -44,18 +43,14 @@ from .snapshot import (
     check_epochs,
     check_field_res,
     check_layers,
-    framing,
 )
 
 if TYPE_CHECKING:
-    import moderngl
 
-    from .frame import FrameData
     from .render import Layers
 
 DEFAULT_RECORD_FIELD_RES = 128   # D's field per frame: 128^2 costs ~7 ms, 256^2 ~40 ms
 MAX_FRAMES = 216_000             # one hour at 60 fps
-UI_BACKGROUND = (1.0, 1.0, 1.0, 1.0)
 
 
 class RecordError(CaptureError, OSError):
@@ -148,245 +143,16 @@ class _Progress:
         self.stream.flush()
 
 
-# ---------------------------------------------------------------------------- overlay
-FULL_UI_MIN_SIZE = (1280, 720)  # below this the full GAN Lab layout is too cramped
+# ---------------------------------------------------------------------------- the scene
+FULL_UI_MIN_SIZE = (1280, 720)  # below this the panels are too cramped: large readouts
 
 
-class MinimalOverlay:
-    """A compact ImGui panel over the whole view: epoch, losses, KL/JS and a loss chart.
-
-    Used for ``--with-ui`` below ``FULL_UI_MIN_SIZE``. Has its own ImGui context (the previous
-    one is restored after each call) and draws with the UI's moderngl ``ImguiRenderer``; input
-    is ignored and ``delta_time`` is the video's frame step, so it is deterministic. The GL
-    context must be current for every call.
-    """
-
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], fps: int,
-                 cfg: GanConfig, history: int = 600) -> None:
-        from imgui_bundle import imgui
-
-        from .ui.imgui_renderer import ImguiRenderer
-
-        self._imgui = imgui
-        self._prev = imgui.get_current_context()
-        self._im = imgui.create_context()
-        imgui.set_current_context(self._im)
-        io = imgui.get_io()
-        io.set_ini_filename("")
-        io.config_flags |= imgui.ConfigFlags_.no_mouse
-        io.delta_time = 1.0 / fps
-        self.scale = max(1.0, min(size) / 720.0)
-        self.size, self.cfg = size, cfg
-        self.renderer = ImguiRenderer(ctx, display_size=size)
-        imgui.get_style().scale_all_sizes(self.scale)
-        self._d: list[float] = []
-        self._g: list[float] = []
-        self._history = history
-        self._restore()
-
-    def view_rect(self) -> tuple[int, int, int, int]:
-        """Where the layered view goes, (x, y, w, h) in pixels from the top-left."""
-        return (0, 0, self.size[0], self.size[1])
-
-    def _restore(self) -> None:
-        if self._prev is not None:
-            self._imgui.set_current_context(self._prev)
-
-    def build(self, frame: FrameData, t: float) -> None:
-        """Lay out this frame's panel (before the view is drawn)."""
-        imgui = self._imgui
-        imgui.set_current_context(self._im)
-        try:
-            for buf, v in ((self._d, frame.d_loss), (self._g, frame.g_loss)):
-                buf.append(float(v) if math.isfinite(v) else 0.0)
-                del buf[:-self._history]
-            imgui.new_frame()
-            imgui.get_style().font_scale_main = self.scale
-            s = self.scale
-            imgui.set_next_window_pos(imgui.ImVec2(10 * s, 10 * s))
-            imgui.set_next_window_bg_alpha(0.82)
-            flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.always_auto_resize
-                     | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_saved_settings
-                     | imgui.WindowFlags_.no_focus_on_appearing | imgui.WindowFlags_.no_nav)
-            imgui.begin("glgan-record", None, flags)
-            c = self.cfg
-            imgui.text(f"glgan  {c.dataset}  seed {c.seed}")
-            imgui.text(f"epoch {frame.epoch:07,d}   t {t:6.2f} s")
-            imgui.text_colored(imgui.ImVec4(*_D_RGB, 1.0), f"D loss {_fmt(frame.d_loss)}")
-            imgui.same_line()
-            imgui.text_colored(imgui.ImVec4(*_G_RGB, 1.0), f"  G loss {_fmt(frame.g_loss)}")
-            imgui.text(f"KL {_fmt(frame.kl)}  JS {_fmt(frame.js)} bits")
-            chart = imgui.ImVec2(220 * s, 40 * s)
-            if len(self._d) > 1:
-                top = max(max(self._d), max(self._g), 1e-3)
-                for label, buf, rgb in (("##d", self._d, _D_RGB), ("##g", self._g, _G_RGB)):
-                    imgui.push_style_color(imgui.Col_.plot_lines, imgui.ImVec4(*rgb, 1.0))
-                    imgui.plot_lines(label, np.asarray(buf, np.float32), scale_min=0.0,
-                                     scale_max=top, graph_size=chart)
-                    imgui.pop_style_color()
-            imgui.end()
-            imgui.render()
-        finally:
-            self._restore()
-
-    def render(self) -> None:
-        """Draw the panel built by ``build`` into the bound framebuffer."""
-        self._imgui.set_current_context(self._im)
-        try:
-            self.renderer.render(self._imgui.get_draw_data())
-        finally:
-            self._restore()
-
-    def close(self) -> None:
-        imgui = self._imgui
-        imgui.set_current_context(self._im)
-        try:
-            self.renderer.shutdown()
-        finally:
-            imgui.destroy_context(self._im)
-            if self._prev is not None:
-                imgui.set_current_context(self._prev)
-
-
-class FullOverlay:
-    """The interactive app's whole GAN Lab overlay (``glgan.ui.overlay.Overlay``: top bar,
-    model graph, hyperparameters, charts, status line) with the view in its square.
-
-    Driven like the app with training "playing", no mouse and ``dt = 1 / fps``."""
-
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], fps: int,
-                 cfg: GanConfig, epochs_per_frame: int, layers: Layers | None = None,
-                 backend: str = "numpy") -> None:
-        from imgui_bundle import imgui
-
-        from .ui.overlay import Overlay
-
-        self._imgui = imgui
-        self._prev = imgui.get_current_context()
-        self.overlay = Overlay(ctx, size)
-        io = imgui.get_io()
-        io.config_flags |= imgui.ConfigFlags_.no_mouse
-        ui = self.overlay.ui
-        ui.playing, ui.epochs_per_frame, ui.use_pretrained = True, int(epochs_per_frame), False
-        if layers is not None:   # the legend's checkboxes show what is recorded
-            ui.use_layers(layers)
-        self.cfg, self.fps = cfg, fps
-        from .compute.data import sample_real
-        from .config import DATASETS
-
-        # picker thumbnails: fixed, so frames are reproducible
-        samples = {d: sample_real(d, 300, seed=0) for d in DATASETS if d != "drawn"}
-        self.info = {"fps": float(fps), "epochs_per_s": float(epochs_per_frame * fps),
-                     "backend": backend, "recording": False, "pretrained": (),
-                     "dataset_samples": samples}
-        self._restore()
-
-    def _restore(self) -> None:
-        if self._prev is not None:
-            self._imgui.set_current_context(self._prev)
-
-    def view_rect(self) -> tuple[int, int, int, int]:
-        x, y, w, h = self.overlay.layout().view_square()
-        return (round(x), round(y), max(round(w), 1), max(round(h), 1))
-
-    def build(self, frame: FrameData, t: float) -> None:
-        try:
-            self.overlay.frame(self.cfg, frame, self.info, dt=1.0 / self.fps)
-        finally:
-            self._restore()
-
-    def render(self) -> None:
-        try:
-            self.overlay.render()
-        finally:
-            self._restore()
-
-    def close(self) -> None:
-        try:
-            self.overlay.shutdown()
-        finally:
-            self._restore()
-
-
-def make_overlay(ctx: moderngl.Context, size: tuple[int, int], fps: int, cfg: GanConfig,
-                 epochs_per_frame: int, layers: Layers | None = None, full: bool | None = None
-                 ) -> MinimalOverlay | FullOverlay:
-    """The full app overlay when ``size`` is at least ``FULL_UI_MIN_SIZE`` (and glgan.ui's
-    ``Overlay`` is available), else the compact panel. ``full`` forces the choice."""
-    if full is None:
-        full = size[0] >= FULL_UI_MIN_SIZE[0] and size[1] >= FULL_UI_MIN_SIZE[1]
-    if full:
-        try:
-            return FullOverlay(ctx, size, fps, cfg, epochs_per_frame, layers)
-        except ImportError:
-            pass
-    return MinimalOverlay(ctx, size, fps, cfg)
-
-
-_D_RGB = (0.45, 0.85, 0.55)   # GAN Lab's real green / fake purple, lightened for a dark panel
-_G_RGB = (0.82, 0.62, 0.95)
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4f}" if math.isfinite(v) else "-"
-
-
-# ---------------------------------------------------------------------------- scenes
-class _RunScene:
-    """One run drawn over the whole frame (or in the overlay's square with ``with_ui``)."""
-
-    def __init__(self, ctx, size, fps, cfg, k, lay, with_ui, full_ui, field_res,
-                 transition_s, backend, load=None) -> None:
-        from .compute.api import make_engine
-        from .compute.modelio import load_model
-        from .frame import ViewCapacity
-        from .render import LayeredView
-
-        w, h = size
-        self.engine = (load_model(load, backend=backend) if load is not None
-                       else make_engine(cfg, backend=backend))
-        cfg = self.engine.status().config
-        self.view = LayeredView(ctx, transition_s=transition_s,
-                                capacity=ViewCapacity(field_res=field_res))
-        self.overlay = (make_overlay(ctx, size, fps, cfg, k, lay, full_ui) if with_ui
-                        else None)
-        vx, vy, vw, vh = self.overlay.view_rect() if self.overlay is not None else (0, 0, w, h)
-        self.viewport = (vx, h - vy - vh, vw, vh)            # GL: origin bottom-left
-        self.view_rect, self.bounds = framing((vw, vh))
-        self.lay, self.field_res = lay, field_res
-
-    def epoch(self) -> int:
-        return self.engine.status().epoch
-
-    def train(self, k: int) -> str | None:
-        return self.engine.train(k).diverged
-
-    def draw(self, fbo, t: float) -> int:
-        # a GPU engine writes into the view's GL objects (no host copy; the full UI's graph
-        # needs host arrays); the samples glide from where they are at t
-        engine, overlay = self.engine, self.overlay
-        frame = self.view.update_from(lambda targets: engine.frame(
-            field_res=self.field_res, bounds=self.bounds, targets={0: targets},
-            host_arrays=isinstance(overlay, FullOverlay))[0], t)
-        fbo.use()
-        if overlay is not None:
-            overlay.build(frame, t)
-            fbo.clear(*UI_BACKGROUND)
-        self.view.draw(self.viewport, self.view_rect, self.lay, t)
-        if overlay is not None:
-            overlay.render()
-        return frame.epoch
-
-    def close(self) -> None:
-        if self.overlay is not None:
-            self.overlay.close()
-        self.engine.release_targets()  # before the GL objects it may have registered go
-        self.view.release()
-
-
-class _GridScene:
-    """Runs side by side: the interactive App itself draws its compare grid (captions; the
-    panels too with ``with_ui``), its clock stepped by the video's frame time."""
+class _AppScene:
+    """What a recording draws: the interactive App itself (one frame loop for the window,
+    ``glgan record`` and ``glgan snapshot``), one run over the whole frame or the compare
+    grid, its clock stepped by the video's frame time. ``with_ui`` records the App's panels
+    from ``FULL_UI_MIN_SIZE`` up, and its presentation readouts (dataset, epoch, losses,
+    KL/JS) below that. Training happens here, exactly ``k`` epochs between frames."""
 
     def __init__(self, ctx, size, fps, cfg, compare, lay, with_ui, field_res, transition_s,
                  backend, load=None) -> None:
@@ -394,19 +160,26 @@ class _GridScene:
 
         self.app = app = App(ctx, size, cfg, pretrained=False, backend=backend,
                              compare=compare, transition_s=transition_s, load=load)
-        app.ui.overlay_visible, app.ui.hint_visible = bool(with_ui), False
+        full = size[0] >= FULL_UI_MIN_SIZE[0] and size[1] >= FULL_UI_MIN_SIZE[1]
+        app.offline = True  # no key hints, no hover tooltip: this is a file, not a window
+        app.ui.overlay_visible = bool(with_ui) and full
+        app.ui.hint_visible = bool(with_ui) and not full
         app.ui.use_layers(lay)
         app.ui.playing = False  # trained here, exactly k epochs a frame
         app.fix_field_res(field_res)
-        self.dt = 1.0 / fps
+        self.dt, self.fps = 1.0 / fps, fps
 
     def epoch(self) -> int:
         return self.app.engine.status(0).epoch
 
     def train(self, k: int) -> str | None:
-        self.app.engine.train(k)  # a diverged run is rolled back and paused alone
-        if self.app.all_diverged():
-            return f"every run diverged ({self.app.engine.status(0).diverged})"
+        app = self.app
+        app.engine.train(k)  # a diverged run is rolled back and paused alone
+        app.epochs_per_s, app.fps = float(k * self.fps), float(self.fps)  # the status line
+        if app.all_diverged():
+            status = app.engine.status(0)
+            return (status.diverged if len(app.runs) == 1
+                    else f"every run diverged ({status.diverged})")
         return None
 
     def draw(self, fbo, t: float) -> int:
@@ -424,7 +197,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            out: str | os.PathLike[str] = "glgan.mp4", layers: str | Layers | None = None,
            with_ui: bool = False, progress: bool = False,
            field_res: int = DEFAULT_RECORD_FIELD_RES, smooth_frames: float = 0.0,
-           full_ui: bool | None = None, preset: str = "ultrafast", crf: int = 20,
+           preset: str = "ultrafast", crf: int = 20,
            progress_stream: TextIO | None = None, backend: str = "numpy",
            compare: list[str] | None = None,
            stop: Callable[[], bool] | None = None,
@@ -456,7 +229,6 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     if compare and load is not None:
         raise ConfigError("--compare: cannot be combined with --load (the session holds its "
                           "runs)")
-    grid_load = False
     if load is not None:
         from .app import MAX_WINDOW_RUNS
         from .compute.modelio import read_any
@@ -465,7 +237,6 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         if runs > MAX_WINDOW_RUNS:
             raise ConfigError(f"--load {load}: {runs} runs; a grid shows at most "
                               f"{MAX_WINDOW_RUNS}")
-        grid_load = runs > 1
     if compare:
         from .app import MAX_WINDOW_RUNS
         from .config import compare_grid
@@ -482,12 +253,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     try:
         with ctx:
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
-            if compare or grid_load:
-                scene = _GridScene(ctx, (w, h), fps, cfg, compare, lay, with_ui, field_res,
-                                   transition_s, backend, load)
-            else:
-                scene = _RunScene(ctx, (w, h), fps, cfg, k, lay, with_ui, full_ui, field_res,
-                                  transition_s, backend, load)
+            scene = _AppScene(ctx, (w, h), fps, cfg, compare, lay, with_ui, field_res,
+                              transition_s, backend, load)
             first_epoch = last_epoch = scene.epoch()
             try:
                 rec = _start_recording(out, (w, h), fps, preset, crf)

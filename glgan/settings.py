@@ -1,7 +1,7 @@
 """Settings: the window's display preferences, kept between runs in a small JSON file.
 
 Owns ``Settings`` (overlay scale, theme, output folder for screenshots and recordings, the
-view's palette) and
+view's palette, auto-fit) and
 where it lives: ``$GLGAN_CONFIG_DIR`` or ``$XDG_CONFIG_HOME/glgan`` (default
 ``~/.config/glgan``) ``/settings.json``. Reading is bounded and forgiving: a missing, corrupt
 or foreign file, or a bad value in it, falls back to the default for that value (the window
@@ -54,6 +54,7 @@ class Settings:
     theme: str = "light"
     out_dir: str = ""  # "" = the default: a glgan folder in the videos folder
     palette: str = "ganlab"
+    auto_fit: bool = True  # frame the view when samples leave it
 
     def checked(self) -> Settings:
         """These settings with every invalid value replaced by its default."""
@@ -64,7 +65,8 @@ class Settings:
         out = self.out_dir if isinstance(self.out_dir, str) and "\0" not in self.out_dir \
             else d.out_dir
         palette = self.palette if self.palette in PALETTES else d.palette
-        return Settings(float(scale), theme, out, palette)
+        auto_fit = self.auto_fit if isinstance(self.auto_fit, bool) else d.auto_fit
+        return Settings(float(scale), theme, out, palette, auto_fit)
 
     @property
     def output_folder(self) -> Path:
@@ -84,7 +86,7 @@ def load_settings() -> Settings:
         return Settings()
     if not isinstance(data, dict):
         return Settings()
-    known = {k: data[k] for k in ("scale", "theme", "out_dir", "palette")
+    known = {k: data[k] for k in ("scale", "theme", "out_dir", "palette", "auto_fit")
              if k in data}
     try:
         return replace(Settings(), **known).checked()

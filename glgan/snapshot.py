@@ -154,13 +154,15 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
             engine.release_targets()
 
 
-def compare_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
-                  size: tuple[int, int], layers: Layers, field_res: int,
-                  backend: str = "numpy", load=None) -> np.ndarray:
-    """The compare grid of ``specs`` (``KEY=V1,V2,...``), or of the runs of the session
-    ``load``, after ``epochs`` more epochs, rendered headless by the App itself (the window's
-    grid and captions, no panels) as (H, W, 3) uint8. A diverged run is paused alone; only
-    when every run diverged is it an error."""
+def app_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
+              size: tuple[int, int], layers: Layers, field_res: int,
+              backend: str = "numpy", load=None, epoch: int | None = None) -> np.ndarray:
+    """What ``glgan snapshot`` renders, drawn by the interactive App itself (the window's
+    frame loop, without panels) as (H, W, 3) uint8: one run over the whole image, or the grid
+    of ``specs`` (``KEY=V1,V2,...``) or of the runs of the session ``load`` with captions;
+    after ``epochs`` more epochs. ``epoch`` (with ``load``): first go back to that past epoch
+    of the session (kept in its timeline, or replayed exactly from the kept state before it).
+    A diverged run in a grid is paused alone; only when every run diverged is it an error."""
     from .app import App
     from .render.offscreen import create_egl_context
 
@@ -173,15 +175,27 @@ def compare_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
             try:
                 if app.ui.error:
                     raise ConfigError(app.ui.error)
+                app.offline = True
                 app.ui.overlay_visible = app.ui.hint_visible = False
                 app.ui.use_layers(layers)
                 app.fix_field_res(field_res)
+                if epoch is not None:
+                    first, last = app.timeline.epochs[0], app.timeline.head
+                    if isinstance(epoch, bool) or not isinstance(epoch, int) or \
+                            not first <= epoch <= last:
+                        raise ConfigError(f"--epoch={epoch!r}: {load} holds epochs "
+                                          f"{first}..{last}")
+                    app.scrub_to(epoch)
+                    if epochs:
+                        app.branch_here()  # train on from the past epoch
                 done = 0
                 while done < epochs and not app.all_diverged():
                     done += app.engine.train(min(TRAIN_CHUNK, epochs - done)).epochs
                 if app.all_diverged():
-                    raise DivergedError(f"every run diverged ({app.engine.status(0).diverged})"
-                                        " Nothing was rendered.")
+                    status = app.engine.status(0)
+                    why = (status.diverged if len(app.runs) == 1
+                           else f"every run diverged ({status.diverged})")
+                    raise DivergedError(f"{why} Nothing was rendered.")
                 app.render(fbo, 0.0)
                 raw = fbo.read(components=3, alignment=1)
             finally:
@@ -203,7 +217,6 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     kept in its timeline, or replayed exactly from the kept state before it), render, write
     the PNG atomically. Returns the path. Everything is checked before training starts."""
     from .capture.sinks import save_png
-    from .compute.api import make_engine
 
     path = check_png_path(out)
     lay = check_layers(layers)
@@ -215,56 +228,24 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
     if compare and load is not None:
         raise ConfigError("--compare: cannot be combined with --load (the session holds its "
                           "runs)")
-    if compare:
-        from .app import MAX_WINDOW_RUNS
-        from .config import compare_grid
-
-        if len(compare_grid(compare)) > MAX_WINDOW_RUNS:
-            raise ConfigError(f"--compare: at most {MAX_WINDOW_RUNS} runs in a grid")
-        image = compare_array(cfg, compare, epochs=epochs, size=(w, h), layers=lay,
-                              field_res=field_res, backend=backend)
-        try:
-            return save_png(image, path)
-        except CaptureError as exc:
-            raise SnapshotPathError(str(exc)) from exc
     if epoch is not None and load is None:
         raise ConfigError("--epoch: needs --load (a session whose past it renders)")
-    if load is not None and epoch is None:
-        from .compute.modelio import read_any
+    if compare or load is not None:
+        from .app import MAX_WINDOW_RUNS
 
-        runs = len(read_any(load).state.runs)
-        if runs > 1:  # a grid, as the window shows it
-            from .app import MAX_WINDOW_RUNS
+        if compare:
+            from .config import compare_grid
 
-            if runs > MAX_WINDOW_RUNS:
-                raise ConfigError(f"--load {load}: {runs} runs; a grid shows at most "
-                                  f"{MAX_WINDOW_RUNS}")
-            image = compare_array(cfg, None, epochs=epochs, size=(w, h), layers=lay,
-                                  field_res=field_res, backend=backend, load=load)
-            try:
-                return save_png(image, path)
-            except CaptureError as exc:
-                raise SnapshotPathError(str(exc)) from exc
-    if load is not None:
-        from .compute.modelio import load_model, read_any
+            runs = len(compare_grid(compare))
+        else:
+            from .compute.modelio import read_any
 
-        engine = load_model(load, backend=backend)
-        if epoch is not None:
-            from .timeline import Timeline
-
-            session = read_any(load)
-            tl = Timeline(budget_bytes=1 << 40)  # keep everything the file holds
-            for kept in (*session.timeline, session.state):
-                tl.record(kept)
-            first, last = tl.epochs[0], tl.head
-            if isinstance(epoch, bool) or not isinstance(epoch, int) or \
-                    not first <= epoch <= last:
-                raise ConfigError(f"--epoch={epoch!r}: {load} holds epochs {first}..{last}")
-            engine.restore(tl.state_at(epoch, engine))
-    else:
-        engine = make_engine(cfg, backend=backend)
-    train_or_raise(engine, epochs)
-    image = snapshot_array(engine, (w, h), lay, field_res=field_res)
+            runs = len(read_any(load).state.runs)  # a bad file is refused before training
+        if runs > MAX_WINDOW_RUNS:
+            what = "--compare" if compare else f"--load {load}"
+            raise ConfigError(f"{what}: {runs} runs; a grid shows at most {MAX_WINDOW_RUNS}")
+    image = app_array(cfg, compare, epochs=epochs, size=(w, h), layers=lay,
+                      field_res=field_res, backend=backend, load=load, epoch=epoch)
     try:
         return save_png(image, path)
     except CaptureError as exc:

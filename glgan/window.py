@@ -68,7 +68,7 @@ WINDOW_FAILED = ("glgan: error: the window could not open on display {display!r}
 
 def start_settings(args):
     """The saved display settings, with this run's --scale / --theme / --out-dir / --palette
-    on top."""
+    / --auto-fit on top."""
     from dataclasses import replace
 
     from glgan.settings import load_settings
@@ -77,7 +77,8 @@ def start_settings(args):
     for key, value in (("scale", getattr(args, "scale", None)),
                        ("theme", getattr(args, "theme", None)),
                        ("out_dir", getattr(args, "out_dir", None)),
-                       ("palette", getattr(args, "palette", None))):
+                       ("palette", getattr(args, "palette", None)),
+                       ("auto_fit", getattr(args, "auto_fit", None))):
         if value is not None:
             s = replace(s, **{key: value})
     return s.checked()
@@ -119,10 +120,10 @@ def make_window_class(args):
                            compare=getattr(args, "compare", None),
                            load=getattr(args, "load", None),
                            timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20)
+            loaded_fit = self.app.ui.auto_fit  # a loaded session's, as it was saved
             self.app.apply_settings(start_settings(args))
-            # samples that leave the view are framed (A switches it off); a loaded session
-            # keeps the camera it was saved with
-            self.app.ui.auto_fit = not getattr(args, "load", None)
+            if getattr(args, "load", None):
+                self.app.ui.auto_fit = loaded_fit
             if getattr(args, "presentation", False):
                 self.app.ui.overlay_visible = False  # the view and large readouts (H: panels)
             if getattr(args, "save", None):

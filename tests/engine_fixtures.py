@@ -34,20 +34,29 @@ class DivergesFrom:
         return self._engine.train(epochs, kind, runs)
 
 
+def _patch_make_engine(monkeypatch, factory) -> None:
+    """Replace make_engine where engines are built: the API and the App (which every
+    command's frame loop drives)."""
+    import glgan.app as app
+    import glgan.compute.api as api
+
+    monkeypatch.setattr(api, "make_engine", factory)
+    monkeypatch.setattr(app, "make_engine", factory)
+
+
 def diverging_engines(monkeypatch, epoch: int) -> None:
     """Every engine built from now on diverges once it has trained ``epoch`` epochs."""
     import glgan.compute.api as api
 
     real_make_engine = api.make_engine
-    monkeypatch.setattr(api, "make_engine",
-                        lambda *a, **k: DivergesFrom(real_make_engine(*a, **k), epoch))
+    _patch_make_engine(monkeypatch,
+                       lambda *a, **k: DivergesFrom(real_make_engine(*a, **k), epoch))
 
 
 def forbid_engines(monkeypatch, message: str) -> None:
     """Building an engine (``make_engine``, the only way to get one) fails the test."""
-    import glgan.compute.api as api
 
     def boom(*a, **k):
         raise AssertionError(message)
 
-    monkeypatch.setattr(api, "make_engine", boom)
+    _patch_make_engine(monkeypatch, boom)

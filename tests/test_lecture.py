@@ -141,3 +141,13 @@ def test_a_view_only_recording_leaves_the_panels_out(app, monkeypatch):
 def test_every_dataset_offers_its_pretrained_model(app):
     frames(app)
     assert app.pretrained_datasets == ("line", "gaussians", "ring", "disjoint")
+
+
+def test_a_session_keeps_whether_auto_fit_was_on(app):
+    app.ui.auto_fit = True
+    view = app.session_view()
+    assert view["auto_fit"] is True
+    app.apply_view({})  # an older file: the camera as saved, no auto-fit
+    assert not app.ui.auto_fit
+    app.apply_view(view)
+    assert app.ui.auto_fit

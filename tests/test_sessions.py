@@ -279,7 +279,8 @@ def test_the_timeline_travels_in_the_session(tmp_path):
     from PIL import Image
 
     _cli("run", "--window", "headless", "--frames", "16", "--play", "--set", "seed=3",
-         "--dataset", "ring", "--save", "tl", "--backend", "numpy", cwd=tmp_path)
+         "--dataset", "ring", "--save", "tl", "--backend", "numpy", "--no-auto-fit",
+         cwd=tmp_path)
     with zipfile.ZipFile(tmp_path / "tl.glgan") as z:
         kept = json.loads(z.read("session.json"))["timeline"]
     assert len(kept) >= 10

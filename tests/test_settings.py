@@ -50,10 +50,11 @@ def test_the_window_takes_and_keeps_the_options(config_dir, tmp_path):
     assert load_settings() == Settings(1.5, "high-contrast", str(shots))
     # the next launch starts from what was kept; its own options go on top
     done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
-                           "--frames", "1", "--theme", "dark", "--palette", "colorblind"],
+                           "--frames", "1", "--theme", "dark", "--palette", "colorblind",
+                           "--no-auto-fit"],
                           env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert load_settings() == Settings(1.5, "dark", str(shots), "colorblind")
+    assert load_settings() == Settings(1.5, "dark", str(shots), "colorblind", False)
     done = subprocess.run([sys.executable, "-m", "glgan", "run", "--window", "headless",
                            "--frames", "1", "--scale", "7"], env=env, capture_output=True,
                           text=True, timeout=120, cwd=tmp_path)
