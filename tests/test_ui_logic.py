@@ -290,3 +290,45 @@ def test_keyboard_navigation_takes_the_keys_only_while_it_shows():
         assert gui.key("S") == [c.Step("both")]
     finally:
         gui.close()
+
+
+def test_the_help_window_sets_theme_palette_auto_fit_and_view_only_recording():
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.step()
+        gui.key("F1")
+        gui.frames(2)
+        gui.click("theme=dark")
+        gui.click("palette=colorblind")
+        assert (gui.ui.theme, gui.ui.palette) == ("dark", "colorblind")
+        gui.frames(2)  # the dark ImGui style is applied on the next frame, without error
+        assert gui.ui.theme_key[1] == "dark"
+        fit, view_only = gui.ui.auto_fit, gui.ui.record_view_only
+        gui.click("auto-fit")
+        gui.click("record view only")
+        assert gui.ui.auto_fit is not fit and gui.ui.record_view_only is not view_only
+        gui.click("theme=high-contrast")
+        assert gui.ui.high_contrast
+    finally:
+        gui.close()
+
+
+def test_high_contrast_draws_the_graph_edges_solid(monkeypatch):
+    from glgan.ui import graph
+    from glgan.ui.testing import NullUi
+
+    dashed = []
+    real_dashed = graph._dashed
+    monkeypatch.setattr(graph, "_dashed", lambda *a, **k: (dashed.append(1), real_dashed(*a, **k)))
+    gui = NullUi()
+    try:
+        gui.frames(2)
+        assert dashed  # GAN Lab's marching dashes
+        dashed.clear()
+        gui.ui.high_contrast = True
+        gui.frames(2)
+        assert not dashed
+    finally:
+        gui.close()

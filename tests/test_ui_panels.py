@@ -112,7 +112,10 @@ def test_epochs_per_frame_slider(gui):
 
 def test_pretrained_toggle_only_where_available(gui):
     assert gui.click("pretrained") == [UsePretrained(False)]
-    gui.cfg = preset("ring")
+    gui.cfg = preset("ring")  # glgan ships a model for ring too (trained by glgan)
+    gui.frames(1)
+    assert gui.click("pretrained") == [UsePretrained(True)]
+    gui.cfg = preset("drawn")  # never for the user's own drawing
     gui.frames(1)
     assert gui.click("pretrained") == []
 

@@ -46,7 +46,7 @@ DATASET_TITLES: Mapping[str, str] = MappingProxyType({
     "line": "Simple line", "gaussians": "Mixture of Gaussians", "ring": "Ring",
     "disjoint": "3 disjoint regions", "drawn": "Draw one by yourself",
 })
-DEFAULT_PRETRAINED = ("line", "gaussians")
+DEFAULT_PRETRAINED = ("line", "gaussians", "ring", "disjoint")
 THUMB_POINTS = 200  # dots per dataset thumbnail
 
 
@@ -157,8 +157,8 @@ def _datasets(ui: UiState, cfg: GanConfig, info: dict[str, Any], row: _Row) -> l
     if not has:
         imgui.end_disabled()
     hook(ui, "pretrained")
-    imgui.set_item_tooltip("Train on top of GAN Lab's pretrained model (line and gaussians) "
-                           "or from scratch")
+    imgui.set_item_tooltip("Train on top of a pretrained model or from scratch (line and "
+                           "gaussians: GAN Lab's own; ring and disjoint: trained by glgan)")
     if changed and has:
         ui.use_pretrained = on
         out.append(UsePretrained(on))

@@ -21,6 +21,7 @@ from imgui_bundle import imgui
 
 from glgan.config import GanConfig
 from glgan.frame import FrameData
+from glgan.palette import ViewStyle, view_style
 from glgan.ui import theme as th
 from glgan.ui import thumbs
 from glgan.ui.commands import Command, SetLayers
@@ -152,7 +153,12 @@ def _edges(dl, cv: _Canvas, ui: UiState, epoch: int, active_phase: str | None) -
             col = th.EDGE if active_phase is None else th.col32(205, 205, 205)
             shift = float(epoch)  # GAN Lab: stroke-dashoffset = -iteration
             thick = 2.0 * cv.k * 1.2
-        _dashed(dl, px, col, thick, 10 * cv.k, 3 * cv.k, shift * cv.k)
+        if ui.high_contrast:  # solid, dark and thicker: legible on a projector
+            if active_phase is None or active_phase not in flows:
+                col = th.col32(20, 20, 20)
+            dl.add_polyline([imgui.ImVec2(*q) for q in px], col, thick * 1.4, 0)
+        else:
+            _dashed(dl, px, col, thick, 10 * cv.k, 3 * cv.k, shift * cv.k)
         end, prev = px[-1], px[-2]  # arrow head
         dx, dy = end[0] - prev[0], end[1] - prev[1]
         n = math.hypot(dx, dy) or 1.0
@@ -194,34 +200,38 @@ def _node_contents(dl, cv: _Canvas, ui: UiState, name: str, frame: FrameData | N
         thumbs.frame(dl, r, th.PLOT_BG, 0)
     if frame is not None and texture is None:
         with thumbs.no_aa_fill(dl):
-            _thumb(dl, cv, r, name, frame, morph)
+            _thumb(dl, cv, r, name, frame, morph, view_style(ui.palette, ui.theme))
     x, y, s = r
     dl.add_rect((x, y), (x + s, y + s), border, 0.0, 2.0 if border != th.PLOT_BORDER else 1.0)
 
 
-def _thumb(dl, cv: _Canvas, r: thumbs.Rect, name: str, frame: FrameData, morph: float) -> None:
+def _thumb(dl, cv: _Canvas, r: thumbs.Rect, name: str, frame: FrameData, morph: float,
+           st: ViewStyle) -> None:
+    """A node's thumbnail drawn with ImGui (when the GL renderer gives none), in the colours
+    of the window's palette."""
     dot = max(0.8, 1.0 * cv.k)
+    real, fake = th.from_rgba(st.real), th.from_rgba(st.fake)
     thumbs.clip(dl, r)
     if name == "noise":
         thumbs.noise_dots(dl, r, frame.noise, dot)
     elif name == "generator":
         thumbs.manifold(dl, r, frame.manifold, frame.manifold_alpha, morph, 1.0)
     elif name == "real":
-        thumbs.dots(dl, r, frame.real, dot, th.REAL_DOT)
+        thumbs.dots(dl, r, frame.real, dot, real)
     elif name == "fake":
-        thumbs.dots(dl, r, frame.fake, dot, th.FAKE_DOT)
+        thumbs.dots(dl, r, frame.fake, dot, fake)
     elif name == "discriminator":
         thumbs.heatmap(dl, r, frame.field, frame.field_bounds)
     elif name == "real_pred" and len(frame.pred_real):
         n = min(len(frame.pred_real), len(frame.real))
-        cols = th.prgn_u32(th.stretch(frame.pred_real[:n]))
+        cols = th.prgn_u32(th.stretch(frame.pred_real[:n]), 1.0, st.ramp, st.ramp_gamma)
         thumbs.dots(dl, r, frame.real[:n], dot * 1.2, cols)
     elif name == "fake_pred" and len(frame.pred_fake):
         n = min(len(frame.pred_fake), len(frame.fake))
-        cols = th.prgn_u32(th.stretch(frame.pred_fake[:n]))
+        cols = th.prgn_u32(th.stretch(frame.pred_fake[:n]), 1.0, st.ramp, st.ramp_gamma)
         thumbs.dots(dl, r, frame.fake[:n], dot * 1.2, cols)
     elif name == "g_gradients":
-        thumbs.dots(dl, r, frame.fake, dot * 0.8, th.FAKE_DOT)
+        thumbs.dots(dl, r, frame.fake, dot * 0.8, fake)
         thumbs.kites(dl, r, frame.fake, frame.grad_g, half_width_px=max(0.7, 0.8 * cv.k))
     dl.pop_clip_rect()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from imgui_bundle import imgui
 
+from glgan.palette import PALETTES, THEMES
 from glgan.ui import theme as th
 from glgan.ui.commands import Command, Reset, ResetSettings, RestorePreset
 from glgan.ui.input import SHORTCUT_HELP
@@ -58,18 +59,49 @@ def draw_help(ui: UiState) -> None:
         hook(ui, "overlay scale")
         if imgui.is_item_deactivated_after_edit() or (changed and not imgui.is_item_active()):
             ui.user_scale = float(round(s, 2))
-        _, ui.high_contrast = imgui.checkbox("high contrast (projectors)", ui.high_contrast)
-        hook(ui, "high contrast")
+        _choice(ui, "theme", THEMES, "theme", THEME_TIPS)
+        _choice(ui, "palette", PALETTES, "palette", PALETTE_TIPS)
+        _, ui.auto_fit = imgui.checkbox("auto-fit the view (A)", ui.auto_fit)
+        hook(ui, "auto-fit")
+        imgui.set_item_tooltip("Frame the view when samples leave it; back to GAN Lab's unit "
+                               "square once they are all inside again")
+        imgui.same_line()
+        _, ui.edge_markers = imgui.checkbox("edge markers", ui.edge_markers)
+        hook(ui, "edge markers")
+        imgui.set_item_tooltip("Count the samples beyond each edge of the view")
+        _, ui.record_view_only = imgui.checkbox("record the view only (Shift+F9)",
+                                                ui.record_view_only)
+        hook(ui, "record view only")
+        imgui.set_item_tooltip("Recordings leave the panels out")
         if imgui.button("Reset settings"):
             ui.push(ResetSettings())
         hook(ui, "reset settings")
-        imgui.set_item_tooltip("Scale, contrast and output folder back to their defaults (they "
-                               "are kept between runs)")
+        imgui.set_item_tooltip("Scale, theme, palette, auto-fit and output folder back to their "
+                               "defaults (they are kept between runs)")
         imgui.separator_text("About")
         imgui.text_wrapped(ABOUT)
     imgui.end()
     if not keep:
         ui.show_help = False
+
+
+THEME_TIPS = {"light": "GAN Lab's look", "dark": "a dark plot and panels (dim rooms)",
+              "high-contrast": "for projectors: stronger colours, larger dots, thicker lines, "
+                               "larger text"}
+PALETTE_TIPS = {"ganlab": "GAN Lab's green real / purple fake samples",
+                "colorblind": "purple real / orange fake: told apart with any colour vision"}
+
+
+def _choice(ui: UiState, field: str, choices: tuple[str, ...], label: str,
+            tips: dict[str, str]) -> None:
+    """A row of radio buttons setting ``ui.<field>`` to one of ``choices``."""
+    imgui.text(f"{label}:")
+    for name in choices:
+        imgui.same_line()
+        if imgui.radio_button(f"{name}##{field}", getattr(ui, field) == name):
+            setattr(ui, field, name)
+        hook(ui, f"{field}={name}")
+        imgui.set_item_tooltip(tips[name])
 
 
 def _timings(info: dict[str, Any]) -> str:

@@ -69,7 +69,10 @@ def _toggle(ui: UiState, layer: str) -> list[Command]:
 
 def draw_layer_toggles(ui: UiState) -> list[Command]:
     out: list[Command] = []
-    cols = 3
+    # three columns when the widest toggle fits three times, else fewer (large scales)
+    widest = max(_checkbox_width(title) for _, title in LAYER_TITLES)
+    space = imgui.get_style().item_spacing.x + 2 * imgui.get_style().cell_padding.x
+    cols = int(min(3, max(1, imgui.get_content_region_avail().x // (widest + space))))
     if imgui.begin_table("##layers", cols):
         for name, title in LAYER_TITLES:
             imgui.table_next_column()
@@ -85,15 +88,31 @@ def draw_layer_toggles(ui: UiState) -> list[Command]:
 GRADIENT_MODES = ("dD/dx (GAN Lab)", "-dL_G/dx (G's true step)")
 
 
+def _checkbox_width(label: str) -> float:
+    """The width a checkbox with ``label`` takes (box, gap, text)."""
+    style = imgui.get_style()
+    return (imgui.get_frame_height() + style.item_inner_spacing.x
+            + imgui.calc_text_size(label.split("##")[0]).x)
+
+
+def _same_line_if_fits(next_width: float, right: float) -> None:
+    """Continue the row when ``next_width`` still fits after the last item before ``right``
+    (screen x of the content's right edge), else wrap."""
+    spacing = imgui.get_style().item_spacing.x
+    if imgui.get_item_rect_max().x + spacing + next_width <= right:
+        imgui.same_line()
+
+
 def _draw_layer_options(ui: UiState) -> list[Command]:
     """How the heatmap and the gradient lines are drawn (glgan options beyond GAN Lab)."""
     lay = ui.layers
     new = lay
+    right = imgui.get_cursor_screen_pos().x + imgui.get_content_region_avail().x
     changed, on = imgui.checkbox("blocky 30x30 heatmap##opt", lay.blocky)
     hook(ui, "layer-option:blocky")
     if changed:
         new = replace(new, blocky=on)
-    imgui.same_line()
+    _same_line_if_fits(_checkbox_width("equal-length gradients"), right)
     changed, on = imgui.checkbox("equal-length gradients##opt", lay.gradient_normalize)
     hook(ui, "layer-option:normalize")
     if changed:

@@ -70,6 +70,7 @@ class NullUi:
             imgui.render()
             for tex in imgui.get_platform_io().textures:
                 if tex.status == imgui.ImTextureStatus.want_destroy:
+                    tex.set_tex_id(0)  # as a renderer must, or ImGui asserts later
                     tex.status = imgui.ImTextureStatus.destroyed
                 elif tex.status != imgui.ImTextureStatus.ok:
                     if not tex.tex_id:

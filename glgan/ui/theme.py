@@ -13,6 +13,7 @@ import numpy as np
 from imgui_bundle import imgui
 
 from glgan.palette import PRGN, ramp_rgb
+from glgan.ui.layout import HIGH_CONTRAST_TEXT
 
 
 def col32(r: int, g: int, b: int, a: float = 1.0) -> int:
@@ -190,4 +191,4 @@ def apply_theme(ui_scale: float, theme: str = "light") -> None:
     style.frame_rounding = 3.0
     style.grab_rounding = 3.0
     style.scale_all_sizes(ui_scale)
-    style.font_scale_main = ui_scale * (1.15 if high_contrast else 1.0)
+    style.font_scale_main = ui_scale * (HIGH_CONTRAST_TEXT if high_contrast else 1.0)
