@@ -151,3 +151,34 @@ def test_a_session_keeps_whether_auto_fit_was_on(app):
     assert not app.ui.auto_fit
     app.apply_view(view)
     assert app.ui.auto_fit
+
+
+@pytest.mark.parametrize("size,scale,theme", [
+    ((1920, 1080), 1.0, "light"), ((1920, 1080), 1.5, "high-contrast"),
+    ((1920, 1080), 2.0, "high-contrast"), ((1920, 1080), 2.0, "dark"),
+    ((1280, 720), 1.0, "light")])
+def test_top_bar_buttons_and_epoch_are_on_screen_in_pixels(gl_ctx, tmp_path, size, scale,
+                                                           theme):
+    """Issue 16 at the window's real size: the App renders its overlay at each scale and
+    theme; the top bar's right-hand buttons and the epoch counter lie inside the window (their
+    rectangles from the UI's layout) and are drawn there (text pixels differ inside them)."""
+    from glgan.app import App
+    from glgan.settings import Settings
+
+    app = App(gl_ctx, size, preset("gaussians"), pretrained=False, out_dir=tmp_path)
+    fbo = gl_ctx.simple_framebuffer(size, components=4)
+    try:
+        app.apply_settings(Settings(scale, theme))
+        app.ui.debug_rects = {}
+        for _ in range(3):
+            app.render(fbo, 1 / 60)
+        img = np.frombuffer(fbo.read(components=3, alignment=1), np.uint8).reshape(
+            size[1], size[0], 3)[::-1].astype(int)
+        for label in ("Record", "Shot", "?", "epoch", "play"):
+            (x0, y0), (x1, y1) = app.ui.debug_rects[label]
+            assert 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1], (label, x0, x1)
+            patch = img[int(y0) + 1:int(y1) - 1, int(x0) + 1:int(x1) - 1]
+            assert patch.size and np.ptp(patch.reshape(-1, 3), axis=0).max() > 60, label
+    finally:
+        app.close()
+        fbo.release()
