@@ -99,7 +99,7 @@ class App:
                  out_dir: str | os.PathLike = ".", backend: str = "numpy",
                  compare: list[str] | None = None, transition_s: float = 0.25,
                  load: str | os.PathLike | None = None,
-                 timeline_budget: int = DEFAULT_TIMELINE_BUDGET) -> None:
+                 timeline_budget: int = DEFAULT_TIMELINE_BUDGET, drawn=None) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.fb_scale = float(fb_scale)
@@ -107,10 +107,12 @@ class App:
         if pretrained is None:
             pretrained = config is None
         self.engine: GanEngine = make_engine(config if config is not None else GanConfig(),
-                                             backend=backend)
+                                             backend=backend, drawn=drawn)
         self.overlay = Overlay(ctx, self.size, (self.fb_scale, self.fb_scale), keys, mouse,
                                history=self.engine.history())
         self.ui = self.overlay.ui
+        if drawn is not None:  # imported points: the drawing window shows and edits them
+            self.ui.drawing.points = [(float(x), float(y)) for x, y in np.asarray(drawn)]
         self.transition_s = float(transition_s)
         self.timeline = Timeline(timeline_budget)  # states kept for rewinding (glgan.timeline)
         self.save_timeline = True  # sessions keep the timeline's states (larger files)

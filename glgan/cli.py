@@ -43,19 +43,42 @@ TRAIN_DATASETS = [d for d in DATASETS if d != "drawn"]
 
 
 def build_config(args) -> GanConfig:
-    """Preset of --preset (else of --dataset), then --seed, then every --set KEY=VALUE."""
-    name = args.preset or args.dataset or "gaussians"
+    """Preset of --preset (else of --dataset), then --seed, then every --set KEY=VALUE.
+    With --data the dataset is "drawn" (the file's points; see imported_points)."""
+    data = getattr(args, "data", None)
+    if data and args.dataset:
+        raise ConfigError(f"--data {data} and --dataset {args.dataset}: choose one (--data "
+                          "trains on the file's points)")
+    name = args.preset or args.dataset or ("drawn" if data else "gaussians")
     cfg = preset(name)
     if args.dataset:
         cfg = cfg.replace(dataset=args.dataset)
+    if data:
+        cfg = cfg.replace(dataset="drawn")
     if getattr(args, "seed", None) is not None:
         cfg = cfg.replace(seed=args.seed)
     return apply_overrides(cfg, args.set or [])
 
 
+def imported_points(args):
+    """The points of --data (CSV or image), None without it; says on stderr what was read
+    and how it was mapped into the unit square."""
+    data = getattr(args, "data", None)
+    if not data:
+        return None
+    from .compute.dataimport import load_points
+
+    imported = load_points(data)
+    print(f"glgan: {imported.description}", file=sys.stderr)
+    return imported.points
+
+
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", choices=TRAIN_DATASETS,
                    help="target distribution; loads its GAN Lab preset (default gaussians)")
+    p.add_argument("--data", metavar="FILE",
+                   help="train on your own points: a CSV (x,y per line, any range: scaled "
+                        "into the unit square) or an image (dark pixels are the density)")
     p.add_argument("--preset", choices=[n for n in PRESETS if n != "drawn"],
                    help="hyperparameter preset (default: the dataset's own)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -82,7 +105,8 @@ def _load_for_training(args):
     from .compute.modelio import load_model
 
     fixed = [f for f, v in (("--dataset", args.dataset), ("--preset", args.preset),
-                            ("--seed", args.seed), ("--compare", args.compare)) if v]
+                            ("--seed", args.seed), ("--compare", args.compare),
+                            ("--data", args.data)) if v]
     if fixed:
         raise ConfigError(f"{', '.join(fixed)}: cannot be combined with --load, which "
                           "continues the saved model as it is (only live --set "
@@ -122,7 +146,8 @@ def refuse_settings_with_load(args) -> None:
     change its runs are refused, not silently ignored (train --load takes live --set)."""
     given = [f for f, v in (("--dataset", args.dataset), ("--preset", args.preset),
                             ("--seed", args.seed), ("--set", args.set),
-                            ("--compare", getattr(args, "compare", None))) if v]
+                            ("--compare", getattr(args, "compare", None)),
+                            ("--data", getattr(args, "data", None))) if v]
     if args.load is not None and given:
         raise ConfigError(f"{', '.join(given)}: cannot be combined with --load (the session "
                           "holds its runs and their settings; change them in the window, or "
@@ -148,7 +173,7 @@ def cmd_train(args) -> int:
     else:
         base = build_config(args)
         engine = make_engine([base.replace(**changes) for changes in grid],
-                             backend=args.backend)
+                             backend=args.backend, drawn=imported_points(args))
     show = sys.stderr.isatty() and not args.quiet
     chunk = max(1, min(500, args.epochs // 100 or 1))
     start = [engine.status(i).epoch for i in range(engine.run_count)]
@@ -283,7 +308,8 @@ def cmd_snapshot(args) -> int:
     epochs = args.epochs if args.epochs is not None else (0 if args.load else 1000)
     snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
              layers=styled_layers(args), field_res=args.field_res, backend=args.backend,
-             compare=args.compare, load=args.load, epoch=args.epoch)
+             compare=args.compare, load=args.load, epoch=args.epoch,
+             drawn=imported_points(args))
     print(f"wrote {args.out}")
     return 0
 
@@ -298,7 +324,7 @@ def cmd_record(args) -> int:
                          layers=styled_layers(args), with_ui=args.with_ui,
                          progress=sys.stderr.isatty(), backend=args.backend,
                          compare=args.compare, stop=lambda: stop.signal is not None,
-                         load=args.load)
+                         load=args.load, drawn=imported_points(args))
     print(f"wrote {summary}")
     if summary.stopped:
         print(f"glgan: {stop.signal}: the recording was finished early", file=sys.stderr)

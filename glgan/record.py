@@ -155,11 +155,12 @@ class _AppScene:
     KL/JS) below that. Training happens here, exactly ``k`` epochs between frames."""
 
     def __init__(self, ctx, size, fps, cfg, compare, lay, with_ui, field_res, transition_s,
-                 backend, load=None) -> None:
+                 backend, load=None, drawn=None) -> None:
         from .app import App
 
         self.app = app = App(ctx, size, cfg, pretrained=False, backend=backend,
-                             compare=compare, transition_s=transition_s, load=load)
+                             compare=compare, transition_s=transition_s, load=load,
+                             drawn=drawn)
         full = size[0] >= FULL_UI_MIN_SIZE[0] and size[1] >= FULL_UI_MIN_SIZE[1]
         app.offline = True  # no key hints, no hover tooltip: this is a file, not a window
         app.ui.overlay_visible = bool(with_ui) and full
@@ -201,7 +202,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            progress_stream: TextIO | None = None, backend: str = "numpy",
            compare: list[str] | None = None,
            stop: Callable[[], bool] | None = None,
-           load: str | os.PathLike | None = None) -> RecordSummary:
+           load: str | os.PathLike | None = None, drawn=None) -> RecordSummary:
     """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
 
     ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
@@ -213,6 +214,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     instead (a run that diverges pauses alone; only when all have is it an error).
     ``load``: record the runs of this session file (or model pair) going on from where they
     were saved (a grid when it holds several; ``cfg`` is not used).
+    ``drawn``: (N, 2) points in [0,1]^2 for the "drawn" dataset (``--data``).
     ``stop``: asked before each frame; True ends the recording there like a normal finish
     (``RecordSummary.stopped``): how the CLI handles Ctrl-C and SIGTERM.
     """
@@ -254,7 +256,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         with ctx:
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
             scene = _AppScene(ctx, (w, h), fps, cfg, compare, lay, with_ui, field_res,
-                              transition_s, backend, load)
+                              transition_s, backend, load, drawn)
             first_epoch = last_epoch = scene.epoch()
             try:
                 rec = _start_recording(out, (w, h), fps, preset, crf)

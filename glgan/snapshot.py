@@ -156,7 +156,8 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
 
 def app_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
               size: tuple[int, int], layers: Layers, field_res: int,
-              backend: str = "numpy", load=None, epoch: int | None = None) -> np.ndarray:
+              backend: str = "numpy", load=None, epoch: int | None = None,
+              drawn=None) -> np.ndarray:
     """What ``glgan snapshot`` renders, drawn by the interactive App itself (the window's
     frame loop, without panels) as (H, W, 3) uint8: one run over the whole image, or the grid
     of ``specs`` (``KEY=V1,V2,...``) or of the runs of the session ``load`` with captions;
@@ -170,7 +171,7 @@ def app_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
     try:
         with ctx:
             app = App(ctx, size, cfg, pretrained=False, backend=backend, compare=specs,
-                      load=load)
+                      load=load, drawn=drawn)
             fbo = ctx.simple_framebuffer(size, components=4)
             try:
                 if app.ui.error:
@@ -211,7 +212,7 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
              out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
              field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy",
              compare: list[str] | None = None, load: str | os.PathLike | None = None,
-             epoch: int | None = None) -> Path:
+             epoch: int | None = None, drawn=None) -> Path:
     """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg`` (or of every run of
     ``compare``, side by side; or of the session ``load``, at its past ``epoch`` when given:
     kept in its timeline, or replayed exactly from the kept state before it), render, write
@@ -245,7 +246,8 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
             what = "--compare" if compare else f"--load {load}"
             raise ConfigError(f"{what}: {runs} runs; a grid shows at most {MAX_WINDOW_RUNS}")
     image = app_array(cfg, compare, epochs=epochs, size=(w, h), layers=lay,
-                      field_res=field_res, backend=backend, load=load, epoch=epoch)
+                      field_res=field_res, backend=backend, load=load, epoch=epoch,
+                      drawn=drawn)
     try:
         return save_png(image, path)
     except CaptureError as exc:

@@ -88,12 +88,13 @@ def make_window_class(args):
     """A moderngl-window WindowConfig class configured from the command line ``args``."""
     import moderngl_window as mglw
 
-    from glgan.cli import build_config
+    from glgan.cli import build_config, imported_points
     from glgan.ui.input import OverlayEventsMixin
 
     config = build_config(args)
-    pretrained = not (args.dataset or args.preset or args.set or args.seed is not None) or \
-        getattr(args, "pretrained", False)
+    drawn = imported_points(args)
+    pretrained = not (args.dataset or args.preset or args.set or args.seed is not None
+                      or drawn is not None) or getattr(args, "pretrained", False)
 
     class GlganWindow(OverlayEventsMixin, mglw.WindowConfig):
         gl_version = (3, 3)
@@ -119,7 +120,8 @@ def make_window_class(args):
                            backend=getattr(args, "backend", "numpy"),
                            compare=getattr(args, "compare", None),
                            load=getattr(args, "load", None),
-                           timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20)
+                           timeline_budget=int(getattr(args, "timeline_mb", 256)) << 20,
+                           drawn=drawn)
             loaded_fit = self.app.ui.auto_fit  # a loaded session's, as it was saved
             self.app.apply_settings(start_settings(args))
             if getattr(args, "load", None):
@@ -293,10 +295,12 @@ def run_app(args) -> int:
     if args.frames is not None and args.frames < 1:
         print(f"glgan: error: --frames={args.frames} must be at least 1")
         return 2
-    if args.dataset or args.preset or args.seed is not None or args.set:
-        from glgan.cli import build_config
+    if args.dataset or args.preset or args.seed is not None or args.set or \
+            getattr(args, "data", None):
+        from glgan.cli import build_config, imported_points
 
         build_config(args)  # a bad --set value is reported as such, display or not
+        imported_points(args)  # and a bad --data file
     from glgan.settings import SCALE_RANGE
 
     scale = getattr(args, "scale", None)
