@@ -512,7 +512,8 @@ class App:
                 self.branch_here()  # an edit (or a step) there starts a branch from it
             elif isinstance(c, (cmd.Play, cmd.Compare, cmd.CloneRun, cmd.EndCompare,
                                 cmd.SaveSession, cmd.Reset, cmd.RestorePreset,
-                                cmd.SelectDataset, cmd.UsePretrained, cmd.ApplyDrawing)):
+                                cmd.SelectDataset, cmd.UsePretrained, cmd.ApplyDrawing,
+                                cmd.ImportData, cmd.ToggleCompare)):
                 self._set_scrub(None)  # these act on the live runs: back to the head first
                 ui.status = "back at the live epoch"
         if isinstance(c, cmd.Play):
@@ -552,6 +553,16 @@ class App:
         elif isinstance(c, cmd.ApplyDrawing):
             eng.set_drawn(c.points)
             self._reset_to_preset("drawn")
+        elif isinstance(c, cmd.ImportData):
+            from glgan.compute.dataimport import load_points
+
+            imported = load_points(c.path)  # a bad file: a DataError, shown as a message
+            eng.set_drawn(imported.points)
+            self._reset_to_preset("drawn")
+            d = ui.drawing
+            d.points = [(float(x), float(y)) for x, y in imported.points]
+            d.applied, d.open, d.message = imported.points.copy(), False, ""
+            ui.status = imported.description
         elif isinstance(c, cmd.Screenshot):
             self.screenshot_requested = True
         elif isinstance(c, cmd.ToggleRecord):

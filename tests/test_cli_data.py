@@ -83,3 +83,34 @@ def test_the_window_shows_imported_points_in_the_drawing(gl_ctx, csv_file):
         assert len(app.ui.drawing.points) == len(pts)  # editable in the drawing window
     finally:
         app.close()
+
+
+@pytest.mark.gl
+def test_the_drawing_window_imports_a_file(gl_ctx, csv_file, tmp_path):
+    """Synthetic input: type a path in the drawing window, press Import; the runs train on
+    its points and the drawing shows them; a bad file is a message, not a crash."""
+    from glgan.app import App
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi(info={"dataset_samples": {}})
+    app = App(gl_ctx, (640, 400), pretrained=False)
+    try:
+        gui.step()
+        gui.click("dataset:drawn")
+        gui.frames(2)
+        gui.click("import_path")
+        gui.type_text(str(csv_file))
+        gui.frames(1)
+        out = [c for c in gui.click("Import") if type(c).__name__ == "ImportData"]
+        assert out and out[0].path == str(csv_file)
+        app.apply(out)
+        assert app.config.dataset == "drawn" and "600 points" in app.ui.status
+        np.testing.assert_array_equal(app.engine.drawn, load_points(csv_file).points)
+        assert len(app.ui.drawing.points) == 600
+        bad = tmp_path / "bad.csv"
+        bad.write_text("1,2,3\n")
+        app.apply([type(out[0])(str(bad))])
+        assert "bad.csv" in app.ui.error and len(app.engine.drawn) == 600
+    finally:
+        app.close()
+        gui.close()

@@ -253,6 +253,14 @@ class TogglePretrained:
 
 
 @dataclass(frozen=True)
+class ImportData:
+    """Train on the points of a file (CSV: x,y per line; an image: dark pixels are the
+    density): they become the "drawn" dataset and the drawing window's points."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class ToggleLayer:
     """Shift+1..6: one layer of the view on/off (a name from glgan.layers.LAYER_NAMES)."""
 
@@ -288,6 +296,7 @@ Command = (
     | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
     | ExportHistory | ScrubTo | BranchHere | TakeBranch | ResetSettings | ToggleSlowMotion
     | ScaleSpeed | TogglePretrained | ToggleLayer | ZoomView | ToggleCompare | ToggleAutoFit
+    | ImportData
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

@@ -12,7 +12,7 @@ from imgui_bundle import imgui
 
 from glgan.ui import theme as th
 from glgan.ui import thumbs
-from glgan.ui.commands import ApplyDrawing, Command
+from glgan.ui.commands import ApplyDrawing, Command, ImportData
 from glgan.ui.layout import RectXYWH
 from glgan.ui.state import DrawingState, UiState
 from glgan.ui.widgets import button, hook
@@ -110,6 +110,18 @@ def draw_drawing_window(ui: UiState, view: RectXYWH) -> list[Command]:
         imgui.same_line()
         if button(ui, "Close", "Keep the drawing and close this window"):
             d.open = False
+        imgui.same_line()
+        imgui.set_next_item_width(max(imgui.get_content_region_avail().x
+                                      - imgui.calc_text_size("Import").x
+                                      - 3 * imgui.get_style().frame_padding.x, 40.0))
+        _, d.import_path = imgui.input_text_with_hint("##import_path", "file.csv or image.png",
+                                                      d.import_path)
+        hook(ui, "import_path")
+        imgui.same_line()
+        if button(ui, "Import", "Train on a file's points: a CSV (x,y per line, any range: "
+                                "scaled into the unit square) or an image (dark pixels are "
+                                "the density)", disabled=not d.import_path.strip()):
+            out.append(ImportData(d.import_path.strip()))
         if d.message:
             imgui.same_line()
             imgui.push_style_color(imgui.Col_.text, th.ERROR_BG)

@@ -37,6 +37,7 @@ class DrawingState:
     message: str = ""
     applied: np.ndarray | None = None  # the last drawing sent with ApplyDrawing
     open: bool = False  # the drawing window is shown
+    import_path: str = ""  # a CSV or image to import (typed in the drawing window)
     _last: tuple[float, float] | None = None
 
     def begin_stroke(self, p: tuple[float, float]) -> None:
