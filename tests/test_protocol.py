@@ -1,7 +1,8 @@
 """Nothing outside glgan/compute reaches past the GanEngine Protocol.
 
 Statically: modules outside ``glgan/compute`` import only the compute modules that form its
-public face (the interface, its state value, data errors and samples, model files, backends),
+public face (the interface, its state value, data errors and samples, imported data, model
+files, backends, training diagnoses),
 never a concrete engine, batch, network, optimiser or random stream. Dynamically: every engine
 the app, the CLI, snapshot and record build is wrapped so that touching any attribute the
 Protocol does not declare fails, and each of them is driven end to end."""
@@ -18,7 +19,7 @@ import pytest
 from glgan.compute.api import GanEngine
 
 ROOT = Path(__file__).resolve().parents[1] / "glgan"
-PUBLIC = {"api", "backend", "data", "modelio", "state"}
+PUBLIC = {"api", "backend", "data", "dataimport", "diagnose", "modelio", "state"}
 PROTOCOL = {n for n in dir(GanEngine) if not n.startswith("_")}
 
 
