@@ -332,3 +332,45 @@ def test_high_contrast_draws_the_graph_edges_solid(monkeypatch):
         assert not dashed
     finally:
         gui.close()
+
+
+def test_slow_motion_captions_each_sub_step_with_the_loss_formula():
+    """Issue 17: every highlighted sub-step shows one line saying what happens; the loss
+    sub-steps show the formula of the loss in use."""
+    from glgan.config import GanConfig
+    from glgan.ui import slowmo
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    shown = []
+    real_draw = slowmo.draw_caption
+
+    def spy(ui, cfg, rect):
+        text = real_draw(ui, cfg, rect)
+        shown.append(text)
+        return text
+
+    import glgan.ui.panels as panels
+    panels.draw_caption = spy
+    try:
+        gui.step()
+        gui.key("M")  # slow motion on (paused: the clock stands at D1)
+        gui.ui.playing = True
+        seen = {}
+        for _ in range(int(10 * SUBSTEP_SECONDS * 60) + 30):
+            gui.step(1 / 60)
+            step = slowmo.current_substep(gui.ui)
+            seen.setdefault(step.label, shown[-1])
+        assert sorted(seen) == sorted(s.label for s in SUBSTEPS)
+        for label, text in seen.items():
+            assert text.startswith(label) and len(text) > len(label) + 20, (label, text)
+        assert "L_D = -[w·mean log D(x)" in seen["D3"] and "w = 0.95" in seen["D3"]
+        assert "L_G = -mean log D(G(z))" in seen["G3"]
+        least = slowmo.caption(SUBSTEPS[7], GanConfig(loss="leastsq"))
+        assert "L_G = mean (D(G(z)) - 1)²" in least
+        gui.key("M")
+        gui.step()
+        assert shown[-1] == ""  # slow motion off: no caption
+    finally:
+        panels.draw_caption = real_draw
+        gui.close()

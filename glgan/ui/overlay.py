@@ -21,7 +21,6 @@ from glgan.ui.charts import ChartHistory
 from glgan.ui.commands import Command
 from glgan.ui.imgui_renderer import ImguiRenderer
 from glgan.ui.input import ImguiInput
-from glgan.ui.layers import draw_edge_markers
 from glgan.ui.layout import Layout
 from glgan.ui.panels import apply_theme_if_changed, draw_overlay, layout_for
 from glgan.ui.state import UiState
@@ -93,7 +92,6 @@ class Overlay:
         imgui.internal.error_recovery_store_state(state)
         try:
             commands = draw_overlay(self.ui, cfg, frame, self.history, info or {})
-            draw_edge_markers(self.ui, (info or {}).get("offscreen") or [])
         except Exception as e:  # close what the failed panel left open; the UI stays usable
             log.exception("overlay frame failed")
             io = imgui.get_io()

@@ -59,11 +59,11 @@ from glgan.ui.drawing import draw_drawing_window
 from glgan.ui.graph import draw_graph
 from glgan.ui.help import draw_banner, draw_help, draw_status
 from glgan.ui.hyper import draw_hyper
-from glgan.ui.layers import draw_hover, draw_layer_toggles, draw_legend
+from glgan.ui.layers import draw_edge_markers, draw_hover, draw_layer_toggles, draw_legend
 from glgan.ui.layout import HIGH_CONTRAST_TEXT, Layout, compute_layout, top_bar_width
 from glgan.ui.presentation import draw_presentation
 from glgan.ui.session import draw_open_dialog
-from glgan.ui.slowmo import advance_slow_motion
+from glgan.ui.slowmo import advance_slow_motion, draw_caption
 from glgan.ui.state import EPOCHS_PER_FRAME_MAX, UiState
 from glgan.ui.timeline import draw_timeline_bar
 from glgan.ui.widgets import begin_panel, hook
@@ -211,6 +211,8 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         apply_theme_if_changed(ui)
     lay = layout_for(ui)
     out += draw_cell_labels(ui, info.get("cells") or [])
+    draw_edge_markers(ui, info.get("offscreen") or [])
+    draw_caption(ui, cfg, lay.view)  # slow motion's subtitle, panels or not
     if not ui.overlay_visible:  # presentation mode: the view and large readouts
         if ui.hint_visible:  # (captures of the bare grid turn both off)
             draw_presentation(ui, cfg, frame, history, info, lay.view)

@@ -1,7 +1,9 @@
 """Slow motion: GAN Lab's ten highlighted sub-steps of one epoch (D1-D5, G1-G5) and their clock.
 
 Owns the sub-step table (texts from GAN Lab's tooltip strip, the graph components each one
-highlights) and ``advance_slow_motion``, which moves ``UiState.slow_step`` on with time and
+highlights), the captions (one plain line per sub-step saying what happens, with the loss's
+formula at the loss sub-steps: ``caption``, drawn over the view by ``draw_caption``) and
+``advance_slow_motion``, which moves ``UiState.slow_step`` on with time and
 emits ``TrainPhase`` as D5 ("Updates discriminator") and G5 ("Updates generator") begin, so
 the heatmap, the losses and the fakes change at the sub-step that names the update, as they
 do on GAN Lab's screen. (GAN Lab runs the optimiser earlier, between D2 and D3, but redraws the
@@ -13,6 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from imgui_bundle import imgui
+
+from glgan.config import GanConfig
+from glgan.ui import theme
 from glgan.ui.commands import Command, TrainPhase
 from glgan.ui.state import UiState
 
@@ -50,6 +56,67 @@ SUBSTEPS: tuple[SubStep, ...] = (
     _s("g", 4, "Computes generator gradients", "g_gradients"),
     _s("g", 5, "Updates generator based on gradients", "generator"),
 )
+
+# What happens, one line each (D1..D5, G1..G5); {d_loss} / {g_loss}: the formula in use.
+CAPTIONS = (
+    "G turns a batch of noise z into fake samples G(z): the purple dots.",
+    "D scores real and fake samples: D(x) is its belief that x is real (green = real).",
+    "D's loss: low when it calls real samples real and fakes fake.  {d_loss}",
+    "Backpropagation: how each of D's weights should change to lower its loss.",
+    "D takes a step: the heatmap, its verdict over the plane, changes.",
+    "G makes a fresh batch of fakes from new noise.",
+    "D scores the fakes only: G is judged by D's verdict on them.",
+    "G's loss: low when D mistakes its fakes for real.  {g_loss}",
+    "Backpropagation through D into G: the pink lines show where each fake should move.",
+    "G takes a step: the fakes move along those lines, towards what D calls real.",
+)
+
+D_LOSS = {
+    "log": "L_D = -[w·mean log D(x) + mean log(1 - D(G(z)))], w = {w:g}",
+    "minimax": "L_D = -[w·mean log D(x) + mean log(1 - D(G(z)))], w = {w:g}",
+    "leastsq": "L_D = mean (D(x) - 1)² + mean D(G(z))²",
+}
+G_LOSS = {
+    "log": "L_G = -mean log D(G(z))  (non-saturating)",
+    "minimax": "L_G = mean log(1 - D(G(z)))  (saturating: weak when D wins)",
+    "leastsq": "L_G = mean (D(G(z)) - 1)²",
+}
+
+
+def caption(step: SubStep, cfg: GanConfig) -> str:
+    """The sub-step's one-line caption for ``cfg`` (the loss formula in use at D3 and G3)."""
+    i = SUBSTEPS.index(step)
+    return CAPTIONS[i].format(d_loss=D_LOSS.get(cfg.loss, "").format(w=cfg.real_weight),
+                              g_loss=G_LOSS.get(cfg.loss, ""))
+
+
+def draw_caption(ui: UiState, cfg: GanConfig, rect) -> str:
+    """Slow motion's caption as a subtitle at the bottom of the view ``rect`` (x, y, w, h);
+    returns the text shown ("" when slow motion is off)."""
+    step = current_substep(ui)
+    if step is None:
+        return ""
+    text = f"{step.label}  {caption(step, cfg)}"
+    x, y, w, h = rect
+    if w < 1 or h < 1:
+        return text
+    size = max(15.0, min(w, h) / 34.0) * ui.scale
+    font = imgui.get_font()
+    scale = size / imgui.get_font_size()
+    wrap = max(w - 3 * size, size)  # long formulas wrap onto a second line
+    extent = imgui.calc_text_size(text, False, wrap / scale)
+    width, height = extent.x * scale, extent.y * scale
+    pad = size * 0.4
+    bx, by = x + (w - width) / 2, y + h - height - size * 1.2
+    phase = theme.D_COLOR if step.phase == "d" else theme.G_COLOR
+    dl = imgui.get_foreground_draw_list()
+    dl.add_rect_filled((bx - pad, by - pad), (bx + width + pad, by + height + pad),
+                       theme.col32(20, 20, 24, 0.78), size * 0.3)
+    dl.add_rect_filled((bx - pad, by - pad), (bx - pad + size * 0.25, by + height + pad),
+                       phase, 0.0)
+    dl.add_text(font, size, (bx, by), theme.col32(255, 255, 255), text, wrap)
+    return text
+
 
 # Train after leaving these sub-steps (index into SUBSTEPS): D after D4, G after G4.
 TRAIN_AFTER = {3: "d", 8: "g"}
