@@ -26,6 +26,7 @@ import numpy as np
 from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
+from glgan.compute.optimal import optimal_discriminator
 from glgan.compute.state import EngineState
 from glgan.config import DATASETS, ConfigError, GanConfig, compare_grid, field_names, preset
 from glgan.frame import FrameData, ViewCapacity
@@ -51,7 +52,8 @@ BLOCKY_FIELD_RES = 30  # GAN Lab's NUM_GRID_CELLS
 MANIFOLD_CELLS = 20    # GAN Lab's 20 x 20 manifold grid
 VIEW_CAPACITY = ViewCapacity(manifold_cells=MANIFOLD_CELLS, field_res=max(FIELD_RES_CHOICES))
 ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
-SAMPLE_CHECK_S = 0.2  # edge markers and auto-fit look at the samples this often
+SAMPLE_CHECK_S = 0.2  # edge markers, auto-fit and D* look at the samples this often
+OPTIMAL_RES = 64  # D*'s grid over the visible field
 AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more than this fraction is out
 AUTO_FIT_MARGIN = 0.02  # ... and returns to [0,1]^2 once all are within it (this much slack)
 PAN_LIMIT = 1e5  # farthest the view may wander from the origin
@@ -248,7 +250,8 @@ class App:
         self._sync_runs([""])
 
     # -- sessions -------------------------------------------------------------------------
-    SESSION_LAYER_FIELDS = ("heatmap", "contour", "real", "fake", "manifold", "gradients",
+    SESSION_LAYER_FIELDS = ("heatmap", "contour", "optimal", "real", "fake", "manifold",
+                            "gradients",
                             "blocky", "gradient_source", "gradient_normalize")
 
     def session_view(self) -> dict:
@@ -732,15 +735,21 @@ class App:
     def _watch_samples(self, cells) -> None:
         """Samples outside the view: edge markers with counts for every shown cell, and with
         auto-fit on, the view framed to take them in (and back to GAN Lab's unit square once
-        every sample is inside it again). Checked every SAMPLE_CHECK_S of the clock."""
+        every sample is inside it again); the optimal discriminator D* from the samples when
+        its layer is on. Checked every SAMPLE_CHECK_S of the clock."""
         ui = self.ui
-        if not (ui.edge_markers or ui.auto_fit) or \
+        if not (ui.edge_markers or ui.auto_fit or ui.layers.optimal) or \
                 self.clock - self._samples_checked < SAMPLE_CHECK_S:
             return
         self._samples_checked = self.clock
         s = self.fb_scale
         if ui.auto_fit:
             self._auto_fit(cells)
+        for i, _ in cells if ui.layers.optimal else ():
+            pts, frame = self._samples(self.runs[i]), self.runs[i].frame
+            if pts is not None:
+                self.runs[i].scene.set_optimal(optimal_discriminator(
+                    pts[0], pts[1], frame.field_bounds, OPTIMAL_RES), frame.field_bounds)
         markers = []
         for i, (x, y, w, h) in cells if ui.edge_markers else ():
             pts = self._samples(self.runs[i])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from glgan.palette import PALETTES, THEMES
 
 # bottom -> top, the order LayeredView draws them in
-LAYER_NAMES = ("heatmap", "contour", "real", "gradients", "fake", "manifold")
+LAYER_NAMES = ("heatmap", "contour", "optimal", "real", "gradients", "fake", "manifold")
 GRADIENT_SOURCES = ("d", "g")
 
 
@@ -23,6 +23,8 @@ class Layers:
     Attributes:
         heatmap: D(x) coloured with PRGn over the field rectangle.
         contour: an anti-aliased D = 0.5 line (not in GAN Lab).
+        optimal: the optimal discriminator's D* = 0.5 line, D* = p_real / (p_real + p_fake)
+            estimated from the samples (not in GAN Lab): where the learned D should decide.
         real: real samples, green discs.
         fake: generated samples, purple discs (animated between updates).
         manifold: the generator's deformed noise grid (GAN Lab: off, drawn on top).
@@ -44,6 +46,7 @@ class Layers:
 
     heatmap: bool = True
     contour: bool = False
+    optimal: bool = False
     real: bool = True
     fake: bool = True
     manifold: bool = False

@@ -5,7 +5,8 @@ written in place, published as ViewTargets so a CUDA engine can write into the v
 objects; the vertex arrays over them), the fake-sample transition (computed on the GPU: the
 vertex shaders mix previous and new positions, and a re-targeted glide captures where the
 samples are by transform feedback), and the draw order
-heatmap -> contour -> real -> gradients -> fake -> manifold. Takes FrameData only; never
+heatmap -> contour -> optimal (D*) -> real -> gradients -> fake -> manifold. Takes FrameData
+(and the optimal discriminator's grid from ``set_optimal``) only; never
 imports ``glgan.compute``. The caller makes the context current and binds the target framebuffer.
 """
 
@@ -49,7 +50,8 @@ UNIFORMS: dict[str, tuple[str, ...]] = {
 GLIDES = ("fake", "grad_d", "grad_g")  # the buffers that glide, each with a "<name>_prev" twin
 VIEW_BLOCK = "View"   # every program uses the std140 View block at binding 0
 VIEW_BINDING = 0
-FIELD_UNIT, LUT_UNIT, ALPHA_UNIT = 0, 1, 2
+FIELD_UNIT, LUT_UNIT, ALPHA_UNIT, OPTIMAL_UNIT = 0, 1, 2, 3
+OPTIMAL_RES = 128  # the largest D* grid a view holds (set_optimal)
 
 
 def ease_cubic_in_out(t: float) -> float:
@@ -140,6 +142,9 @@ class LayeredView:
         s["unit"].write(np.array([[0, 0, 1, 0], [1, 0, 1, 1], [1, 1, 0, 1], [0, 1, 0, 0]], f4))
         self._field_tex = self._texture_r32f(cap.field_res, moderngl.LINEAR)
         self._alpha_tex = self._texture_r32f(cap.manifold_cells, moderngl.NEAREST)
+        self._optimal_tex = self._texture_r32f(OPTIMAL_RES, moderngl.LINEAR)
+        self._optimal_texels = 0  # the D* grid now in _optimal_tex (0: none)
+        self._optimal_bounds = (0.0, 0.0, 1.0, 1.0)
         self._index = ctx.buffer(reserve=6 * cap.manifold_cells ** 2 * 4)
         # transform feedback draws (with rasterisation off) still need a complete framebuffer
         # bound; a headless context may have none between renders
@@ -269,6 +274,17 @@ class LayeredView:
             raise ValueError(f"FrameData.{what} is {h} x {w}; this view holds at most "
                              f"{tex.height} x {tex.width} (its ViewCapacity)")
         tex.write(np.ascontiguousarray(data, np.float32), viewport=(0, 0, w, h))
+
+    def set_optimal(self, field: np.ndarray | None,
+                    bounds: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)) -> None:
+        """The optimal discriminator D* over ``bounds`` ((n, n), row 0 at the bottom; at most
+        OPTIMAL_RES), drawn by the ``optimal`` layer as its 0.5 line; None forgets it."""
+        if field is None:
+            self._optimal_texels = 0
+            return
+        self._write_corner(self._optimal_tex, field, "optimal")
+        self._optimal_texels = int(field.shape[0])
+        self._optimal_bounds = tuple(float(v) for v in bounds)
 
     def update(self, frame: FrameData, time_s: float | None = None) -> None:
         """Upload ``frame`` into this view's fixed buffers. Fake samples and kites glide from
@@ -469,6 +485,12 @@ class LayeredView:
                       u_level=0.5, u_width_px=1.5 * line, u_color=style.contour,
                       u_field_texels=(self._field_texels,) * 2)
             vaos["contour"].render(moderngl.TRIANGLE_STRIP)
+        if layers.optimal and self._optimal_texels:
+            self._optimal_tex.use(OPTIMAL_UNIT)
+            self._set("contour.glsl", u_field_rect=self._optimal_bounds, u_field=OPTIMAL_UNIT,
+                      u_level=0.5, u_width_px=2.0 * line, u_color=style.optimal,
+                      u_field_texels=(self._optimal_texels,) * 2)
+            vaos["contour"].render(moderngl.TRIANGLE_STRIP)
         x0, y0, x1, y1 = view.bounds
         if x0 < -0.01 or y0 < -0.01 or x1 > 1.01 or y1 > 1.01:  # zoomed out: GAN Lab's square
             self._set("segments.glsl", u_width_px=1.0 * line, u_round_caps=False,
@@ -554,7 +576,8 @@ class LayeredView:
         for st in self._streams.values():
             st.release()
         for obj in (self._ubo, self._lut, self._quad, self._sprite, self._strip,
-                    self._field_tex, self._alpha_tex, self._index, self._tf_fbo,
+                    self._field_tex, self._alpha_tex, self._optimal_tex, self._index,
+                    self._tf_fbo,
                     self._tf_target):
             if obj is not None:
                 obj.release()

@@ -25,6 +25,7 @@ from glgan.ui.widgets import hook
 LAYER_TITLES = (
     ("heatmap", "D heatmap"), ("contour", "D = 0.5 line"), ("real", "real samples"),
     ("fake", "fake samples"), ("manifold", "G manifold"), ("gradients", "G gradients"),
+    ("optimal", "optimal D* = 0.5"),
 )
 
 COLOUR_WORDS = {"ganlab": ("green", "purple", "pink"),
@@ -53,6 +54,9 @@ def legend(ui: UiState) -> tuple[tuple[int, str, str, str], ...]:
          "decrease G's loss."),
         (th.from_rgba(st.contour, 1.0), "decision line", "contour",
          "Where D(x) = 0.5 (glgan addition)."),
+        (th.from_rgba(st.optimal, 1.0), "optimal discriminator", "optimal",
+         "Where the best possible D, D* = p_real / (p_real + p_fake) estimated from the "
+         "samples, would decide: compare it with D's own line (glgan addition)."),
     )
 
 

@@ -1,0 +1,86 @@
+"""The optimal discriminator D* = p_real / (p_real + p_fake) from samples (issue 17): the
+known answer on disjoint sets, its layer drawn as D* = 0.5 line, and the App computing it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glgan.compute.optimal import optimal_discriminator
+from glgan.layers import Layers
+from glgan.palette import view_style
+
+
+def _cell(x, y, res=64, bounds=(0, 0, 1, 1)):
+    x0, y0, x1, y1 = bounds
+    return int((y - y0) / (y1 - y0) * res), int((x - x0) / (x1 - x0) * res)
+
+
+def test_disjoint_sets_give_one_on_the_real_and_zero_on_the_fake():
+    rng = np.random.default_rng(0)
+    real = rng.uniform((0.1, 0.1), (0.3, 0.9), (400, 2))   # a band on the left
+    fake = rng.uniform((0.7, 0.1), (0.9, 0.9), (400, 2))   # a band on the right
+    d = optimal_discriminator(real, fake, (0, 0, 1, 1), 64)
+    assert d.shape == (64, 64) and d.dtype == np.float32
+    on_real = [d[_cell(x, y)] for x, y in real]
+    on_fake = [d[_cell(x, y)] for x, y in fake]
+    assert min(on_real) > 0.99 and max(on_fake) < 0.01
+    # between the bands D* falls from 1 to 0 once: the decision line lies there
+    row = d[32, 19:45]  # x in 0.3 .. 0.7
+    assert row[0] > 0.99 and row[-1] < 0.01
+    assert len(np.nonzero(np.diff(row > 0.5))[0]) == 1
+    # far from every sample: undecided
+    far = optimal_discriminator(real, fake, (5, 5, 6, 6), 16)
+    assert np.all(far == 0.5)
+
+
+def test_equal_densities_give_one_half_and_bad_arguments_name_themselves():
+    pts = np.random.default_rng(1).normal(0.5, 0.1, (500, 2))
+    d = optimal_discriminator(pts, pts, (0, 0, 1, 1), 32)
+    assert np.allclose(d, 0.5)
+    for kwargs, word in (({"res": 1}, "res"), ({"bandwidth": 0}, "bandwidth"),
+                         ({"bounds": (1, 0, 0, 1)}, "bounds")):
+        with pytest.raises(ValueError, match=word):
+            optimal_discriminator(pts, pts, **kwargs)
+
+
+@pytest.mark.gl
+def test_the_optimal_layer_draws_the_d_star_line(gl_ctx):
+    from render_fixtures import make_frame
+
+    from glgan.render import OffscreenRenderer
+
+    field = np.zeros((32, 32), np.float32)
+    field[:, :16] = 1.0  # D* = 1 left of x = 0.5, 0 right of it
+    r = OffscreenRenderer(ctx=gl_ctx)
+    try:
+        r.view.set_optimal(field, (0, 0, 1, 1))
+        on = r.render(make_frame(), (128, 128), Layers.none(optimal=True))
+        off = r.render(None, (128, 128), Layers.none())
+        col = np.round(np.array(view_style().optimal[:3]) * 255)
+        near = np.abs(on[64].astype(float) - col).sum(axis=1) < 80
+        assert near[60:68].any() and not near[:50].any() and not near[78:].any()
+        assert np.array_equal(off[64], np.repeat(off[64][:1], 128, axis=0))  # nothing drawn
+        r.view.set_optimal(None)
+        assert np.array_equal(r.render(None, (128, 128), Layers.none(optimal=True)), off)
+    finally:
+        r.close()
+
+
+@pytest.mark.gl
+def test_the_app_estimates_d_star_from_the_samples_it_shows(gl_ctx):
+    from glgan.app import App
+    from glgan.config import preset
+    from glgan.ui import commands as cmd
+
+    app = App(gl_ctx, (480, 360), preset("ring"), pretrained=False)
+    fbo = gl_ctx.simple_framebuffer((480, 360), components=4)
+    try:
+        app.render(fbo, 0.25)
+        assert app.runs[0].scene._optimal_texels == 0  # off: not computed
+        app.apply([cmd.ToggleLayer("optimal")])
+        app.render(fbo, 0.25)
+        assert app.runs[0].scene._optimal_texels == 64
+    finally:
+        app.close()
+        fbo.release()
