@@ -156,6 +156,7 @@ def refuse_settings_with_load(args) -> None:
 
 def cmd_train(args) -> int:
     from .compute.api import make_engine
+    from .compute.diagnose import diagnose
 
     if not 0 <= args.epochs <= MAX_EPOCHS:
         raise ConfigError(f"--epochs={args.epochs} must be an integer in [0, {MAX_EPOCHS:.0e}]")
@@ -204,9 +205,11 @@ def cmd_train(args) -> int:
     varied = list(grid[0]) if args.compare else [
         k for k in GanConfig.__dataclass_fields__ if len({getattr(c, k) for c in configs}) > 1]
     runs = []
+    warnings = []  # per run: the detectors that fire now (compute.diagnose)
     for i in range(engine.run_count):
         status = engine.status(i)
         kl, js = engine.divergences(i)
+        warnings.append(diagnose(engine, i))
         if status.diverged:
             print(f"glgan: run {i}: {status.diverged}" if engine.run_count > 1 else
                   f"glgan: {status.diverged}", file=sys.stderr)
@@ -217,11 +220,11 @@ def cmd_train(args) -> int:
             "kl": kl, "js": js, "d_loss": status.d_loss, "g_loss": status.g_loss,
             "epoch": status.epoch, "diverged": status.diverged,
             "backend": engine.backend_name, "dataset": status.config.dataset,
-            "seed": status.config.seed})
+            "seed": status.config.seed, "warnings": [w.name for w in warnings[i]]})
         if varied or engine.run_count > 1:
             runs[-1]["varied"] = {k: getattr(status.config, k) for k in varied}
-    runs = [{k: _json_number(v) if not isinstance(v, dict) else v for k, v in r.items()}
-            for r in runs]
+    runs = [{k: _json_number(v) if not isinstance(v, (dict, list)) else v
+             for k, v in r.items()} for r in runs]
     saved = _save(engine, args.save) if args.save else None
     if args.history_csv:
         write_csv([engine.history(i) for i in range(engine.run_count)], args.history_csv)
@@ -240,6 +243,11 @@ def cmd_train(args) -> int:
               f"KL {_fmt(r['kl'])}, JS {_fmt(r['js'])} bits")
     else:
         print(_table(runs, varied, done, seconds))
+    if not args.json:  # each warning once, with what to do about it
+        for i, found in enumerate(warnings):
+            for w in found:
+                print((f"run {i}: " if several else "") + f"warning: {w.title}. {w.message} "
+                      f"Suggested: {w.fix.label}.")
     if saved and not args.json:
         print("saved " + ", ".join(saved))
     if interrupted is not None:
