@@ -250,8 +250,8 @@ class App:
         self._sync_runs([""])
 
     # -- sessions -------------------------------------------------------------------------
-    SESSION_LAYER_FIELDS = ("heatmap", "contour", "optimal", "real", "fake", "manifold",
-                            "gradients",
+    SESSION_LAYER_FIELDS = ("heatmap", "contour", "optimal", "flow", "real", "fake",
+                            "manifold", "gradients",
                             "blocky", "gradient_source", "gradient_normalize")
 
     def session_view(self) -> dict:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, fields, replace
 from glgan.palette import PALETTES, THEMES
 
 # bottom -> top, the order LayeredView draws them in
-LAYER_NAMES = ("heatmap", "contour", "optimal", "real", "gradients", "fake", "manifold")
+LAYER_NAMES = ("heatmap", "contour", "optimal", "flow", "real", "gradients", "fake",
+               "manifold")
 GRADIENT_SOURCES = ("d", "g")
 
 
@@ -25,6 +26,8 @@ class Layers:
         contour: an anti-aliased D = 0.5 line (not in GAN Lab).
         optimal: the optimal discriminator's D* = 0.5 line, D* = p_real / (p_real + p_fake)
             estimated from the samples (not in GAN Lab): where the learned D should decide.
+        flow: D's gradient field across the plane, an arrow per cell along grad D(x): where
+            the generator would push a sample at any point (not in GAN Lab).
         real: real samples, green discs.
         fake: generated samples, purple discs (animated between updates).
         manifold: the generator's deformed noise grid (GAN Lab: off, drawn on top).
@@ -47,6 +50,7 @@ class Layers:
     heatmap: bool = True
     contour: bool = False
     optimal: bool = False
+    flow: bool = False
     real: bool = True
     fake: bool = True
     manifold: bool = False

@@ -58,6 +58,7 @@ class ViewStyle:
     grid: RGBA  # the manifold's grid lines
     contour: RGBA  # D = 0.5
     optimal: RGBA  # D* = 0.5 (the optimal discriminator)
+    flow: RGBA  # D's gradient field arrows
     unit: RGBA  # the unit square's outline when zoomed out
     marker: RGBA  # edge markers for samples outside the view
     ramp: tuple[str, ...]  # hex stops from D = 0 (fake) to D = 1 (real)
@@ -102,7 +103,7 @@ def view_style(palette: str = "ganlab", theme: str = "light") -> ViewStyle:
             gradient=rgba(235, 235, 235, 0.6) if cb else rgba(240, 90, 250, 0.65),
             manifold_dot=rgba(220, 220, 220, 0.5), grid=rgba(200, 200, 200, 0.3),
             contour=rgba(235, 235, 235, 0.8), unit=rgba(200, 200, 200, 0.6),
-            optimal=rgba(255, 200, 60, 0.95),
+            optimal=rgba(255, 200, 60, 0.95), flow=rgba(220, 220, 220, 0.6),
             marker=rgba(235, 235, 235, 0.9))
     if theme == "high-contrast":
         return ViewStyle(
@@ -111,7 +112,7 @@ def view_style(palette: str = "ganlab", theme: str = "light") -> ViewStyle:
             real=real[:3] + (1.0,), fake=fake[:3] + (1.0,),
             gradient=gradient[:3] + (0.9,), manifold_dot=rgba(0, 0, 0, 0.8),
             grid=rgba(60, 60, 60, 0.7), contour=rgba(0, 0, 0, 1.0), unit=rgba(0, 0, 0, 0.9),
-            optimal=rgba(230, 110, 0, 1.0),
+            optimal=rgba(230, 110, 0, 1.0), flow=rgba(0, 0, 0, 0.85),
             marker=rgba(0, 0, 0, 1.0))
     return ViewStyle(
         **common, background=rgba(243, 243, 243), window=(0.93, 0.93, 0.93, 1.0),
@@ -120,6 +121,7 @@ def view_style(palette: str = "ganlab", theme: str = "light") -> ViewStyle:
         manifold_dot=rgba(48, 48, 48, 0.5), grid=rgba(160, 160, 160, 0.25),
         contour=(0.2, 0.2, 0.2, 0.8), unit=(0.35, 0.35, 0.35, 0.55),
         optimal=rgba(230, 120, 0, 0.95) if not cb else rgba(0, 120, 200, 0.95),
+        flow=rgba(40, 40, 40, 0.5),
         marker=(0.2, 0.2, 0.2, 0.85))
 
 

@@ -84,3 +84,31 @@ def test_the_app_estimates_d_star_from_the_samples_it_shows(gl_ctx):
     finally:
         app.close()
         fbo.release()
+
+
+@pytest.mark.gl
+def test_the_flow_layer_points_up_d_s_slope_everywhere(gl_ctx):
+    """Issue 17: D's gradient field across the plane, an arrow per cell along grad D. Arrows
+    taper to their tip, so D rising to the left draws the mirror image of D rising to the
+    right (and not the same picture); D rising upwards draws it turned; a flat D, nothing."""
+    from render_fixtures import make_frame
+
+    from glgan.render import OffscreenRenderer
+
+    right = np.tile(np.linspace(0.0, 1.0, 32, dtype=np.float32), (32, 1))
+    r = OffscreenRenderer(ctx=gl_ctx)
+
+    def ink(field):
+        img = r.render(make_frame(field=field), (256, 256), Layers.none(flow=True))
+        return np.abs(img.astype(int) - img[0, 0].astype(int)).max(axis=-1)
+
+    try:
+        to_right, to_left = ink(right), ink(right[:, ::-1].copy())
+        assert (to_right > 20).mean() > 0.01                        # arrows everywhere
+        assert np.abs(to_left - to_right[:, ::-1]).mean() < 2        # mirrored ...
+        assert np.abs(to_right - to_right[:, ::-1]).mean() > 0.5 * to_right.mean()  # not symmetric
+        up = ink(right.T.copy())  # row 0 is the bottom: D rises upwards
+        assert np.abs(up - np.rot90(to_right)).mean() < 2            # turned a quarter
+        assert (ink(np.full((32, 32), 0.5, np.float32)) > 20).mean() == 0
+    finally:
+        r.close()

@@ -4,10 +4,10 @@ Owns the GL resources of the view (buffers and textures made once at a fixed Vie
 written in place, published as ViewTargets so a CUDA engine can write into the very same
 objects; the vertex arrays over them), the fake-sample transition (computed on the GPU: the
 vertex shaders mix previous and new positions, and a re-targeted glide captures where the
-samples are by transform feedback), and the draw order
-heatmap -> contour -> optimal (D*) -> real -> gradients -> fake -> manifold. Takes FrameData
-(and the optimal discriminator's grid from ``set_optimal``) only; never
-imports ``glgan.compute``. The caller makes the context current and binds the target framebuffer.
+samples are by transform feedback), and the draw order heatmap -> contour -> optimal (D*) ->
+flow (grad D) -> real -> gradients -> fake -> manifold. Takes FrameData (and the optimal
+discriminator's grid from ``set_optimal``) only; never imports ``glgan.compute``. The caller
+makes the context current and binds the target framebuffer.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ UNIFORMS: dict[str, tuple[str, ...]] = {
                    "u_color"),
     "segments.glsl": ("u_width_px", "u_round_caps", "u_skip_every", "u_color"),
     "manifold.glsl": ("u_alpha", "u_cells", "u_color"),
+    "flow.glsl": ("u_field_rect", "u_field", "u_field_texels", "u_grid", "u_half_width_px",
+                  "u_color"),
     "glide.glsl": ("u_t",),
 }
 GLIDES = ("fake", "grad_d", "grad_g")  # the buffers that glide, each with a "<name>_prev" twin
@@ -52,6 +54,7 @@ VIEW_BLOCK = "View"   # every program uses the std140 View block at binding 0
 VIEW_BINDING = 0
 FIELD_UNIT, LUT_UNIT, ALPHA_UNIT, OPTIMAL_UNIT = 0, 1, 2, 3
 OPTIMAL_RES = 128  # the largest D* grid a view holds (set_optimal)
+FLOW_CELL_PX = 28.0  # the flow layer puts one arrow per this many logical pixels
 
 
 def ease_cubic_in_out(t: float) -> float:
@@ -201,6 +204,7 @@ class LayeredView:
         v: dict[str, moderngl.VertexArray] = {
             "heatmap": self._vao("heatmap.glsl", [(self._quad, "2f", "in_corner")]),
             "contour": self._vao("contour.glsl", [(self._quad, "2f", "in_corner")]),
+            "flow": self._vao("flow.glsl", [(self._strip, "2f", "in_corner")]),
             "manifold": self._vao("manifold.glsl", [(s["mesh"], "2f", "in_pos")],
                                   index=self._index),
             "midline": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
@@ -470,7 +474,7 @@ class LayeredView:
         dpi = layers.dpi_scale
         line = dpi * style.line_scale
 
-        if layers.heatmap or layers.contour:
+        if layers.heatmap or layers.contour or layers.flow:
             filt = moderngl.NEAREST if layers.blocky else moderngl.LINEAR
             self._field_tex.filter = (filt, filt)
             self._field_tex.use(FIELD_UNIT)
@@ -491,6 +495,13 @@ class LayeredView:
                       u_level=0.5, u_width_px=2.0 * line, u_color=style.optimal,
                       u_field_texels=(self._optimal_texels,) * 2)
             vaos["contour"].render(moderngl.TRIANGLE_STRIP)
+        if layers.flow and self._field_texels:
+            self._field_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            grid = int(min(max(min(w, h) / (FLOW_CELL_PX * dpi), 4), 64))
+            self._set("flow.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
+                      u_field_texels=(self._field_texels,) * 2, u_grid=grid,
+                      u_half_width_px=1.6 * line, u_color=style.flow)
+            vaos["flow"].render(moderngl.TRIANGLE_STRIP, instances=grid * grid)
         x0, y0, x1, y1 = view.bounds
         if x0 < -0.01 or y0 < -0.01 or x1 > 1.01 or y1 > 1.01:  # zoomed out: GAN Lab's square
             self._set("segments.glsl", u_width_px=1.0 * line, u_round_caps=False,

@@ -44,8 +44,9 @@ from glgan.ui.commands import (
     ZoomView,
 )
 
-# Shift+1..7 toggle the layers in the order of the layer checkboxes
-LAYER_KEYS = ("heatmap", "contour", "real", "fake", "manifold", "gradients", "optimal")
+# Shift+1..8 toggle the layers in the order of the layer checkboxes
+LAYER_KEYS = ("heatmap", "contour", "real", "fake", "manifold", "gradients", "optimal",
+              "flow")
 ZOOM_STEP = 1.25
 
 
@@ -114,8 +115,8 @@ SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("V / 0", "fit the view to every sample / GAN Lab's unit square"),
     ("Z / X", "zoom in / out (the wheel zooms at the pointer, a drag pans)"),
     ("A", "auto-fit on / off: frame the view when samples leave it"),
-    ("Shift+1 - 7", "layers: heatmap, D = 0.5 line, real, fake, manifold, gradients, "
-                    "optimal D*"),
+    ("Shift+1 - 8", "layers: heatmap, D = 0.5 line, real, fake, manifold, gradients, "
+                    "optimal D*, D's gradient field"),
     ("C", "compare on (the Compare panel's choice) / off (keep the focused run)"),
     ("Enter / Esc", "compare: focused run full size / back to the grid"),
     ("PgUp", "timeline: the previous kept epoch"),

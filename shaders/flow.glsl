@@ -1,0 +1,72 @@
+#version 330 core
+// # Flow: D's gradient field across the plane, one arrow (a kite, as kites.glsl draws them) at
+// the centre of each cell of a u_grid x u_grid lattice over the field rectangle, pointing along
+// grad D(x): where the generator would push a sample at that point (every GAN loss moves fakes
+// up D's slope). The gradient is taken from the field texture itself by central differences
+// one texel apart, so it costs no engine work and follows resident (GPU-written) fields too.
+// Length: at most 0.85 of a cell, saturating with the change of D across a cell
+// (tanh(|grad D| * cell / 0.1)); flat regions get no arrow.
+// Inputs: in_corner (per vertex: x = side -1/+1, y = 0 at base / 1 at tip), u_field (R32F,
+//         its lower-left u_field_texels used), u_field_rect, u_grid, u_half_width_px, u_color,
+//         View block.
+#include common/view.glsl
+
+#if defined VERTEX_SHADER
+// ---- vertex shader ----
+#include common/field_uv.glsl
+uniform sampler2D u_field;
+uniform vec4 u_field_rect;
+uniform int u_grid;
+uniform float u_half_width_px;
+in vec2 in_corner;
+out vec2 v_local;        // (distance along from the base, signed distance across) in px
+flat out float v_len;    // arrow length in px
+
+float field_at(vec2 uv) {
+    return textureLod(u_field, field_uv(u_field, uv), 0.0).r;
+}
+
+void main() {
+    int i = gl_InstanceID % u_grid;
+    int j = gl_InstanceID / u_grid;
+    vec2 uv = (vec2(i, j) + 0.5) / float(u_grid);
+    vec2 size = u_field_rect.zw - u_field_rect.xy;
+    vec2 du = vec2(1.0) / max(u_field_texels, vec2(2.0));
+    vec2 g_uv = vec2(field_at(uv + vec2(du.x, 0.0)) - field_at(uv - vec2(du.x, 0.0)),
+                     field_at(uv + vec2(0.0, du.y)) - field_at(uv - vec2(0.0, du.y))) / (2.0 * du);
+    vec2 g = g_uv / size;                                  // per data unit
+    float cell = min(size.x, size.y) / float(u_grid);
+    float mag = length(g);
+    float reach = 0.85 * cell * tanh(mag * cell / 0.1);
+    vec2 p = u_field_rect.xy + uv * size;
+    vec2 dir_data = mag > 1e-9 ? g / mag : vec2(1.0, 0.0);
+    vec2 base = world_to_px(p - 0.5 * reach * dir_data);  // centred on the cell
+    vec2 tip = world_to_px(p + 0.5 * reach * dir_data);
+    float len = length(tip - base);
+    vec2 dir = len > 1e-6 ? (tip - base) / len : vec2(1.0, 0.0);
+    vec2 nrm = vec2(-dir.y, dir.x);
+    float along = mix(-1.0, len + 1.0, in_corner.y);
+    float across = in_corner.x * (max(u_half_width_px, 0.5) + 1.0);
+    v_local = vec2(along, across);
+    v_len = len;
+    gl_Position = px_to_clip(base + dir * along + nrm * across);
+}
+
+#elif defined FRAGMENT_SHADER
+// ---- fragment shader ----
+#include common/coverage.glsl
+uniform float u_half_width_px;
+uniform vec4 u_color;
+in vec2 v_local;
+flat in float v_len;
+out vec4 f_color;
+
+void main() {
+    if (v_len < 1.5) discard;
+    float along = v_local.x;
+    float hw = u_half_width_px * clamp(1.0 - along / v_len, 0.0, 1.0);  // tapers to the tip
+    float cov = band_coverage(abs(v_local.y), hw) * clamp(along + 0.5, 0.0, 1.0);
+    if (cov <= 0.0) discard;
+    f_color = vec4(u_color.rgb, u_color.a * cov);
+}
+#endif
