@@ -25,6 +25,7 @@ import numpy as np
 
 from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
+from glgan.compute.diagnose import Fix, apply_fix, as_dict, diagnose
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.compute.optimal import optimal_discriminator
 from glgan.compute.state import EngineState
@@ -53,6 +54,7 @@ MANIFOLD_CELLS = 20    # GAN Lab's 20 x 20 manifold grid
 VIEW_CAPACITY = ViewCapacity(manifold_cells=MANIFOLD_CELLS, field_res=max(FIELD_RES_CHOICES))
 ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
 SAMPLE_CHECK_S = 0.2  # edge markers, auto-fit and D* look at the samples this often
+DIAGNOSE_S = 0.5  # the training warnings are re-judged this often (~1 ms a run)
 OPTIMAL_RES = 64  # D*'s grid over the visible field
 AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more than this fraction is out
 AUTO_FIT_MARGIN = 0.02  # ... and returns to [0,1]^2 once all are within it (this much slack)
@@ -153,6 +155,9 @@ class App:
         self.recording = None
         self.offline = False  # drawing for a file (record, snapshot): no hints, no tooltip
         self.offscreen: list[dict] = []  # edge markers of samples outside the view
+        self.warnings: dict[int, list[dict]] = {}  # run -> its training warnings (as dicts)
+        self._diagnosed_key: tuple | None = None
+        self._diagnosed_at = -1e9
         self._samples_checked = -1e9  # clock of the last look at the samples
         self.fullscreen_requested = False
         self.screenshot_requested = False
@@ -516,7 +521,7 @@ class App:
             elif isinstance(c, (cmd.Play, cmd.Compare, cmd.CloneRun, cmd.EndCompare,
                                 cmd.SaveSession, cmd.Reset, cmd.RestorePreset,
                                 cmd.SelectDataset, cmd.UsePretrained, cmd.ApplyDrawing,
-                                cmd.ImportData, cmd.ToggleCompare)):
+                                cmd.ImportData, cmd.ToggleCompare, cmd.ApplyFix)):
                 self._set_scrub(None)  # these act on the live runs: back to the head first
                 ui.status = "back at the live epoch"
         if isinstance(c, cmd.Play):
@@ -572,6 +577,13 @@ class App:
             if c.view_only is not None and self.recording is None:
                 ui.record_view_only = c.view_only
             self.toggle_recording()
+        elif isinstance(c, cmd.ApplyFix):
+            fix = Fix(c.action, tuple(c.changes))
+            apply_fix(self.engine, fix, self.focus)  # the timeline keeps the state before
+            if self.engine.status(self.focus).diverged is None:
+                ui.error = ""
+            ui.status = f"applied: {', '.join(f'{k}={v}' for k, v in c.changes) or 'reset'}"
+            self._diagnosed_key = None  # judge again at once
         elif isinstance(c, cmd.ToggleLayer):
             ui.layers = ui.layers.toggled(c.name)
         elif isinstance(c, cmd.ZoomView):
@@ -763,6 +775,18 @@ class App:
                                 for m in offscreen_markers(arr, bounds)]
         self.offscreen = markers
 
+    def _diagnose(self, cells) -> None:
+        """The training warnings of every shown run (glgan.compute.diagnose: a dead or
+        saturated D, mode collapse), looked at every DIAGNOSE_S of the clock when the shown
+        state changed; a recording or snapshot renders them too when its panels show."""
+        key = (self.engine.version, self.scrub, self.shown_engine.version)
+        if key == self._diagnosed_key or self.clock - self._diagnosed_at < DIAGNOSE_S:
+            return
+        self._diagnosed_key, self._diagnosed_at = key, self.clock
+        engine = self.shown_engine
+        self.warnings = {i: [as_dict(w) for w in diagnose(engine, i)] for i, _ in cells
+                         if engine.status(i).diverged is None}
+
     def _auto_fit(self, cells) -> None:
         every = [self._samples(self.runs[i]) for i, _ in cells]
         every = [p for p in every if p is not None]
@@ -834,7 +858,7 @@ class App:
                         "epoch": st.epoch, "kl": f.kl if f is not None else float("nan"),
                         "js": f.js if f is not None else float("nan"),
                         "diverged": st.diverged is not None, "focused": i == self.focus,
-                        "index": i})
+                        "index": i, "warnings": self.warnings.get(i, [])})
         return out
 
     def render(self, fbo: moderngl.Framebuffer, dt: float,
@@ -868,6 +892,7 @@ class App:
         cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
         self._frames(cells)
         self._watch_samples(cells)
+        self._diagnose(cells)
         t_frame = time.perf_counter()
         fbo.use()
         fb_w, fb_h = fbo.size
@@ -909,6 +934,8 @@ class App:
                           or self.offline),
             "ghosts": self._ghosts(),
             "offscreen": self.offscreen if self.ui.edge_markers else [],
+            "warnings": self.warnings.get(self.focus, []),
+            "run_id": self.engine.status(self.focus).run_id,
             "pretrained": self.pretrained_datasets,
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,

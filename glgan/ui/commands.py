@@ -8,7 +8,7 @@ UI-only effects (showing the overlay, the help window, the theme) never leave th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -261,6 +261,15 @@ class ImportData:
 
 
 @dataclass(frozen=True)
+class ApplyFix:
+    """A warning's suggested fix for the focused run: "set" applies ``changes`` ((field,
+    value) pairs of GanConfig) as a live edit; "reset" applies them and starts over."""
+
+    action: Literal["set", "reset"]
+    changes: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class ToggleLayer:
     """Shift+1..6: one layer of the view on/off (a name from glgan.layers.LAYER_NAMES)."""
 
@@ -296,7 +305,7 @@ Command = (
     | FitView | Compare | CloneRun | EndCompare | FocusRun | SaveSession | OpenSession
     | ExportHistory | ScrubTo | BranchHere | TakeBranch | ResetSettings | ToggleSlowMotion
     | ScaleSpeed | TogglePretrained | ToggleLayer | ZoomView | ToggleCompare | ToggleAutoFit
-    | ImportData
+    | ImportData | ApplyFix
 )
 
 # Commands that draw_overlay consumes itself; app.py never receives them.

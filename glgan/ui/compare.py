@@ -16,6 +16,7 @@ from typing import Any
 from imgui_bundle import imgui
 
 from glgan.ui import theme
+from glgan.ui.advice import short_names
 from glgan.ui.commands import CloneRun, Command, Compare, EndCompare, FocusRun
 from glgan.ui.state import UiState
 from glgan.ui.widgets import button, checkbox, hook, tip
@@ -101,12 +102,15 @@ def draw_cell_labels(ui: UiState, cells: list[dict]) -> list[Command]:
                  f"epoch {cell['epoch']:,}  KL {_fmt(cell['kl'])}  JS {_fmt(cell['js'])}"]
         if cell["diverged"]:
             lines.append("diverged: paused")
+        elif cell.get("warnings"):
+            lines.append(short_names(cell["warnings"]))
         width = max(imgui.calc_text_size(t).x for t in lines) + 2 * pad
         height = len(lines) * line + 2 * pad
         dl.add_rect_filled((x + 2, y + 2), (x + 2 + width, y + 2 + height),
                            theme.col32(255, 255, 255, 0.78))
         for k, text in enumerate(lines):
-            col = (theme.col32(200, 30, 30, 1.0) if k == 2 else
+            col = (theme.col32(200, 30, 30, 1.0) if k == 2 and cell["diverged"] else
+                   theme.col32(170, 100, 0, 1.0) if k == 2 else
                    theme.col32(30, 30, 30, 1.0) if k == 0 else theme.col32(80, 80, 80, 1.0))
             dl.add_text((x + 2 + pad, y + 2 + pad + k * line), col, text)
         if cell["focused"] and ui.hint_visible:  # (captures show no focus)

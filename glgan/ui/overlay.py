@@ -110,6 +110,7 @@ class Overlay:
 
     def layout(self) -> Layout:
         """Where the panels are; ``layout().view_square()`` is the main view's square."""
+        imgui.set_current_context(self.imgui_ctx)  # another overlay may have been current
         return layout_for(self.ui)
 
     @property

@@ -37,6 +37,7 @@ from imgui_bundle import imgui
 from glgan.config import GanConfig
 from glgan.frame import FrameData
 from glgan.ui import theme
+from glgan.ui.advice import draw_warnings
 from glgan.ui.charts import ChartHistory, draw_charts
 from glgan.ui.commands import (
     Command,
@@ -223,6 +224,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
     out += _right(ui, cfg, history, lay.right, info)
     draw_status(ui, info, lay.status)
     out += draw_banner(ui, lay.view)
+    out += draw_warnings(ui, info.get("warnings") or [], info.get("run_id"), lay.view)
     out += draw_drawing_window(ui, lay.view)
     out += draw_open_dialog(ui, info)
     draw_help(ui)

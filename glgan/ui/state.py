@@ -124,6 +124,7 @@ class UiState:
     auto_fit: bool = False  # frame the view when samples leave it (the window starts it on)
     edge_markers: bool = True  # counts of the samples beyond each edge of the view
     record_view_only: bool = False  # recordings leave the panels out
+    dismissed: set = field(default_factory=set)  # (run id, warning name) hidden by the user
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open
