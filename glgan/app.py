@@ -54,6 +54,9 @@ MANIFOLD_CELLS = 20    # GAN Lab's 20 x 20 manifold grid
 VIEW_CAPACITY = ViewCapacity(manifold_cells=MANIFOLD_CELLS, field_res=max(FIELD_RES_CHOICES))
 ZOOM_LIMITS = (1e-4, 1e4)  # width of the shown area, data units
 SAMPLE_CHECK_S = 0.2  # edge markers, auto-fit and D* look at the samples this often
+TRAIL_LENGTH = 150  # steps of a pinned sample's path kept (one per frame that trained)
+TRAIL_AUTO_PIN = 8  # samples followed when the trails layer is on and none is pinned
+PIN_RADIUS_PX = 8.0  # a click this close to a fake sample pins it
 DIAGNOSE_S = 0.5  # the training warnings are re-judged this often (~1 ms a run)
 OPTIMAL_RES = 64  # D*'s grid over the visible field
 AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more than this fraction is out
@@ -156,6 +159,10 @@ class App:
         self.offline = False  # drawing for a file (record, snapshot): no hints, no tooltip
         self.offscreen: list[dict] = []  # edge markers of samples outside the view
         self.warnings: dict[int, list[dict]] = {}  # run -> its training warnings (as dicts)
+        self.pinned: list[int] = []  # fake samples (noise indices) whose paths are drawn
+        self._trails: dict[int, dict[int, list]] = {}  # run -> sample -> positions
+        self._trail_keys: dict[int, tuple | None] = {}
+        self._trail_ids: dict[int, Any] = {}
         self._diagnosed_key: tuple | None = None
         self._diagnosed_at = -1e9
         self._samples_checked = -1e9  # clock of the last look at the samples
@@ -256,7 +263,7 @@ class App:
 
     # -- sessions -------------------------------------------------------------------------
     SESSION_LAYER_FIELDS = ("heatmap", "contour", "optimal", "flow", "real", "fake",
-                            "manifold", "gradients",
+                            "manifold", "gradients", "trails",
                             "blocky", "gradient_source", "gradient_normalize")
 
     def session_view(self) -> dict:
@@ -775,6 +782,66 @@ class App:
                                 for m in offscreen_markers(arr, bounds)]
         self.offscreen = markers
 
+    def _follow_trails(self, cells) -> None:
+        """With the trails layer on: each new frame, the pinned fake samples' positions join
+        their paths (the last TRAIL_LENGTH), in every shown run (the same noise index in
+        each, so compared runs move the same sample); nothing pinned pins TRAIL_AUTO_PIN
+        samples spread over the batch."""
+        if not self.ui.layers.trails:
+            if self._trails:
+                self._trails = {}
+                for run in self.runs:
+                    run.scene.set_trails([])
+            return
+        for i, _ in cells:
+            run = self.runs[i]
+            pts = self._samples(run)
+            if pts is None or self._trail_keys.get(i) == run.key:
+                continue
+            self._trail_keys[i] = run.key
+            run_id = self.shown_engine.status(i).run_id
+            if self._trail_ids.get(i) != run_id:  # a reset or a new run: new paths
+                self._trail_ids[i] = run_id
+                self._trails.pop(i, None)
+            fake = pts[1]
+            if not self.pinned and len(fake):
+                self.pinned = sorted({int(k) for k in np.linspace(
+                    0, len(fake) - 1, min(TRAIL_AUTO_PIN, len(fake)))})
+            paths = self._trails.setdefault(i, {})
+            for k in self.pinned:
+                if k < len(fake) and np.all(np.isfinite(fake[k])):
+                    path = paths.setdefault(k, [])
+                    path.append(np.asarray(fake[k], np.float32).copy())
+                    del path[:-TRAIL_LENGTH]
+            for k in [k for k in paths if k not in self.pinned]:
+                del paths[k]
+            run.scene.set_trails([np.array(p) for p in paths.values()])
+
+    def pin_at(self, mouse_px: tuple[float, float] | None) -> bool:
+        """Pin (or unpin) the fake sample nearest the pointer, when one is within a few
+        pixels: its path is drawn by the trails layer. True when a sample was (un)pinned."""
+        run = self.run_at(mouse_px)
+        if run is None:
+            return False
+        pts = self._samples(self.runs[run])
+        if pts is None or not len(pts[1]):
+            return False
+        x, y, w, h = dict(self.cell_rects())[run]
+        px = self.view.data_to_px(np.asarray(pts[1], np.float64), (w, h))
+        d = np.hypot(px[:, 0] - (mouse_px[0] - x), px[:, 1] - (mouse_px[1] - y))
+        d[~np.isfinite(d)] = np.inf
+        k = int(np.argmin(d))
+        if d[k] > PIN_RADIUS_PX:
+            return False
+        if k in self.pinned:
+            self.pinned.remove(k)
+        else:
+            self.pinned.append(k)
+        self._trail_keys = {}  # draw the change at once
+        self.ui.status = (f"following fake sample {k}" if k in self.pinned
+                          else f"stopped following fake sample {k}")
+        return True
+
     def _diagnose(self, cells) -> None:
         """The training warnings of every shown run (glgan.compute.diagnose: a dead or
         saturated D, mode collapse), looked at every DIAGNOSE_S of the clock when the shown
@@ -838,8 +905,11 @@ class App:
         return float(d[0]), float(d[1])
 
     def click(self, mouse_px: tuple[float, float] | None, now: float | None = None) -> None:
-        """A click in the view: focus the run under the pointer; a second click on it within
-        DOUBLE_CLICK_S makes it full size (or, full size, returns to the grid)."""
+        """A click in the view: with the trails layer on, a click on a fake sample pins it;
+        else focus the run under the pointer; a second click on it within DOUBLE_CLICK_S
+        makes it full size (or, full size, returns to the grid)."""
+        if self.ui.layers.trails and self.pin_at(mouse_px):
+            return
         run = self.run_at(mouse_px)
         if run is None or not self.comparing:
             return
@@ -893,6 +963,7 @@ class App:
         self._frames(cells)
         self._watch_samples(cells)
         self._diagnose(cells)
+        self._follow_trails(cells)
         t_frame = time.perf_counter()
         fbo.use()
         fb_w, fb_h = fbo.size

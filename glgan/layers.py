@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields, replace
 from glgan.palette import PALETTES, THEMES
 
 # bottom -> top, the order LayeredView draws them in
-LAYER_NAMES = ("heatmap", "contour", "optimal", "flow", "real", "gradients", "fake",
-               "manifold")
+LAYER_NAMES = ("heatmap", "contour", "optimal", "flow", "real", "gradients", "trails",
+               "fake", "manifold")
 GRADIENT_SOURCES = ("d", "g")
 
 
@@ -26,6 +26,8 @@ class Layers:
         contour: an anti-aliased D = 0.5 line (not in GAN Lab).
         optimal: the optimal discriminator's D* = 0.5 line, D* = p_real / (p_real + p_fake)
             estimated from the samples (not in GAN Lab): where the learned D should decide.
+        trails: the paths of pinned fake samples over their last epochs, fading with age
+            (click a fake to pin it; not in GAN Lab).
         flow: D's gradient field across the plane, an arrow per cell along grad D(x): where
             the generator would push a sample at any point (not in GAN Lab).
         real: real samples, green discs.
@@ -51,6 +53,7 @@ class Layers:
     contour: bool = False
     optimal: bool = False
     flow: bool = False
+    trails: bool = False
     real: bool = True
     fake: bool = True
     manifold: bool = False

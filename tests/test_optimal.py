@@ -112,3 +112,72 @@ def test_the_flow_layer_points_up_d_s_slope_everywhere(gl_ctx):
         assert (ink(np.full((32, 32), 0.5, np.float32)) > 20).mean() == 0
     finally:
         r.close()
+
+
+@pytest.mark.gl
+def test_trails_follow_the_pinned_samples_across_epochs(gl_ctx):
+    """Issue 17: the trails layer keeps, for each pinned fake sample, the positions it had
+    at each trained frame (the same sample index: the fixed noise batch); a click on a fake
+    pins it; a reset starts new paths; the paths are drawn fading."""
+    from glgan.app import App
+    from glgan.config import preset
+    from glgan.ui import commands as cmd
+
+    size = (480, 360)
+    app = App(gl_ctx, size, preset("gaussians"), pretrained=False, transition_s=0.0)
+    fbo = gl_ctx.simple_framebuffer(size, components=4)
+    try:
+        app.ui.auto_fit = False
+        app.apply([cmd.ToggleLayer("trails")])
+        app.ui.playing = True
+        seen = []
+        for _ in range(6):
+            app.render(fbo, 0.1)
+            seen.append(app.runs[0].frame.fake.copy())
+        assert len(app.pinned) == 8  # spread over the batch when nothing was pinned
+        for k in app.pinned:
+            path = np.array(app._trails[0][k])
+            np.testing.assert_array_equal(path, np.array([f[k] for f in seen]))
+        assert app.runs[0].scene._streams["trails"].count == 8 * 5
+        # a click on a fake sample pins it (and again unpins it)
+        app.ui.playing = False
+        app.fit_view("samples")  # every fake on screen
+        app.render(fbo, 0.1)
+        x, y, w, h = app.cell_rects()[0][1]
+        fake = app.runs[0].frame.fake
+        k = next(i for i in range(len(fake)) if i not in app.pinned)
+        px = app.view.data_to_px(np.asarray(fake[k], float), (w, h))
+        before = list(app.pinned)
+        app.click((x + px[0], y + px[1]))
+        added = [i for i in app.pinned if i not in before]
+        assert len(added) == 1 and "following fake sample" in app.ui.status
+        near = app.view.data_to_px(np.asarray(fake[added[0]], float), (w, h))
+        assert np.hypot(*(near - px)) <= 8.0  # the sample under the pointer (or one as near)
+        app.click((x + px[0], y + px[1]))
+        assert app.pinned == before  # a second click unpins it
+        app.apply([cmd.Reset(new_seed=False)])
+        app.render(fbo, 0.1)
+        assert all(len(p) == 1 for p in app._trails[0].values())  # new paths
+    finally:
+        app.close()
+        fbo.release()
+
+
+@pytest.mark.gl
+def test_a_trail_is_drawn_fading_towards_its_oldest_step(gl_ctx):
+    from render_fixtures import make_frame
+
+    from glgan.render import OffscreenRenderer
+
+    path = np.column_stack([np.linspace(0.1, 0.9, 20), np.full(20, 0.5)]).astype(np.float32)
+    r = OffscreenRenderer(ctx=gl_ctx)
+    try:
+        r.view.set_trails([path])
+        on = r.render(make_frame(), (128, 128), Layers.none(trails=True))
+        off = r.render(make_frame(), (128, 128), Layers.none())
+        ink = np.abs(on.astype(int) - off.astype(int)).max(axis=-1)
+        row = ink[62:67].max(axis=0)
+        assert row[110] > row[20] > 0  # newest end (x = 0.9) strongest, oldest faint
+        assert ink[:50].max() == 0 and ink[80:].max() == 0  # only along the path
+    finally:
+        r.close()

@@ -218,7 +218,7 @@ def test_every_action_has_a_key_and_clickers_work():
         gui.close()
     keys = " ".join(k for k, _ in SHORTCUT_HELP)
     for name in ("V", "0", "M", "P", "PgDn", "PgUp", "D", "G", "Shift+R", "Ctrl+S", "Home",
-                 "Z / X", "A", "C", "Shift+1 - 8", "Shift+P", "Shift+F9"):
+                 "Z / X", "A", "C", "Shift+1 - 9", "Shift+P", "Shift+F9"):
         assert name in keys, name
 
 
@@ -232,7 +232,7 @@ def test_keys_for_layers_zoom_fit_compare_and_view_only_recording():
     try:
         gui.step()
         names = ("heatmap", "contour", "real", "fake", "manifold", "gradients", "optimal",
-                 "flow")
+                 "flow", "trails")
         for i, name in enumerate(names, 1):
             assert gui.key(f"NUMBER_{i}", shift=True) == [c.ToggleLayer(name)]
         assert gui.key("NUMBER_1") == [c.SelectDataset("line")]  # without Shift: datasets

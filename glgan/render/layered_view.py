@@ -45,6 +45,7 @@ UNIFORMS: dict[str, tuple[str, ...]] = {
                    "u_color"),
     "segments.glsl": ("u_width_px", "u_round_caps", "u_skip_every", "u_color"),
     "manifold.glsl": ("u_alpha", "u_cells", "u_color"),
+    "trails.glsl": ("u_width_px", "u_color"),
     "flow.glsl": ("u_field_rect", "u_field", "u_field_texels", "u_grid", "u_half_width_px",
                   "u_color"),
     "glide.glsl": ("u_t",),
@@ -55,6 +56,7 @@ VIEW_BINDING = 0
 FIELD_UNIT, LUT_UNIT, ALPHA_UNIT, OPTIMAL_UNIT = 0, 1, 2, 3
 OPTIMAL_RES = 128  # the largest D* grid a view holds (set_optimal)
 FLOW_CELL_PX = 28.0  # the flow layer puts one arrow per this many logical pixels
+TRAIL_SEGMENTS = 4096  # the most trail steps a view holds (set_trails)
 
 
 def ease_cubic_in_out(t: float) -> float:
@@ -137,7 +139,8 @@ class LayeredView:
             "real": _Stream(ctx, 2, cap.real, "real"), "noise": _Stream(ctx, 2, cap.fake, "noise"),
             "mesh": _Stream(ctx, 2, mesh_rows, "manifold"),
             "glide": _Stream(ctx, 2, cap.fake, "fake"),  # transform feedback's output
-            "midline": _Stream(ctx, 4, 1, "midline"), "unit": _Stream(ctx, 4, 4, "unit")}
+            "midline": _Stream(ctx, 4, 1, "midline"), "unit": _Stream(ctx, 4, 4, "unit"),
+            "trails": _Stream(ctx, 5, TRAIL_SEGMENTS, "trails")}
         for key in GLIDES:
             s[key] = _Stream(ctx, 2, cap.fake, key)
             s[key + "_prev"] = _Stream(ctx, 2, cap.fake, key)
@@ -205,6 +208,9 @@ class LayeredView:
             "heatmap": self._vao("heatmap.glsl", [(self._quad, "2f", "in_corner")]),
             "contour": self._vao("contour.glsl", [(self._quad, "2f", "in_corner")]),
             "flow": self._vao("flow.glsl", [(self._strip, "2f", "in_corner")]),
+            "trails": self._vao("trails.glsl", [(self._strip, "2f", "in_corner"),
+                                                (s["trails"], "2f 2f 1f/i", "in_a", "in_b",
+                                                 "in_age")]),
             "manifold": self._vao("manifold.glsl", [(s["mesh"], "2f", "in_pos")],
                                   index=self._index),
             "midline": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
@@ -289,6 +295,20 @@ class LayeredView:
         self._write_corner(self._optimal_tex, field, "optimal")
         self._optimal_texels = int(field.shape[0])
         self._optimal_bounds = tuple(float(v) for v in bounds)
+
+    def set_trails(self, paths) -> None:
+        """Paths of pinned samples to draw with the ``trails`` layer: a list of (k, 2) arrays,
+        oldest point first; each step fades with its age. At most TRAIL_SEGMENTS steps in
+        all (the oldest are dropped)."""
+        rows = []
+        for path in paths:
+            p = np.asarray(path, np.float32).reshape(-1, 2)
+            if len(p) < 2:
+                continue
+            age = np.linspace(1.0, 0.0, len(p) - 1, dtype=np.float32)
+            rows.append(np.column_stack([p[:-1], p[1:], age]))
+        seg = np.concatenate(rows) if rows else np.zeros((0, 5), np.float32)
+        self._streams["trails"].write(seg[-TRAIL_SEGMENTS:])
 
     def update(self, frame: FrameData, time_s: float | None = None) -> None:
         """Upload ``frame`` into this view's fixed buffers. Fake samples and kites glide from
@@ -523,6 +543,10 @@ class LayeredView:
                           u_color=style.gradient)
                 vaos["kites_" + layers.gradient_source].render(
                     moderngl.TRIANGLE_STRIP, instances=s["fake"].count)
+        if layers.trails and s["trails"].count:
+            self._set("trails.glsl", u_width_px=max(0.6 * radius, 1.5 * line),
+                      u_color=style.fake[:3] + (0.9,))
+            vaos["trails"].render(moderngl.TRIANGLE_STRIP, instances=s["trails"].count)
         if layers.fake and s["fake"].count:
             self._set("points.glsl", u_t=t, u_radius_px=radius, u_color=style.fake)
             vaos["fake"].render(moderngl.TRIANGLE_STRIP, instances=s["fake"].count)

@@ -44,9 +44,9 @@ from glgan.ui.commands import (
     ZoomView,
 )
 
-# Shift+1..8 toggle the layers in the order of the layer checkboxes
+# Shift+1..9 toggle the layers in the order of the layer checkboxes
 LAYER_KEYS = ("heatmap", "contour", "real", "fake", "manifold", "gradients", "optimal",
-              "flow")
+              "flow", "trails")
 ZOOM_STEP = 1.25
 
 
@@ -115,8 +115,9 @@ SHORTCUT_HELP: tuple[tuple[str, str], ...] = (
     ("V / 0", "fit the view to every sample / GAN Lab's unit square"),
     ("Z / X", "zoom in / out (the wheel zooms at the pointer, a drag pans)"),
     ("A", "auto-fit on / off: frame the view when samples leave it"),
-    ("Shift+1 - 8", "layers: heatmap, D = 0.5 line, real, fake, manifold, gradients, "
-                    "optimal D*, D's gradient field"),
+    ("Shift+1 - 9", "layers: heatmap, D = 0.5 line, real, fake, manifold, gradients, "
+                    "optimal D*, D's gradient field, sample trails (click a fake to follow "
+                    "it)"),
     ("C", "compare on (the Compare panel's choice) / off (keep the focused run)"),
     ("Enter / Esc", "compare: focused run full size / back to the grid"),
     ("PgUp", "timeline: the previous kept epoch"),

@@ -26,6 +26,7 @@ LAYER_TITLES = (
     ("heatmap", "D heatmap"), ("contour", "D = 0.5 line"), ("real", "real samples"),
     ("fake", "fake samples"), ("manifold", "G manifold"), ("gradients", "G gradients"),
     ("optimal", "optimal D* = 0.5"), ("flow", "D's gradient field"),
+    ("trails", "sample trails"),
 )
 
 COLOUR_WORDS = {"ganlab": ("green", "purple", "pink"),
@@ -57,6 +58,9 @@ def legend(ui: UiState) -> tuple[tuple[int, str, str, str], ...]:
         (th.from_rgba(st.optimal, 1.0), "optimal discriminator", "optimal",
          "Where the best possible D, D* = p_real / (p_real + p_fake) estimated from the "
          "samples, would decide: compare it with D's own line (glgan addition)."),
+        (th.from_rgba(st.fake, 1.0), "trails", "trails",
+         "The paths of a few fake samples over their last epochs, fading with age; click a "
+         "fake sample to follow it (glgan addition)."),
         (th.from_rgba(st.flow, 1.0), "gradient field", "flow",
          "Arrows across the plane along D's gradient: where G would push a sample at any "
          "point (glgan addition)."),
