@@ -477,7 +477,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=parse_size, default=(800, 800))
     p.add_argument("--out", required=True, help="output .png")
     p.add_argument("--layers", default="heatmap,real,fake,gradients",
-                   help="comma list of heatmap,contour,manifold,real,fake,gradients")
+                   help="comma list of heatmap,contour,optimal,flow,real,gradients,trails,"
+                        "fake,manifold (or all, none)")
     p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
     _add_style_args(p)
     p.add_argument("--backend", choices=BACKENDS, default="auto")
