@@ -10,6 +10,8 @@
 //         its lower-left u_field_texels used), u_field_rect, u_grid, u_half_width_px, u_color,
 //         View block.
 #include common/view.glsl
+#include common/coverage.glsl
+#include common/kite.glsl
 
 #if defined VERTEX_SHADER
 // ---- vertex shader ----
@@ -17,10 +19,6 @@
 uniform sampler2D u_field;
 uniform vec4 u_field_rect;
 uniform int u_grid;
-uniform float u_half_width_px;
-in vec2 in_corner;
-out vec2 v_local;        // (distance along from the base, signed distance across) in px
-flat out float v_len;    // arrow length in px
 
 float field_at(vec2 uv) {
     return textureLod(u_field, field_uv(u_field, uv), 0.0).r;
@@ -39,34 +37,19 @@ void main() {
     float mag = length(g);
     float reach = 0.85 * cell * tanh(mag * cell / 0.1);
     vec2 p = u_field_rect.xy + uv * size;
-    vec2 dir_data = mag > 1e-9 ? g / mag : vec2(1.0, 0.0);
-    vec2 base = world_to_px(p - 0.5 * reach * dir_data);  // centred on the cell
-    vec2 tip = world_to_px(p + 0.5 * reach * dir_data);
-    float len = length(tip - base);
-    vec2 dir = len > 1e-6 ? (tip - base) / len : vec2(1.0, 0.0);
-    vec2 nrm = vec2(-dir.y, dir.x);
-    float along = mix(-1.0, len + 1.0, in_corner.y);
-    float across = in_corner.x * (max(u_half_width_px, 0.5) + 1.0);
-    v_local = vec2(along, across);
-    v_len = len;
-    gl_Position = px_to_clip(base + dir * along + nrm * across);
+    vec2 dir = mag > 1e-9 ? g / mag : vec2(1.0, 0.0);
+    // centred on the cell
+    gl_Position = kite_position(world_to_px(p - 0.5 * reach * dir),
+                                world_to_px(p + 0.5 * reach * dir));
 }
 
 #elif defined FRAGMENT_SHADER
 // ---- fragment shader ----
-#include common/coverage.glsl
-uniform float u_half_width_px;
 uniform vec4 u_color;
-in vec2 v_local;
-flat in float v_len;
 out vec4 f_color;
 
 void main() {
-    if (v_len < 1.5) discard;
-    float along = v_local.x;
-    float hw = u_half_width_px * clamp(1.0 - along / v_len, 0.0, 1.0);  // tapers to the tip
-    float cov = band_coverage(abs(v_local.y), hw) * clamp(along + 0.5, 0.0, 1.0);
-    if (cov <= 0.0) discard;
-    f_color = vec4(u_color.rgb, u_color.a * cov);
+    f_color = kite_color(u_color, 1.5);  // flat regions: no arrow
+    if (f_color.a <= 0.0) discard;
 }
 #endif
