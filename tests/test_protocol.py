@@ -19,7 +19,8 @@ import pytest
 from glgan.compute.api import GanEngine
 
 ROOT = Path(__file__).resolve().parents[1] / "glgan"
-PUBLIC = {"api", "backend", "data", "dataimport", "diagnose", "modelio", "optimal", "state"}
+PUBLIC = {"api", "backend", "data", "dataimport", "diagnose", "inspect", "modelio", "optimal",
+          "state"}
 PROTOCOL = {n for n in dir(GanEngine) if not n.startswith("_")}
 
 

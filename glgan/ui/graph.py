@@ -25,6 +25,7 @@ from glgan.palette import ViewStyle, view_style
 from glgan.ui import theme as th
 from glgan.ui import thumbs
 from glgan.ui.commands import Command, SetLayers
+from glgan.ui.network import open_net, toggle
 from glgan.ui.slowmo import SUBSTEPS, current_substep
 from glgan.ui.state import UiState
 from glgan.ui.widgets import hook, push_font_px
@@ -44,14 +45,17 @@ NODES: Mapping[str, tuple[float, float, float, str, str]] = MappingProxyType({
     "fake_pred": (575, 250, 50, "", ""),
     "g_gradients": (290, 370, 50, "Gradients for G", "gradients"),
 })
+NETWORK_NODES = MappingProxyType({"generator": "g", "discriminator": "d"})  # click: inside
 LOSS_BOXES = MappingProxyType({"d_loss": (655, 150, "D loss"), "g_loss": (655, 250, "G loss")})
 TIPS = MappingProxyType({
     "noise": "Latent samples z: the fixed noise batch behind the fake samples shown.",
     "generator": "G's manifold: the noise grid warped by the generator. "
-                 "Hover to watch the noise grid morph into it.",
+                 "Hover to watch the noise grid morph into it; click to look inside "
+                 "(every neuron).",
     "real": "Real samples drawn from the target distribution.",
     "fake": "Fake samples G(z) for the fixed noise batch.",
-    "discriminator": "D(x) over the plane: green = judged real, purple = judged fake.",
+    "discriminator": "D(x) over the plane: green = judged real, purple = judged fake. "
+                     "Click to look inside (every neuron).",
     "real_pred": "D's prediction for each sample (colour stretched: sqrt away from 0.5).",
     "fake_pred": "D's prediction for each fake sample.",
     "g_gradients": "Directions that decrease G's loss at each fake sample.",
@@ -389,6 +393,14 @@ def _draw(ui: UiState, cfg: GanConfig, frame: FrameData | None, cv: _Canvas, d_l
                 ui.layers = ui.layers.toggled(layer)
                 out.append(SetLayers(ui.layers))
         rx, ry, rs = cv.rect(name)
+        if name in NETWORK_NODES:  # a click opens (or closes) the network view
+            imgui.set_cursor_screen_pos(imgui.ImVec2(rx, ry))
+            if imgui.invisible_button(f"##inside_{name}", imgui.ImVec2(rs, rs)):
+                toggle(ui, NETWORK_NODES[name])
+            hook(ui, f"graph_node:{name}")
+            if open_net(ui) == NETWORK_NODES[name]:
+                dl.add_rect((rx - 3, ry - 3), (rx + rs + 3, ry + rs + 3),
+                            th.D_COLOR if name == "discriminator" else th.G_COLOR, 3.0, 2.5)
         if imgui.is_window_hovered() and imgui.is_mouse_hovering_rect((rx, ry), (rx + rs, ry + rs)):
             tip = TIPS[name]
 

@@ -24,6 +24,8 @@ divergence. ``info`` carries what only app.py knows:
     ghosts:          list[History]             old branches' histories (faint in the charts)
     capturing:       bool                      this frame goes to a screenshot or a video:
                                                no hover tooltip
+    network:         NetworkPicture | None     the open network view's picture
+                                               (glgan.compute.inspect; see ui.network)
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from glgan.ui.help import draw_banner, draw_help, draw_status
 from glgan.ui.hyper import draw_hyper
 from glgan.ui.layers import draw_edge_markers, draw_hover, draw_layer_toggles, draw_legend
 from glgan.ui.layout import HIGH_CONTRAST_TEXT, Layout, compute_layout, top_bar_width
+from glgan.ui.network import draw_network_view
 from glgan.ui.presentation import draw_presentation
 from glgan.ui.session import draw_open_dialog
 from glgan.ui.slowmo import advance_slow_motion, draw_caption
@@ -226,6 +229,7 @@ def draw_overlay(ui: UiState, cfg: GanConfig, frame: FrameData | None,
     out += draw_banner(ui, lay.view)
     out += draw_warnings(ui, info.get("warnings") or [], info.get("run_id"), lay.view)
     out += draw_drawing_window(ui, lay.view)
+    draw_network_view(ui, info.get("network"), lay.view, info.get("warnings"))
     out += draw_open_dialog(ui, info)
     draw_help(ui)
     draw_hover(ui, frame, info)
