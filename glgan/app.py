@@ -26,6 +26,7 @@ import numpy as np
 from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.diagnose import Fix, apply_fix, as_dict, diagnose
+from glgan.compute.inspect import NetworkPictures
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.compute.optimal import optimal_discriminator
 from glgan.compute.state import EngineState
@@ -41,6 +42,7 @@ from glgan.timeline import DEFAULT_BUDGET as DEFAULT_TIMELINE_BUDGET
 from glgan.timeline import Timeline
 from glgan.ui import commands as cmd
 from glgan.ui.compare import compare_specs
+from glgan.ui.network import open_net
 from glgan.ui.overlay import Overlay
 
 log = logging.getLogger(__name__)
@@ -159,6 +161,7 @@ class App:
         self.offline = False  # drawing for a file (record, snapshot): no hints, no tooltip
         self.offscreen: list[dict] = []  # edge markers of samples outside the view
         self.warnings: dict[int, list[dict]] = {}  # run -> its training warnings (as dicts)
+        self.network_pictures = NetworkPictures()  # the network view's picture, throttled
         self.pinned: list[int] = []  # fake samples (noise indices) whose paths are drawn
         self._trails: dict[int, dict[int, list]] = {}  # run -> sample -> positions
         self._trail_keys: dict[int, tuple | None] = {}
@@ -1008,6 +1011,10 @@ class App:
             "warnings": self.warnings.get(self.focus, []),
             "run_id": self.engine.status(self.focus).run_id,
             "pretrained": self.pretrained_datasets,
+            "network": self.network_pictures.get(
+                self.shown_engine, self.focus, open_net(self.ui),
+                bounds=(self.frame_data.field_bounds if self.frame_data is not None
+                        else (0.0, 0.0, 1.0, 1.0)), now=self.clock),
             "timeline": {"kept": self.timeline.epochs, "head": self.timeline.head,
                          "scrub": self.scrub,
                          "curve": self.engine.history(self.focus).table()[:, [0, 3]],

@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 from glgan.app import App
+from glgan.ui.network import open_net
 
 log = logging.getLogger(__name__)
 
@@ -184,14 +185,16 @@ def make_window_class(args):
         def on_mouse_press_event(self, x, y, button):
             self.mouse_px = (float(x), float(y))
             super().on_mouse_press_event(x, y, button)
-            if self.overlay_open and not self.app.ui.drawing.open:
+            if self.overlay_open and not self.app.ui.drawing.open and \
+                    open_net(self.app.ui) is None:  # (clicks on the network view stay there)
                 self.app.click(self.mouse_px)  # compare mode: focus; double-click: full size
                 self._exit_on_escape()
 
         def _exit_on_escape(self) -> None:
-            """Esc closes the window, except while a compared run is full size: there it
-            returns to the grid."""
-            self.wnd.exit_key = None if self.app.maximized else self.wnd.keys.ESCAPE
+            """Esc closes the window, except while a compared run is full size (it returns to
+            the grid) or the network view is open (it closes the view)."""
+            busy = self.app.maximized or open_net(self.app.ui) is not None
+            self.wnd.exit_key = None if busy else self.wnd.keys.ESCAPE
 
         def on_mouse_drag_event(self, x, y, dx, dy):
             self.mouse_px = (float(x), float(y))
@@ -213,7 +216,7 @@ def make_window_class(args):
                     not self.app.overlay.input.wants_keyboard:
                 if key == keys.ENTER and self.app.comparing:
                     self.app.focus_run(self.app.focus, maximize=True)
-                elif key == keys.ESCAPE and self.app.maximized:
+                elif key == keys.ESCAPE and self.app.maximized and open_net(self.app.ui) is None:
                     self.app.focus_run(self.app.focus, maximize=False)
                 self._exit_on_escape()
 

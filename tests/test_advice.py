@@ -75,3 +75,16 @@ def test_a_healthy_run_has_no_warnings_and_compare_cells_carry_marks(gl_ctx, tmp
     finally:
         app.close()
         fbo.release()
+
+
+def test_the_window_shows_the_network_view_of_the_focused_run(app):
+    """The App computes the open network view's picture (glgan.compute.inspect) and the
+    overlay draws a thumbnail per neuron; a dead D shows up there too."""
+    app.ui.debug_rects = {}
+    app.ui.network = "d"
+    frames(app, 2)
+    assert any(k.startswith("neuron:d:") for k in app.ui.debug_rects)
+    app.ui.network = None
+    app.ui.debug_rects.clear()
+    frames(app, 1)
+    assert not any(k.startswith("neuron:") for k in app.ui.debug_rects)

@@ -278,15 +278,15 @@ def test_the_view_draws_every_link_in_its_weights_colour(monkeypatch, pics):
         gui.close()
 
 
-def test_open_state_is_kept_in_the_edits_dict_until_uistate_has_a_field():
+def test_open_state_is_kept_in_uistate():
     from glgan.ui.state import UiState
 
     ui = UiState()
     assert open_net(ui) is None
     set_open(ui, "g")
-    assert ui.edits[network.NETWORK_KEY] == "g" and open_net(ui) == "g"
+    assert ui.network == "g" and open_net(ui) == "g"
     network.toggle(ui, "g")
-    assert open_net(ui) is None and network.NETWORK_KEY not in ui.edits
+    assert open_net(ui) is None and ui.network is None
     with pytest.raises(ValueError):
         set_open(ui, "x")
 

@@ -14,7 +14,7 @@ window's X or another click on the same node return to the overview.
 The picture comes from glgan.compute.inspect through ``info["network"]`` (app.py computes it
 for the focused run while a view is open, see ``open_net``); it is read by attribute only
 (the ui layer does not import compute). Which view is open is kept in
-``UiState.edits[NETWORK_KEY]`` ("g" or "d"; absent when closed).
+``UiState.network`` ("g" or "d"; None when closed).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from glgan.ui.state import UiState
 from glgan.ui.timeline import BAR_H as TIMELINE_BAR_H
 from glgan.ui.widgets import button, hook
 
-NETWORK_KEY = "network"  # UiState.edits key: the open view's network ("g" / "d")
 TITLES = {"g": "generator", "d": "discriminator"}
 # TensorFlow Playground's diverging colours: orange negative, near-white zero, blue positive
 # (blue and orange stay apart for the common colour-vision deficiencies)
@@ -55,16 +54,13 @@ WARNING_TEXT = th.col32(170, 110, 0)
 
 def open_net(ui: UiState) -> str | None:
     """The network whose view is open ("g" or "d"), or None (app.py: compute the picture)."""
-    net = ui.edits.get(NETWORK_KEY)
-    return net if net in TITLES else None
+    return ui.network if ui.network in TITLES else None
 
 
 def set_open(ui: UiState, net: str | None) -> None:
     """Open the view of ``net`` ("g" / "d"), or close it (None)."""
-    if net is None:
-        ui.edits.pop(NETWORK_KEY, None)
-    elif net in TITLES:
-        ui.edits[NETWORK_KEY] = net
+    if net is None or net in TITLES:
+        ui.network = net
     else:
         raise ValueError(f"net={net!r}: choose from {', '.join(TITLES)}")
 

@@ -125,6 +125,7 @@ class UiState:
     edge_markers: bool = True  # counts of the samples beyond each edge of the view
     record_view_only: bool = False  # recordings leave the panels out
     dismissed: set = field(default_factory=set)  # (run id, warning name) hidden by the user
+    network: str | None = None  # the open network view: "g" / "d" (glgan.ui.network)
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open
