@@ -23,8 +23,11 @@ from typing import Any
 
 DATASETS = ("line", "gaussians", "ring", "disjoint", "drawn")
 NOISE_DISTS = ("uniform", "gaussian")
-OPTIMIZERS = ("sgd", "adam")
-LOSSES = ("log", "minimax", "leastsq")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "momentum")
+LOSSES = ("log", "minimax", "leastsq", "hinge", "wasserstein")
+# Losses whose D is a critic: its raw output is a score, not a probability (the engine's
+# frames then hold the raw values; see GanConfig.critic).
+CRITIC_LOSSES = ("wasserstein",)
 GANLAB_LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
@@ -72,19 +75,31 @@ class GanConfig:
     d_hidden_layers: int = _reset(2, "discriminator ReLU hidden layers (GAN Lab's L + 1)",
                                   _int(1, 6))
     d_neurons: int = _reset(8, "neurons per discriminator hidden layer", _int(1, 100))
-    d_optimizer: str = _live("sgd", "discriminator optimiser: sgd or adam", _choice(OPTIMIZERS))
-    g_optimizer: str = _live("sgd", "generator optimiser: sgd or adam", _choice(OPTIMIZERS))
+    d_optimizer: str = _live("sgd", "discriminator optimiser: sgd, adam, rmsprop or momentum "
+                             "(SGD with momentum)", _choice(OPTIMIZERS))
+    g_optimizer: str = _live("sgd", "generator optimiser: sgd, adam, rmsprop or momentum "
+                             "(SGD with momentum)", _choice(OPTIMIZERS))
     d_lr: float = _live(0.1, "discriminator learning rate", _float(0.0, 10.0, lo_open=True))
     g_lr: float = _live(0.03, "generator learning rate", _float(0.0, 10.0, lo_open=True))
-    loss: str = _live("log", "log (non-saturating G), minimax (saturating G) or leastsq",
+    loss: str = _live("log", "log (non-saturating G), minimax (saturating G), leastsq, hinge or "
+                      "wasserstein (D is a critic; its weights are clipped to [-clip, clip])",
                       _choice(LOSSES))
-    real_weight: float = _live(0.95, "weight of D's real term in the log loss (GAN Lab: 0.95)",
+    real_weight: float = _live(0.95, "weight of D's real term in the log and minimax losses "
+                               "(GAN Lab: 0.95; the other losses do not use it)",
                                _float(0.0, 1.0, lo_open=True))
     k_d: int = _live(2, "discriminator steps per epoch", _int(0, 10))
     k_g: int = _live(1, "generator steps per epoch", _int(0, 10))
     adam_beta1: float = _live(0.9, "Adam beta1", _float(0.0, 0.999999))
     adam_beta2: float = _live(0.999, "Adam beta2", _float(0.0, 0.999999999))
     adam_eps: float = _live(1e-8, "Adam epsilon", _float(0.0, 1.0, lo_open=True))
+    rmsprop_rho: float = _live(0.9, "RMSprop decay of the mean square gradient (TF: 0.9)",
+                               _float(0.0, 0.999999999))
+    rmsprop_eps: float = _live(1e-8, "RMSprop epsilon (added to the root mean square)",
+                               _float(0.0, 1.0, lo_open=True))
+    momentum: float = _live(0.9, "SGD with momentum: the decay of the velocity",
+                            _float(0.0, 0.999999))
+    clip: float = _live(0.01, "wasserstein: D's weights and biases are clipped to [-clip, clip] "
+                        "after each D step (WGAN paper: 0.01)", _float(0.0, 10.0, lo_open=True))
     batch_size: int = _reset(150, "samples per D and G step (GAN Lab: 150)", _int(1, 8192))
     seed: int = _reset(0, "random seed for weights, data atlas and noise", _int(0, 2**32 - 1))
     use_atlas: bool = _reset(True, "GAN Lab's fixed 12000-sample atlas walked in batches", _BOOL)
@@ -92,6 +107,12 @@ class GanConfig:
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @property
+    def critic(self) -> bool:
+        """True when D is a critic (loss wasserstein): its output is an unbounded score, and
+        the engine's frames hold D's raw output instead of a probability."""
+        return self.loss in CRITIC_LOSSES
 
     def replace(self, **changes: Any) -> GanConfig:
         """A copy with ``changes`` applied (validated)."""

@@ -31,17 +31,21 @@ BAD_VALUES = {
     "g_neurons": [0, 101, -1],
     "d_hidden_layers": [0, 7],
     "d_neurons": [0, 101],
-    "d_optimizer": ["rmsprop"],
-    "g_optimizer": ["momentum"],
+    "d_optimizer": ["adagrad"],
+    "g_optimizer": ["nesterov", "Adam"],
     "d_lr": [0.0, -0.1, 11.0, float("nan"), float("inf"), "fast"],
     "g_lr": [0.0, 100.0],
-    "loss": ["hinge"],
+    "loss": ["wgan-gp", "Hinge"],
     "real_weight": [0.0, 1.5],
     "k_d": [-1, 11],
     "k_g": [-1, 11],
     "adam_beta1": [-0.1, 1.0],
     "adam_beta2": [1.0],
     "adam_eps": [0.0],
+    "rmsprop_rho": [-0.1, 1.0, float("nan")],
+    "rmsprop_eps": [0.0, 2.0],
+    "momentum": [-0.5, 1.0],
+    "clip": [0.0, -0.01, 11.0, "small"],
     "batch_size": [0, 8193],
     "seed": [-1, 2**32],
     "use_atlas": ["yes", 1],
@@ -67,6 +71,8 @@ def test_defaults_are_ganlab_startup_state():
     assert c == preset("gaussians")
     assert (c.batch_size, c.atlas_size, c.real_weight) == (150, 12000, 0.95)
     assert (c.adam_beta1, c.adam_beta2) == (0.9, 0.999)
+    # beyond GAN Lab: TF's RMSprop decay, the usual momentum, the WGAN paper's clip
+    assert (c.rmsprop_rho, c.rmsprop_eps, c.momentum, c.clip) == (0.9, 1e-8, 0.9, 0.01)
 
 
 def test_presets_match_ganlab_table_with_truthful_layer_counts():
@@ -87,9 +93,12 @@ def test_presets_match_ganlab_table_with_truthful_layer_counts():
 
 def test_live_fields_do_not_need_reset_others_do():
     c = GanConfig()
-    for name in ("d_lr", "g_lr", "d_optimizer", "loss", "k_d", "k_g"):
+    for name in ("d_lr", "g_lr", "d_optimizer", "loss", "k_d", "k_g", "rmsprop_rho",
+                 "rmsprop_eps", "momentum", "clip"):
         assert name in live_field_names()
     assert not c.needs_reset(c.replace(d_lr=0.3, loss="leastsq", k_d=5, g_optimizer="adam"))
+    assert not c.needs_reset(c.replace(loss="wasserstein", clip=0.1, d_optimizer="rmsprop",
+                                       g_optimizer="momentum", momentum=0.5))
     for change in ({"g_neurons": 4}, {"noise_dim": 1}, {"seed": 3}, {"batch_size": 64}):
         assert c.needs_reset(c.replace(**change))
 
@@ -97,6 +106,8 @@ def test_live_fields_do_not_need_reset_others_do():
 def test_overrides_parse_types():
     assert parse_override("d_lr=0.003") == ("d_lr", 0.003)
     assert parse_override("g_optimizer=adam") == ("g_optimizer", "adam")
+    assert parse_override("loss=wasserstein") == ("loss", "wasserstein")
+    assert parse_override("clip=1") == ("clip", 1.0)
     assert parse_override("use_atlas=false") == ("use_atlas", False)
     assert parse_override("d_lr=1") == ("d_lr", 1.0)
     c = apply_overrides(GanConfig(), ["k_d=3", "loss=leastsq"])
@@ -170,6 +181,10 @@ def test_table_holds_the_known_ranges():
     assert bounds("adam_beta1") == ("float", 0.0, 0.999999, False)
     assert bounds("adam_beta2") == ("float", 0.0, 0.999999999, False)
     assert bounds("adam_eps") == ("float", 0.0, 1.0, True)
+    assert bounds("rmsprop_rho") == ("float", 0.0, 0.999999999, False)
+    assert bounds("rmsprop_eps") == ("float", 0.0, 1.0, True)
+    assert bounds("momentum") == ("float", 0.0, 0.999999, False)
+    assert bounds("clip") == ("float", 0.0, 10.0, True)
     assert field_spec("dataset").choices == DATASETS
     assert field_spec("noise_dist").choices == NOISE_DISTS
     assert field_spec("d_optimizer").choices == field_spec("g_optimizer").choices == OPTIMIZERS
@@ -216,8 +231,10 @@ def test_error_texts_are_unchanged():
     assert _refused("d_lr", "fast") == "d_lr='fast' must be a finite number"
     assert _refused("adam_beta1", 1.0) == \
         "adam_beta1=1.0 is out of range; allowed [0.0, 0.999999]"
-    assert _refused("loss", "hinge") == \
-        "loss='hinge' is not allowed; choose one of log, minimax, leastsq"
+    assert _refused("loss", "wgan") == \
+        "loss='wgan' is not allowed; choose one of log, minimax, leastsq, hinge, wasserstein"
+    assert _refused("d_optimizer", "adagrad") == \
+        "d_optimizer='adagrad' is not allowed; choose one of sgd, adam, rmsprop, momentum"
     assert _refused("use_atlas", 1) == "use_atlas=1 must be true or false"
     assert FREE.replace(use_atlas=True).use_atlas is True
 

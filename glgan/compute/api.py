@@ -128,7 +128,12 @@ class GanEngine(Protocol):
         ``targets`` ({run: ViewTargets}): a view's published GL objects per run. An
         engine whose kernels can write them (backends cuda, cudasim) does so and marks that
         run's FrameData ``resident``; its arrays are then host copies only if ``host_arrays``
-        (else empty). Other engines ignore ``targets`` (the view uploads the host arrays)."""
+        (else empty). Other engines ignore ``targets`` (the view uploads the host arrays).
+
+        D's output in a frame (``field``, ``pred_real``, ``pred_fake``) is the probability
+        sigmoid(l) of D's logit l, except for a critic (``config.critic``: loss wasserstein),
+        whose frames hold its raw value l (unbounded; only differences mean something) and
+        ``grad_d`` = dl/dx; the texture ``targets["field"]`` receives the same values."""
 
     def release_targets(self) -> None:
         """Forget every view's GL objects registered by ``frame`` (before they are released)."""
@@ -141,7 +146,8 @@ class GanEngine(Protocol):
         """G(z): (n, noise_dim) -> (n, 2)."""
 
     def discriminator(self, x, run: int = 0) -> np.ndarray:
-        """D(x) as probabilities: (n, 2) -> (n,)."""
+        """D(x) as probabilities sigmoid(l): (n, 2) -> (n,), for every loss (a critic's raw
+        values are what ``frame`` gives)."""
 
     def divergences(self, run: int = 0, ganlab_compat: bool = False) -> tuple[float, float]:
         """Grid (KL, JS) in bits between the run's real and generated samples."""

@@ -123,9 +123,12 @@ class _Step:
     coeffs: object  # optim.StepCoefficients
     active: np.ndarray  # (R,) bool
     last: np.ndarray  # (R,) bool: this is the run's last step of its kind in the epoch
-    tanh_a: object  # (R, 1, n) or None: delta = tanh_a * t + tanh_b (log/minimax runs)
-    tanh_b: object
+    tanh_a: object  # (R, 1, n) or None: delta = tanh_a * t + tanh_b (log, minimax,
+    tanh_b: object  # wasserstein runs; and hinge runs' G steps)
     ls: object  # (R, 1, n) or None: leastsq runs' factor
+    hinge: object = None  # (R, 1, 2B) or None: hinge runs' D factor, where the margin is hit
+    clip: object = None  # (R, 1) or None: D's weights are clipped to [-clip, clip] after the
+    # step (wasserstein runs stepping; inf elsewhere)
 
 
 class RunBatch:
@@ -311,9 +314,11 @@ class RunBatch:
                     self._zero_moments(r, p)
             opt.configure(kinds, [getattr(c, f"{p}_lr") for c in cs],
                           [c.adam_beta1 for c in cs], [c.adam_beta2 for c in cs],
-                          [c.adam_eps for c in cs])
+                          [c.adam_eps for c in cs], [c.rmsprop_rho for c in cs],
+                          [c.rmsprop_eps for c in cs], [c.momentum for c in cs])
         self.loss_kinds = [c.loss for c in cs]
         self.real_weight = np.array([c.real_weight for c in cs])
+        self.clip = np.array([c.clip for c in cs])
         self.k_d = np.array([c.k_d for c in cs])
         self.k_g = np.array([c.k_g for c in cs])
         self._steps_cache.clear()
@@ -331,33 +336,46 @@ class RunBatch:
         if cached is not None:
             return cached
         dt, B = self.dtype, self.B
-        ls = np.array([k == "leastsq" for k in self.loss_kinds])
-        minimax = np.array([k == "minimax" for k in self.loss_kinds])
+        kinds = np.array(self.loss_kinds)
+        ls, minimax, hinge = kinds == "leastsq", kinds == "minimax", kinds == "hinge"
+        wass = kinds == "wasserstein"
+        logs = ~(ls | hinge | wass)  # log and minimax: the real term weighed by real_weight
+        linear = logs | wass  # D's delta is tanh_a * t + tanh_b (wasserstein: tanh_a = 0)
 
         def col(v, n):  # (R,) per run -> the same factor for each of n samples
             return self.layout.per_sample(np.repeat(np.asarray(v, np.float64)[:, None], n, 1),
                                           dt)
 
+        def halves(real, fake):  # (R,) factors of the real and of the fake half
+            return self.layout.per_sample(np.concatenate(
+                [np.repeat(real[:, None], B, 1), np.repeat(fake[:, None], B, 1)], 1), dt)
+
         d_steps, g_steps = [], []
         for s in range(int(max(k_d[running], default=0))):
             active = running & (s < k_d)
             k = self.opt_d.coefficients(active)
-            c = np.where(ls, 0.0, k.scale)
-            real = c * self.real_weight / (2 * B)
-            a = np.concatenate([np.repeat(real[:, None], B, 1),
-                                np.repeat((c / (2 * B))[:, None], B, 1)], 1)
-            b = np.concatenate([np.repeat((-real)[:, None], B, 1),
-                                np.repeat((c / (2 * B))[:, None], B, 1)], 1)
-            tanh_a = self.layout.per_sample(a, dt) if (~ls).any() else None
-            tanh_b = self.layout.per_sample(b, dt) if (~ls).any() else None
+            c = np.where(linear, k.scale, 0.0)
+            real = np.where(logs, c * self.real_weight / (2 * B), 0.0)
+            fake = np.where(logs, c / (2 * B), 0.0)
+            tanh_a = halves(real, fake) if linear.any() else None
+            tanh_b = halves(np.where(logs, -real, -c / B), np.where(logs, fake, c / B)) \
+                if linear.any() else None
             lsf = col(np.where(ls, k.scale / (4 * B), 0.0), 2 * B) if ls.any() else None
-            d_steps.append(_Step(k, active, active & (s == k_d - 1), tanh_a, tanh_b, lsf))
+            h = np.where(hinge, k.scale / B, 0.0)
+            hf = halves(-h, h) if hinge.any() else None
+            crit = active & wass
+            clip = self.xp.asarray(np.where(crit, self.clip, np.inf).reshape(-1, 1), dt) \
+                if crit.any() else None
+            d_steps.append(_Step(k, active, active & (s == k_d - 1), tanh_a, tanh_b, lsf, hf,
+                                 clip))
         for s in range(int(max(k_g[running], default=0))):
             active = running & (s < k_g)
             k = self.opt_g.coefficients(active)
             c = np.where(ls, 0.0, k.scale) / (2 * B)
-            tanh_a = col(np.where(minimax, -c, c), B) if (~ls).any() else None
-            tanh_b = col(-c, B) if (~ls).any() else None
+            # log: (t - 1) c;  minimax: -(t + 1) c;  hinge, wasserstein: -2c (= -scale / B)
+            tanh_a = col(np.where(minimax, -c, np.where(logs, c, 0.0)), B) if (~ls).any() \
+                else None
+            tanh_b = col(np.where(logs, -c, -2 * c), B) if (~ls).any() else None
             lsf = col(np.where(ls, k.scale / (4 * B), 0.0), B) if ls.any() else None
             g_steps.append(_Step(k, active, active & (s == k_g - 1), tanh_a, tanh_b, lsf))
         self._steps_cache[key] = (d_steps, g_steps)
@@ -387,6 +405,14 @@ class RunBatch:
                 xp.copyto(delta, u)
             else:
                 delta += u
+        if step.hinge is not None:  # D only: the factor where the margin y l < 1 is not met
+            xp.multiply(logits, q, out=w)  # q = -y: -1 real, +1 fake
+            xp.greater(w, -1.0, out=w)
+            w *= step.hinge
+            if step.tanh_a is None and step.ls is None:
+                xp.copyto(delta, w)
+            else:
+                delta += w
 
     def _d_step(self, step: _Step, want_loss: bool) -> None:
         self._g_forward(step)
@@ -402,6 +428,10 @@ class RunBatch:
                                           self.real_weight, self.xp)
             self.d_loss = np.where(step.last, host(values), self.d_loss)
         self.opt_d.step(step.coeffs)
+        if step.clip is not None:  # the critic's weight clipping (WGAN)
+            xp = self.xp
+            xp.minimum(self.d_theta, step.clip, out=self.d_theta)
+            xp.maximum(self.d_theta, -step.clip, out=self.d_theta)
 
     def _g_step(self, step: _Step, want_loss: bool) -> None:
         xp, S = self.xp, self.layout.samples
@@ -621,7 +651,8 @@ class RunBatch:
         return self._host(forward(self.g_theta[slot], self.g_sizes, z, True, self.xp)[-1])
 
     def discriminator(self, slot: int, x) -> np.ndarray:
-        """D(x) of run ``slot`` as probabilities: (n, 2) -> (n,) on the host."""
+        """D(x) of run ``slot`` as probabilities sigmoid(l): (n, 2) -> (n,) on the host (for a
+        critic too: its raw values are what ``visuals`` gives)."""
         logits = self._d_logits(self.d_theta[slot][None], self.xp.asarray(x, self.dtype)[None])
         with np.errstate(over="ignore"):
             return losses.sigmoid(self._host(logits[0]))
@@ -696,6 +727,8 @@ class RunBatch:
                 ) -> dict[str, np.ndarray]:
         """Every run's visual quantities as host float32 arrays with a leading run axis:
         fake, grad_d, grad_g, pred_fake, pred_real, field, manifold, manifold_alpha.
+        D's output (pred_fake, pred_real, field) is the probability sigmoid(l), or for a critic
+        (loss wasserstein) the raw critic value l; grad_d is the gradient of that output.
         The arrays are this batch's preallocated buffers: valid until the next call. ``raw``:
         device_visuals' result of the same request, copied here instead of recomputed."""
         R, buf = self.R, self._frame_buffer
@@ -739,16 +772,21 @@ class RunBatch:
         fake = forward(self.g_theta, self.g_sizes, z, True, xp)[-1]
         acts = forward(self.d_theta, self.d_sizes, fake, False, xp)
         logit = acts[-1]
+        kinds = self.loss_kinds
         s = losses.sigmoid(logit, xp=xp)
-        grad_d = input_gradient(self.d_theta, self.d_sizes, acts, s * (1.0 - s), False, xp)
-        d_gloss = losses.g_loss_dlogit(self.loss_kinds, logit, xp)
+        d_out = s * (1.0 - s)  # dD/dlogit; 1 for a critic, whose output is the logit itself
+        if "wasserstein" in kinds:
+            critic = xp.asarray(np.array([k == "wasserstein" for k in kinds]).reshape(-1, 1, 1))
+            d_out = xp.where(critic, xp.ones_like(d_out), d_out)
+        grad_d = input_gradient(self.d_theta, self.d_sizes, acts, d_out, False, xp)
+        d_gloss = losses.g_loss_dlogit(kinds, logit, xp)
         grad_g = input_gradient(self.d_theta, self.d_sizes, acts, d_gloss, False, xp)
         real = xp.asarray(self.real_shown, self.dtype)
         mesh = forward(self.g_theta, self.g_sizes, xp.asarray(grid[None], self.dtype), True,
                        xp)[-1]
         return {"fake": host(fake), "grad_d": host(grad_d), "grad_g": -host(grad_g),
-                "pred_fake": host(s[..., 0]),
-                "pred_real": losses.sigmoid(host(self._d_logits(self.d_theta, real))),
-                "field": losses.sigmoid(host(self._d_logits(
+                "pred_fake": losses.d_output(kinds, host(logit[..., 0])),
+                "pred_real": losses.d_output(kinds, host(self._d_logits(self.d_theta, real))),
+                "field": losses.d_output(kinds, host(self._d_logits(
                     self.d_theta, xp.asarray(pts[None], self.dtype)))),
                 "mesh": host(mesh)}

@@ -3,8 +3,9 @@
 Owns reading and writing GAN Lab's tfjs ``ModelArtifacts`` (reference ganlab.md §7: a JSON
 manifest and a little-endian float32 ``.weights.bin``; the shipped pretrained models) and
 glgan's format: ``NAME.json`` (format, version, each run's config, epoch and divergence
-message) beside ``NAME.npz`` (each run's complete ``RunState`` arrays: weights, Adam's
-moments and step counts, sample counters, losses, history; loaded with
+message) beside ``NAME.npz`` (each run's complete ``RunState`` arrays: weights, the
+optimisers' state (m, v: Adam's moments, momentum's velocity, RMSprop's mean square) and Adam's
+step counts, sample counters, losses, history; loaded with
 ``allow_pickle=False``), and sessions (one .glgan zip). A glgan file holds an
 ``EngineState``, so loading and training on gives bit for bit what training on without
 stopping would have. Version 1 files (weights, Adam state and epoch of one run) still load.
@@ -319,6 +320,10 @@ def _ganlab_topology(config: GanConfig, epoch: int) -> dict:
     if c.loss not in losses:
         raise ModelFileError(f"loss={c.loss!r}: GAN Lab's files hold "
                              f"{', '.join(_LOSS.values())} only")
+    for key in ("d_optimizer", "g_optimizer"):
+        if getattr(c, key) not in opts:
+            raise ModelFileError(f"{key}={getattr(c, key)!r}: GAN Lab's files hold "
+                                 f"{', '.join(_OPT.values())} only")
     return {"shape_name": c.dataset, "iter_count": int(epoch), "config": {
         "selectedNoiseType": names[(c.noise_dist, c.noise_dim)], "noiseSize": c.noise_dim,
         "numGeneratorLayers": c.g_hidden_layers - 1,
@@ -340,8 +345,9 @@ def save_ganlab_model(source, run: int, path, *, extra: dict | None = None
     source: a GanEngine (``run`` picks the run), an EngineState, a RunState or a GanLabModel.
     path: NAME.json (a name without .json gets it). extra: JSON values recorded under
     ``modelTopology.glgan`` (how the model was made; GAN Lab and ``load_ganlab_model`` ignore
-    it). Settings GAN Lab's format cannot hold (minimax loss, the drawn dataset, a
-    real_weight, batch size, Adam constants or atlas other than the preset's) are refused, so
+    it). Settings GAN Lab's format cannot hold (the minimax, hinge and wasserstein losses, the
+    rmsprop and momentum optimisers, the drawn dataset, a real_weight, batch size, optimiser
+    constants, clip or atlas other than the preset's) are refused, so
     what loads is what was saved; the seed is not part of the model and is not stored (record
     it in ``extra``). Both files are written atomically, weights first, under the folder's
     lock. Returns (json path, weights path).

@@ -1,7 +1,7 @@
 """EngineState: the complete training state of every run as one immutable value.
 
-Owns what a run *is*, independent of any backend's buffers: its config, both networks'
-weights, the optimisers' moments and step counts, the sample counters (with counter-based
+Owns what a run *is*, independent of any backend's buffers: its config, both networks' weights,
+the optimisers' state (m, v) and Adam's step counts, the sample counters (with counter-based
 random streams they are the whole generator state), epoch, last losses, divergence message and
 history. ``GanEngine.snapshot()`` returns an ``EngineState``; ``restore()`` takes one; model
 files store one. Restoring and training on gives bit for bit what training on would have.
@@ -39,7 +39,9 @@ def d_sizes(c: GanConfig) -> list[int]:
 
 @dataclass(frozen=True, eq=False)
 class RunState:
-    """One run, complete. g_m/g_v/d_m/d_v are Adam's moments (zeros for SGD)."""
+    """One run, complete. g_m/g_v/d_m/d_v are each network's optimiser state (``optim``): m is
+    Adam's first moment or momentum's velocity, v Adam's second moment or RMSprop's mean square
+    (an optimiser leaves the other at zero; SGD both); g_t/d_t count Adam's steps only."""
 
     config: GanConfig
     g_theta: np.ndarray
