@@ -1,7 +1,8 @@
 """The visual kernel (glgan/compute/cuda/visuals.cu) against the NumPy engine's frame(), on the
-same weights: fakes, D's predictions, both gradient kinds (every loss), the field over any
-area and resolution (several chunks of points), the manifold (2-D and 1-D noise) with its
-opacities; through the CPU emulation (cudasim) and, where there is one, on the GPU."""
+same weights: fakes, D's predictions (a critic's raw values), both gradient kinds (every
+loss), the field over any area and resolution (several chunks of points), the manifold (2-D
+and 1-D noise) with its opacities; through the CPU emulation (cudasim) and, where there is
+one, on the GPU."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ def frames_of_one_state(configs, backend, field_res, bounds, drawn=None):
     [preset("ring").replace(loss="leastsq", noise_dim=1)],
     [GanConfig(g_neurons=100, d_neurons=100, g_hidden_layers=3, d_hidden_layers=3)],
     [preset("disjoint").replace(dataset="drawn", noise_dist="uniform")],
-], ids=["gaussians-log-minimax", "ring-leastsq-1d", "3x100", "drawn-uniform"])
+    # a critic's raw values and gradient beside a probability D (hinge, log) in one launch
+    [preset("gaussians").replace(loss="wasserstein", clip=0.1, d_lr=0.05, g_lr=0.05),
+     preset("gaussians").replace(loss="hinge", seed=2, d_optimizer="momentum"),
+     preset("gaussians").replace(seed=3, g_optimizer="rmsprop", g_lr=0.003)],
+], ids=["gaussians-log-minimax", "ring-leastsq-1d", "3x100", "drawn-uniform",
+        "critic-hinge-log"])
 @pytest.mark.parametrize("field_res,bounds", [(1, (0, 0, 1, 1)), (71, (-1.5, -0.5, 2.0, 1.2))])
 def test_visual_kernel_matches_the_engine(configs, field_res, bounds, backend):
     drawn = np.array([[0.3, 0.3], [0.7, 0.6]])

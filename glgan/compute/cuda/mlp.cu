@@ -1,8 +1,10 @@
 // The networks on the device, shared by the training and the visual kernels: parameters in
 // the NumPy engine's layout (glgan/compute/mlp.py: per network, layer after layer, [W; b] of
-// (n_in + 1) x n_out, row-major; a run's row is [G | D], params holds weights, Adam's m, Adam's
-// v as three blocks of R x P floats), dense layers over rows of a block's scratch, manual
-// backward with the optimisers, block sums. No #include (see random.cu).
+// (n_in + 1) x n_out, row-major; a run's row is [G | D], params holds weights, the optimiser's
+// m (Adam's first moment, momentum's velocity) and v (Adam's second moment, RMSprop's mean
+// square) as three blocks of R x P floats), dense layers over rows of a block's scratch, manual
+// backward with the optimisers (glgan/compute/optim.py's rules), block sums. No #include (see
+// random.cu).
 
 #define GLGAN_THREADS 256  // launch with this many threads per block
 #define GLGAN_BAD_LAUNCH (-1000000000)  // done[] of a block launched with other than that
@@ -14,9 +16,9 @@
 #define IC_GAUSS 3     // 1: truncated Gaussian noise, 0: uniform
 #define IC_KD 4        // D steps per epoch (this launch)
 #define IC_KG 5        // G steps per epoch
-#define IC_LOSS 6      // 0 log, 1 minimax, 2 leastsq
-#define IC_D_ADAM 7
-#define IC_G_ADAM 8
+#define IC_LOSS 6      // GLGAN_LOSS_*
+#define IC_D_OPT 7     // GLGAN_OPT_* of D
+#define IC_G_OPT 8     // GLGAN_OPT_* of G
 #define IC 9
 // Per-run real settings (fconf, R x FC)
 #define FC_D_LR 0
@@ -24,8 +26,22 @@
 #define FC_REAL_WEIGHT 2
 #define FC_BETA1 3
 #define FC_BETA2 4
-#define FC_EPS 5
-#define FC 6
+#define FC_EPS 5       // Adam's
+#define FC_RHO 6       // RMSprop's decay
+#define FC_RMS_EPS 7   // RMSprop's epsilon
+#define FC_MOMENTUM 8  // SGD with momentum's
+#define FC_CLIP 9      // wasserstein: D's weights are clipped to [-clip, clip]
+#define FC 10
+// Losses (trainer.LOSSES) and optimisers (trainer.OPTIMIZERS)
+#define GLGAN_LOSS_LOG 0
+#define GLGAN_LOSS_MINIMAX 1
+#define GLGAN_LOSS_LEASTSQ 2
+#define GLGAN_LOSS_HINGE 3
+#define GLGAN_LOSS_WASSERSTEIN 4
+#define GLGAN_OPT_SGD 0
+#define GLGAN_OPT_ADAM 1
+#define GLGAN_OPT_RMSPROP 2
+#define GLGAN_OPT_MOMENTUM 3
 // The shared architecture (arch)
 #define A_NZ 0       // noise dimension
 #define A_GL 1       // generator hidden layers
@@ -72,31 +88,55 @@ __device__ void glgan_forward(const Net& net, float* const* acts, float* out, in
                 i + 1 < net.layers ? 0 : out_act);
 }
 
-struct Optim {   // one run's optimiser for one network in one step
-  int adam; float lr, beta1, beta2, c1, c2, eps, step, vscale;  // c1 = 1 - beta1, c2 = 1 - beta2
+struct Optim {   // one run's optimiser for one network in one step (see glgan_update)
+  int kind, adam;  // GLGAN_OPT_*; adam: 1 for Adam (its step count advances)
+  float lr, beta1, beta2, c1, c2, eps, step, vscale, clip;  // clip: 0 for none
 };
 
-__device__ Optim glgan_optim(int adam, double lr, const double* f, long long* t) {
+// kind's constants: m <- beta1 m + c1 g (Adam: b1, 1 - b1; momentum: mu, 1), v <- beta2 v + c2
+// g^2 (Adam: b2, 1 - b2; RMSprop: rho, 1 - rho), the step's factor and v's under the root.
+__device__ Optim glgan_optim(int kind, double lr, const double* f, long long* t, double clip) {
   Optim o;
-  o.adam = adam; o.lr = (float)lr;
-  o.beta1 = (float)f[FC_BETA1]; o.beta2 = (float)f[FC_BETA2]; o.eps = (float)f[FC_EPS];
-  o.c1 = (float)(1.0 - f[FC_BETA1]); o.c2 = (float)(1.0 - f[FC_BETA2]);  // (1 - 0.999f is 1.3e-5 off)
-  o.step = 0.0f; o.vscale = 0.0f;
-  if (adam) {  // the step count advances once per step, in every thread alike
+  o.kind = kind; o.adam = kind == GLGAN_OPT_ADAM; o.lr = (float)lr; o.clip = (float)clip;
+  o.beta1 = 1.0f; o.c1 = 0.0f; o.beta2 = 1.0f; o.c2 = 0.0f; o.eps = 1.0f;
+  o.step = (float)lr; o.vscale = 1.0f;
+  if (kind == GLGAN_OPT_ADAM) {  // the step count advances once per step, in every thread alike
+    o.beta1 = (float)f[FC_BETA1]; o.beta2 = (float)f[FC_BETA2]; o.eps = (float)f[FC_EPS];
+    o.c1 = (float)(1.0 - f[FC_BETA1]); o.c2 = (float)(1.0 - f[FC_BETA2]);  // (1 - 0.999f is 1.3e-5 off)
     long long n = *t + 1;
     o.step = (float)(lr / (1.0 - pow(f[FC_BETA1], (double)n)));
     o.vscale = (float)(1.0 / (1.0 - pow(f[FC_BETA2], (double)n)));
+  } else if (kind == GLGAN_OPT_RMSPROP) {
+    o.beta2 = (float)f[FC_RHO]; o.c2 = (float)(1.0 - f[FC_RHO]); o.eps = (float)f[FC_RMS_EPS];
+  } else if (kind == GLGAN_OPT_MOMENTUM) {
+    o.beta1 = (float)f[FC_MOMENTUM]; o.c1 = 1.0f;
   }
   return o;
 }
 
+// One parameter's update from its gradient g (summed over the batch), as optim.py:
+//   sgd       w -= lr g
+//   adam      m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= m / (sqrt(v vscale) + eps) step
+//   rmsprop   v = rho v + (1-rho) g^2; w -= g / (sqrt(v) + eps) lr
+//   momentum  m = mu m + g; w -= m lr
+// then, with clip > 0 (a wasserstein critic), w is clipped to [-clip, clip] (NaN stays NaN,
+// as with NumPy's minimum/maximum, so a divergence is still seen).
 __device__ __forceinline__ void glgan_update(const Optim& o, float* w, float* m, float* v,
                                              float g) {
-  if (!o.adam) { *w -= o.lr * g; return; }
-  *m = *m * o.beta1 + g * o.c1;
-  *v = *v * o.beta2 + (g * g) * o.c2;
-  float den = sqrtf(*v * o.vscale) + o.eps;
-  *w -= (*m / den) * o.step;
+  float x = *w;
+  if (o.kind == GLGAN_OPT_SGD) {
+    x -= o.lr * g;
+  } else {
+    if (o.kind != GLGAN_OPT_RMSPROP) *m = *m * o.beta1 + g * o.c1;
+    float num = o.kind == GLGAN_OPT_RMSPROP ? g : *m;
+    if (o.kind != GLGAN_OPT_MOMENTUM) {
+      *v = *v * o.beta2 + (g * g) * o.c2;
+      num /= sqrtf(*v * o.vscale) + o.eps;
+    }
+    x -= num * o.step;
+  }
+  if (o.clip > 0.0f) x = x > o.clip ? o.clip : (x < -o.clip ? -o.clip : x);
+  *w = x;
 }
 
 // Backward through net from delta (rows x n_out, the gradient at the last layer's pre-

@@ -1,7 +1,8 @@
 // Fused GAN training: one thread block trains one run for many epochs (GAN Lab's loop: k_D
 // discriminator steps, then k_G generator steps), everything on the device: batches drawn
 // from the Philox streams (random.cu), forward, manual backward (mlp.cu; the loader puts both
-// in front of this file), the losses (log with real weight, minimax, least squares), SGD/Adam.
+// in front of this file), the losses (log with real weight, minimax, least squares, hinge,
+// wasserstein with the critic's weight clipping), SGD/Adam/RMSprop/momentum.
 // Correct for every architecture and batch size in range; threads loop over samples x neurons
 // for the passes and take one parameter each for the weight gradients (summed over the batch)
 // and the update. The activations live in the block's dynamic shared memory when the launch
@@ -82,9 +83,15 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
         const bool is_real = b < B;
         float l = logits[b], sg = 0.5f * tanhf(0.5f * l) + 0.5f, target = is_real ? 1.f : 0.f;
         float term;
-        if (loss == 2) {
+        if (loss == GLGAN_LOSS_LEASTSQ) {
           ping[b] = 2.0f * (sg - target) * sg * (1.0f - sg) / B;
           term = (sg - target) * (sg - target);
+        } else if (loss == GLGAN_LOSS_HINGE) {  // relu(1 - l) real, relu(1 + l) fake
+          ping[b] = is_real ? (l < 1.0f ? -1.0f / B : 0.0f) : (l > -1.0f ? 1.0f / B : 0.0f);
+          term = fmaxf(is_real ? 1.0f - l : 1.0f + l, 0.0f);
+        } else if (loss == GLGAN_LOSS_WASSERSTEIN) {  // mean l_fake - mean l_real
+          ping[b] = (is_real ? -1.0f : 1.0f) / B;
+          term = l;
         } else {
           ping[b] = (is_real ? weight : 1.0f) / B * (sg - target);
           term = glgan_softplus(is_real ? -l : l);
@@ -94,9 +101,12 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
       __syncthreads();
       if (want && step == kd - 1) {  // (a sum that overflows gives Inf, as in the engine)
         float real = glgan_block_sum(part_real) / B, fake = glgan_block_sum(part_fake) / B;
-        if (threadIdx.x == 0) losses[2 * r] = (loss == 2 ? real : weight * real) + fake;
+        if (threadIdx.x == 0)
+          losses[2 * r] = loss == GLGAN_LOSS_WASSERSTEIN ? fake - real
+                          : (loss <= GLGAN_LOSS_MINIMAX ? weight * real : real) + fake;
       }
-      Optim o = glgan_optim(ic[IC_D_ADAM], f[FC_D_LR], f, t_d);
+      Optim o = glgan_optim(ic[IC_D_OPT], f[FC_D_LR], f, t_d,
+                            loss == GLGAN_LOSS_WASSERSTEIN ? f[FC_CLIP] : 0.0);
       glgan_backward(D, d_acts, ping, 2 * B, &o, nullptr, ping, pong);
       if (threadIdx.x == 0) { *real_counter += 1; *noise_counter += 1; *t_d += o.adam; }
       __syncthreads();
@@ -116,15 +126,19 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
       float part = 0.0f;
       for (int b = threadIdx.x; b < B; b += blockDim.x) {  // dL_G/dlogit
         float l = logits[B + b], sg = 0.5f * tanhf(0.5f * l) + 0.5f;
-        ping[b] = loss == 0 ? (sg - 1.0f) / B : loss == 1 ? -sg / B
-                  : 2.0f * (sg - 1.0f) * sg * (1.0f - sg) / B;
-        part += loss == 0 ? glgan_softplus(-l) : loss == 1 ? glgan_softplus(l)
-                : (sg - 1.0f) * (sg - 1.0f);
+        // hinge and wasserstein: -mean l_fake
+        ping[b] = loss == GLGAN_LOSS_LOG ? (sg - 1.0f) / B : loss == GLGAN_LOSS_MINIMAX ? -sg / B
+                  : loss == GLGAN_LOSS_LEASTSQ ? 2.0f * (sg - 1.0f) * sg * (1.0f - sg) / B
+                  : -1.0f / B;
+        part += loss == GLGAN_LOSS_LOG ? glgan_softplus(-l)
+                : loss == GLGAN_LOSS_MINIMAX ? glgan_softplus(l)
+                : loss == GLGAN_LOSS_LEASTSQ ? (sg - 1.0f) * (sg - 1.0f) : l;
       }
       __syncthreads();
       if (want && step == kg - 1) {
         float mean = glgan_block_sum(part) / B;
-        if (threadIdx.x == 0) losses[2 * r + 1] = loss == 1 ? -mean : mean;
+        if (threadIdx.x == 0)
+          losses[2 * r + 1] = loss == GLGAN_LOSS_LOG || loss == GLGAN_LOSS_LEASTSQ ? mean : -mean;
       }
       glgan_backward(D, fake_acts, ping, B, nullptr, d_fake, ping, pong);
       for (int idx = threadIdx.x; idx < 2 * B; idx += blockDim.x) {  // through G's tanh
@@ -132,7 +146,7 @@ glgan_train(int epochs, int want_loss, const int* arch, const int* iconf, const 
         d_fake[idx] *= 1.0f - y * y;
       }
       __syncthreads();
-      Optim o = glgan_optim(ic[IC_G_ADAM], f[FC_G_LR], f, t_g);
+      Optim o = glgan_optim(ic[IC_G_OPT], f[FC_G_LR], f, t_g, 0.0);
       glgan_backward(G, g_acts, d_fake, B, &o, nullptr, ping, pong);
       if (threadIdx.x == 0) { *noise_counter += 1; *t_g += o.adam; }
       __syncthreads();

@@ -1,13 +1,14 @@
 """KernelTrainer: a RunBatch's epochs run by the fused training kernel (train.cu).
 
 Owns the kernel's launch: it packs the batch's per-run settings (seed, dataset, noise, k_D,
-k_G, loss, optimisers, rates, Adam's betas and epsilon) into the kernel's configuration
-arrays, hands it the batch's own weights and moments (trained in place), the sample counters
-and Adam step counts, launches one block per run for a chunk of epochs and reads back which
-runs diverged. ``module`` is anything with CuPy's ``get_function(name)(grid, block, args)``:
-the CPU emulation (``emu.CpuModule``, backend ``cudasim``) or, on a GPU, a ``cupy.RawModule``
-(``device.gpu_module``, backend ``cuda``), whose arrays are then CuPy arrays. One launch per
-chunk of epochs (at most 16: the rollback snapshots); small per-run arrays cross each way.
+k_G, loss, optimisers, rates, Adam's, RMSprop's and momentum's constants, the critic's clip)
+into the kernel's configuration arrays, hands it the batch's own weights and optimiser state
+(trained in place), the sample counters and Adam step counts, launches one block per run for a
+chunk of epochs and reads back which runs diverged. ``module`` is anything with CuPy's
+``get_function(name)(grid, block, args)``: the CPU emulation (``emu.CpuModule``, backend
+``cudasim``) or, on a GPU, a ``cupy.RawModule`` (``device.gpu_module``, backend ``cuda``),
+whose arrays are then CuPy arrays. One launch per chunk of epochs (at most 16: the rollback
+snapshots); small per-run arrays cross each way.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ EMULATED_SHARED_LIMIT = 160 * 1024
 STATIC_SHARED_BYTES = 2048
 DEFAULT_SHARED_BYTES = 48 * 1024
 DATASETS = {"line": 0, "gaussians": 1, "ring": 2, "disjoint": 3, "drawn": 4}
-LOSSES = {"log": 0, "minimax": 1, "leastsq": 2}
+LOSSES = {"log": 0, "minimax": 1, "leastsq": 2, "hinge": 3, "wasserstein": 4}  # GLGAN_LOSS_*
+OPTIMIZERS = {"sgd": 0, "adam": 1, "rmsprop": 2, "momentum": 3}  # GLGAN_OPT_*
 
 
 def cpu_module() -> CpuModule:
@@ -81,13 +83,14 @@ class KernelTrainer:
         or the epoch (1..n) after which it was not finite."""
         b = self.batch
         R = b.R
-        iconf = np.zeros((R, 9), np.int32)
-        fconf = np.zeros((R, 6), np.float64)
+        iconf = np.zeros((R, 9), np.int32)  # IC
+        fconf = np.zeros((R, 10), np.float64)  # FC
         for r, c in enumerate(b.configs):
             iconf[r] = [running[r], np.uint32(c.seed).view(np.int32), DATASETS[c.dataset],
                         c.noise_dist == "gaussian", k_d[r], k_g[r], LOSSES[c.loss],
-                        c.d_optimizer == "adam", c.g_optimizer == "adam"]
-            fconf[r] = [c.d_lr, c.g_lr, c.real_weight, c.adam_beta1, c.adam_beta2, c.adam_eps]
+                        OPTIMIZERS[c.d_optimizer], OPTIMIZERS[c.g_optimizer]]
+            fconf[r] = [c.d_lr, c.g_lr, c.real_weight, c.adam_beta1, c.adam_beta2, c.adam_eps,
+                        c.rmsprop_rho, c.rmsprop_eps, c.momentum, c.clip]
         drawn = b.drawn if b.drawn is not None else np.zeros((1, 2))
         xp, host = b.xp, b._host
         dev = [xp.asarray(np.ascontiguousarray(a)) for a in (

@@ -2,7 +2,8 @@
 // networks (mlp.cu) on rows of points in chunks: G on the fixed noise (the fakes), D there
 // (predictions) with both input gradients (dD/dx and -dL_G/dx for the run's loss), D on the
 // real samples shown, D over the field's cell centres, G on the manifold's noise grid.
-// Probabilities are 0.5 tanh(l/2) + 0.5, as the NumPy engine computes them.
+// Probabilities are 0.5 tanh(l/2) + 0.5, as the NumPy engine computes them; a critic's
+// (wasserstein) output is its raw value l (and dD/dx its gradient).
 
 #define GLGAN_VIS_ROWS 512  // rows per pass: the scratch per run is sized for this many
 
@@ -45,10 +46,11 @@ glgan_visuals(const int* arch, const int* loss_kind, const float* params, int ru
     glgan_forward(D, d_acts, logits, rows, 2);
     float* out = fake_out + ((long long)r * n_fake + c0) * 2;
     for (int i = threadIdx.x; i < rows * 2; i += blockDim.x) out[i] = d_acts[0][i];
-    for (int i = threadIdx.x; i < rows; i += blockDim.x) {  // dD/dlogit = s (1 - s)
+    for (int i = threadIdx.x; i < rows; i += blockDim.x) {  // dD/dlogit = s (1 - s), or 1
       float sg = 0.5f * tanhf(0.5f * logits[i]) + 0.5f;
-      pred_fake_out[(long long)r * n_fake + c0 + i] = sg;
-      ping[i] = sg * (1.0f - sg);
+      const bool critic = loss == GLGAN_LOSS_WASSERSTEIN;
+      pred_fake_out[(long long)r * n_fake + c0 + i] = critic ? logits[i] : sg;
+      ping[i] = critic ? 1.0f : sg * (1.0f - sg);
     }
     __syncthreads();
     glgan_backward(D, d_acts, ping, rows, nullptr, dx, ping, pong);
@@ -56,7 +58,8 @@ glgan_visuals(const int* arch, const int* loss_kind, const float* params, int ru
     for (int i = threadIdx.x; i < rows * 2; i += blockDim.x) out[i] = dx[i];
     for (int i = threadIdx.x; i < rows; i += blockDim.x) {  // dL_G/dlogit (per sample)
       float sg = 0.5f * tanhf(0.5f * logits[i]) + 0.5f;
-      ping[i] = loss == 0 ? sg - 1.0f : loss == 1 ? -sg : 2.0f * (sg - 1.0f) * sg * (1.0f - sg);
+      ping[i] = loss == GLGAN_LOSS_LOG ? sg - 1.0f : loss == GLGAN_LOSS_MINIMAX ? -sg
+                : loss == GLGAN_LOSS_LEASTSQ ? 2.0f * (sg - 1.0f) * sg * (1.0f - sg) : -1.0f;
     }
     __syncthreads();
     glgan_backward(D, d_acts, ping, rows, nullptr, dx, ping, pong);
@@ -75,7 +78,8 @@ glgan_visuals(const int* arch, const int* loss_kind, const float* params, int ru
       glgan_load_rows(pts + (long long)c0 * 2, rows, 2, d_acts[0]);
       glgan_forward(D, d_acts, logits, rows, 2);
       for (int i = threadIdx.x; i < rows; i += blockDim.x)
-        out[c0 + i] = 0.5f * tanhf(0.5f * logits[i]) + 0.5f;
+        out[c0 + i] = loss == GLGAN_LOSS_WASSERSTEIN ? logits[i]
+                      : 0.5f * tanhf(0.5f * logits[i]) + 0.5f;
       __syncthreads();
     }
   }
