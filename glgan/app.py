@@ -79,6 +79,8 @@ class RunView:
     key: tuple | None = None
     samples: tuple[np.ndarray, np.ndarray] | None = None  # (real, fake) on the host
     samples_key: tuple | None = None  # the frame key ``samples`` belong to
+    critic_center: float | None = None  # a critic's median score (the heatmap's centre)
+    scaled_key: tuple | None = None  # the frame key the critic's scale was set for
 
 
 class App:
@@ -741,6 +743,34 @@ class App:
         if not self.ui.layers.blocky and self.adaptive_field:
             self._adapt_field_res(time.perf_counter() - t0)  # the budget is per frame
 
+    def _scale_critics(self, cells) -> None:
+        """A Wasserstein critic's field holds raw scores: its heatmap shows them on a
+        diverging scale centred at their median (spread: the 98th percentile of the distance
+        from it), set again whenever its frame changed; a probability D is shown as is."""
+        for i, _ in cells:
+            run, engine = self.runs[i], self.shown_engine
+            if not engine.status(i).config.critic:
+                run.scene.set_value_scale()
+                run.critic_center = None
+                continue
+            if run.frame is None or run.scaled_key == run.key:
+                continue
+            run.scaled_key = run.key
+            values = np.asarray(run.frame.field, np.float64).ravel()
+            if not values.size:  # a resident frame: D's logit on a coarse grid instead
+                x0, y0, x1, y1 = run.frame.field_bounds
+                gx, gy = np.meshgrid(np.linspace(x0, x1, 24), np.linspace(y0, y1, 24))
+                p = np.clip(engine.discriminator(np.column_stack([gx.ravel(), gy.ravel()])
+                                                 .astype(np.float32), run=i), 1e-7, 1 - 1e-7)
+                values = np.log(p) - np.log1p(-p)
+            values = values[np.isfinite(values)]
+            if not values.size:
+                continue
+            center = float(np.median(values))
+            spread = float(np.percentile(np.abs(values - center), 98))
+            run.scene.set_value_scale(center, 0.5 / max(spread, 1e-9))
+            run.critic_center = center
+
     def _samples(self, run: RunView) -> tuple[np.ndarray, np.ndarray] | None:
         """A shown run's (real, fake) positions on the host; a resident frame (GPU, panels
         hidden) has no host fakes, so G is evaluated once per frame key for them."""
@@ -964,6 +994,7 @@ class App:
         t_train = time.perf_counter()
         cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
         self._frames(cells)
+        self._scale_critics(cells)
         self._watch_samples(cells)
         self._diagnose(cells)
         self._follow_trails(cells)
@@ -1011,6 +1042,7 @@ class App:
             "warnings": self.warnings.get(self.focus, []),
             "run_id": self.engine.status(self.focus).run_id,
             "pretrained": self.pretrained_datasets,
+            "critic_center": self.runs[self.focus].critic_center,
             "network": self.network_pictures.get(
                 self.shown_engine, self.focus, open_net(self.ui),
                 bounds=(self.frame_data.field_bounds if self.frame_data is not None

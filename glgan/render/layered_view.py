@@ -37,7 +37,8 @@ BLEND = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ONE,
 # Every uniform the Python side sets, per program file. tests/test_render_shaders.py checks
 # that each one exists in its compiled program; _set() refuses names not listed here.
 UNIFORMS: dict[str, tuple[str, ...]] = {
-    "heatmap.glsl": ("u_field_rect", "u_field", "u_lut", "u_field_texels"),
+    "heatmap.glsl": ("u_field_rect", "u_field", "u_lut", "u_field_texels", "u_center",
+                     "u_gain"),
     "contour.glsl": ("u_field_rect", "u_field", "u_level", "u_width_px", "u_color",
                      "u_field_texels"),
     "points.glsl": ("u_t", "u_radius_px", "u_color"),
@@ -150,6 +151,7 @@ class LayeredView:
         self._alpha_tex = self._texture_r32f(cap.manifold_cells, moderngl.NEAREST)
         self._optimal_tex = self._texture_r32f(OPTIMAL_RES, moderngl.LINEAR)
         self._optimal_texels = 0  # the D* grid now in _optimal_tex (0: none)
+        self._value_scale = (0.5, 1.0)  # (centre, gain) of the field's values: set_value_scale
         self._optimal_bounds = (0.0, 0.0, 1.0, 1.0)
         self._index = ctx.buffer(reserve=6 * cap.manifold_cells ** 2 * 4)
         # transform feedback draws (with rasterisation off) still need a complete framebuffer
@@ -295,6 +297,14 @@ class LayeredView:
         self._write_corner(self._optimal_tex, field, "optimal")
         self._optimal_texels = int(field.shape[0])
         self._optimal_bounds = tuple(float(v) for v in bounds)
+
+    def set_value_scale(self, center: float = 0.5, gain: float = 1.0) -> None:
+        """How the field's values map to the heatmap's ramp: t = 0.5 + (value - center) *
+        gain; the D = center line is the contour. The default shows a probability as it is;
+        a critic's raw scores are shown on a diverging scale around ``center``."""
+        if not (np.isfinite(center) and np.isfinite(gain) and gain > 0):
+            raise ValueError(f"value scale ({center!r}, {gain!r}): finite, gain > 0")
+        self._value_scale = (float(center), float(gain))
 
     def set_trails(self, paths) -> None:
         """Paths of pinned samples to draw with the ``trails`` layer: a list of (k, 2) arrays,
@@ -501,12 +511,14 @@ class LayeredView:
         if layers.heatmap:
             self._use_ramp(style)
             self._set("heatmap.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
-                      u_lut=LUT_UNIT, u_field_texels=(self._field_texels,) * 2)
+                      u_lut=LUT_UNIT, u_field_texels=(self._field_texels,) * 2,
+                      u_center=self._value_scale[0], u_gain=self._value_scale[1])
             vaos["heatmap"].render(moderngl.TRIANGLE_STRIP)
         if layers.contour:
             self._field_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
             self._set("contour.glsl", u_field_rect=self._field_bounds, u_field=FIELD_UNIT,
-                      u_level=0.5, u_width_px=1.5 * line, u_color=style.contour,
+                      u_level=self._value_scale[0], u_width_px=1.5 * line,
+                      u_color=style.contour,
                       u_field_texels=(self._field_texels,) * 2)
             vaos["contour"].render(moderngl.TRIANGLE_STRIP)
         if layers.optimal and self._optimal_texels:

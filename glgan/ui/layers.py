@@ -33,9 +33,10 @@ COLOUR_WORDS = {"ganlab": ("green", "purple", "pink"),
                 "colorblind": ("purple", "orange", "dark")}
 
 
-def legend(ui: UiState) -> tuple[tuple[int, str, str, str], ...]:
+def legend(ui: UiState, critic: bool = False) -> tuple[tuple[int, str, str, str], ...]:
     """(colour swatch, clickable word -> layer, rest of the sentence): GAN Lab's legend text,
-    in the colours (and colour words) of the window's palette and theme."""
+    in the colours (and colour words) of the window's palette and theme; ``critic``: D is a
+    Wasserstein critic (a score, not a probability)."""
     st = view_style(ui.palette, ui.theme)
     real, fake, grad = COLOUR_WORDS[ui.palette]
     ramp = palette_ramp(st)
@@ -44,9 +45,12 @@ def legend(ui: UiState) -> tuple[tuple[int, str, str, str], ...]:
          f"Each dot is a 2-D data sample: {real} are real."),
         (th.from_rgba(st.fake, 1.0), "fake samples", "fake",
          f"{fake.capitalize()} dots are the generator's fakes."),
-        (ramp[1], "discriminator", "heatmap",
-         f"Background colours show D's classification: samples in {real} regions are likely "
-         f"real, those in {fake} regions likely fake."),
+        (ramp[1], "critic" if critic else "discriminator", "heatmap",
+         (f"Background colours show the critic's score around its median (a score, not a "
+          f"probability: only differences matter): {real} regions score more real, {fake} "
+          "regions more fake.") if critic else
+         (f"Background colours show D's classification: samples in {real} regions are "
+          f"likely real, those in {fake} regions likely fake.")),
         (th.from_rgba(st.manifold), "manifold", "manifold",
          "The generator's transformation of the noise space. Opacity encodes density: "
          f"stronger {fake} means more samples in a smaller area."),
@@ -150,11 +154,11 @@ def _draw_layer_options(ui: UiState) -> list[Command]:
     return out
 
 
-def draw_legend(ui: UiState) -> list[Command]:
+def draw_legend(ui: UiState, critic: bool = False) -> list[Command]:
     """Legend lines; the underlined word toggles its layer (solid = on, faded = off)."""
     out: list[Command] = []
     dl = imgui.get_window_draw_list()
-    for swatch, word, layer, text in legend(ui):
+    for swatch, word, layer, text in legend(ui, critic):
         p = imgui.get_cursor_screen_pos()
         h = imgui.get_text_line_height()
         dl.add_circle_filled((p.x + h * 0.4, p.y + h * 0.55), h * 0.3, swatch)
@@ -197,14 +201,18 @@ def field_value(frame: FrameData, x: float, y: float) -> float:
 
 
 def hover_text(frame: FrameData | None, mouse: tuple[float, float], radius: float,
-               layers: Any) -> str:
-    """The tooltip for the main view at data point ``mouse``."""
+               layers: Any, critic_center: float | None = None) -> str:
+    """The tooltip for the main view at data point ``mouse``; ``critic_center``: D is a
+    Wasserstein critic whose raw scores have this median (not a probability)."""
     x, y = mouse
     lines = [f"x {x:.2f}, y {y:.2f}"]
     if frame is None:
         return lines[0]
     d = field_value(frame, x, y)
-    if math.isfinite(d):
+    if math.isfinite(d) and critic_center is not None:
+        side = "more real" if d > critic_center else "more fake"
+        lines.append(f"critic {d:+.4f}  (scored {side} than its median {critic_center:+.4f})")
+    elif math.isfinite(d):
         verdict = "looks real" if d > 0.5 else "looks fake"
         lines.append(f"D(x) = {d:.3f}  ({verdict})")
     if layers.fake:
@@ -229,7 +237,8 @@ def draw_hover(ui: UiState, frame: FrameData | None, info: dict[str, Any]) -> No
     if mouse is None or imgui.get_io().want_capture_mouse or ui.drawing.open or \
             info.get("capturing"):  # never in a screenshot or a recording
         return
-    imgui.set_tooltip(hover_text(frame, mouse, float(info.get("pick_radius", 0.015)), ui.layers))
+    imgui.set_tooltip(hover_text(frame, mouse, float(info.get("pick_radius", 0.015)), ui.layers,
+                                 info.get("critic_center")))
 
 
 assert set(LAYER_NAMES) == {name for name, _ in LAYER_TITLES}

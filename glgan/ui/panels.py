@@ -167,7 +167,7 @@ def _left(ui: UiState, cfg: GanConfig, frame: FrameData | None, rect) -> list[Co
         imgui.separator_text("Layers")
         out += draw_layer_toggles(ui)
         imgui.separator_text("Legend")
-        out += draw_legend(ui)
+        out += draw_legend(ui, cfg.critic)
     imgui.end()
     return out
 
