@@ -369,6 +369,10 @@ def test_slow_motion_captions_each_sub_step_with_the_loss_formula():
         assert "L_G = -mean log D(G(z))" in seen["G3"]
         least = slowmo.caption(SUBSTEPS[7], GanConfig(loss="leastsq"))
         assert "L_G = mean (D(G(z)) - 1)²" in least
+        for loss in ("log", "minimax", "leastsq", "hinge", "wasserstein"):  # every loss
+            assert "L_D =" in slowmo.caption(SUBSTEPS[2], GanConfig(loss=loss)), loss
+            assert "L_G =" in slowmo.caption(SUBSTEPS[7], GanConfig(loss=loss)), loss
+        assert "±0.01" in slowmo.caption(SUBSTEPS[2], GanConfig(loss="wasserstein"))
         gui.key("M")
         gui.step()
         assert shown[-1] == ""  # slow motion off: no caption

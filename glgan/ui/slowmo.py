@@ -75,18 +75,24 @@ D_LOSS = {
     "log": "L_D = -[w·mean log D(x) + mean log(1 - D(G(z)))], w = {w:g}",
     "minimax": "L_D = -[w·mean log D(x) + mean log(1 - D(G(z)))], w = {w:g}",
     "leastsq": "L_D = mean (D(x) - 1)² + mean D(G(z))²",
+    "hinge": "L_D = mean max(0, 1 - l(x)) + mean max(0, 1 + l(G(z))), l = D's logit",
+    "wasserstein": "L_D = mean C(G(z)) - mean C(x), C = the critic's score "
+                   "(weights clipped to ±{clip:g})",
 }
 G_LOSS = {
     "log": "L_G = -mean log D(G(z))  (non-saturating)",
     "minimax": "L_G = mean log(1 - D(G(z)))  (saturating: weak when D wins)",
     "leastsq": "L_G = mean (D(G(z)) - 1)²",
+    "hinge": "L_G = -mean l(G(z))",
+    "wasserstein": "L_G = -mean C(G(z))",
 }
 
 
 def caption(step: SubStep, cfg: GanConfig) -> str:
     """The sub-step's one-line caption for ``cfg`` (the loss formula in use at D3 and G3)."""
     i = SUBSTEPS.index(step)
-    return CAPTIONS[i].format(d_loss=D_LOSS.get(cfg.loss, "").format(w=cfg.real_weight),
+    d_loss = D_LOSS.get(cfg.loss, "").format(w=cfg.real_weight, clip=cfg.clip)
+    return CAPTIONS[i].format(d_loss=d_loss,
                               g_loss=G_LOSS.get(cfg.loss, ""))
 
 
