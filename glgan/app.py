@@ -61,8 +61,8 @@ TRAIL_AUTO_PIN = 8  # samples followed when the trails layer is on and none is p
 PIN_RADIUS_PX = 8.0  # a click this close to a fake sample pins it
 DIAGNOSE_S = 0.5  # the training warnings are re-judged this often (~1 ms a run)
 OPTIMAL_RES = 64  # D*'s grid over the visible field
-AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more than this fraction is out
-AUTO_FIT_MARGIN = 0.02  # ... and returns to [0,1]^2 once all are within it (this much slack)
+AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more of the fakes than this are out
+AUTO_FIT_BACK = 0.005  # ... and returns to [0,1]^2 once at most this many would be out of it
 PAN_LIMIT = 1e5  # farthest the view may wander from the origin
 MAX_WINDOW_RUNS = 16  # runs the window shows side by side (grid_cells)
 DOUBLE_CLICK_S = 0.35
@@ -161,6 +161,8 @@ class App:
         self.timings_ms: dict[str, float] = {}
         self.recording = None
         self.offline = False  # drawing for a file (record, snapshot): no hints, no tooltip
+        self.auto_fit_setting = True  # the kept preference (A, the help window, --auto-fit); a
+        # camera moved by hand pauses auto-fit for this run only
         self.offscreen: list[dict] = []  # edge markers of samples outside the view
         self.warnings: dict[int, list[dict]] = {}  # run -> its training warnings (as dicts)
         self.network_pictures = NetworkPictures()  # the network view's picture, throttled
@@ -321,7 +323,7 @@ class App:
         self.ui.user_scale = s.scale
         self.ui.theme = s.theme
         self.ui.palette = s.palette
-        self.ui.auto_fit = s.auto_fit
+        self.ui.auto_fit = self.auto_fit_setting = s.auto_fit
         self.out_dir = s.output_folder
 
     def current_settings(self):
@@ -329,7 +331,7 @@ class App:
         from glgan.settings import Settings
 
         return Settings(self.ui.user_scale, self.ui.theme, str(self.out_dir),
-                        self.ui.palette, self.ui.auto_fit).checked()
+                        self.ui.palette, self.auto_fit_setting).checked()
 
     def _session_files(self) -> list[str]:
         """The session files in the output folder, newest first (for the Open window)."""
@@ -601,13 +603,16 @@ class App:
         elif isinstance(c, cmd.ZoomView):
             self.zoom(c.factor)
         elif isinstance(c, cmd.ToggleAutoFit):
-            ui.auto_fit = not ui.auto_fit
+            ui.auto_fit = self.auto_fit_setting = not ui.auto_fit  # kept for next time
             self._samples_checked = -1e9  # look at once
             ui.status = ("auto-fit on: the view frames samples that leave it" if ui.auto_fit
                          else "auto-fit off")
         elif isinstance(c, cmd.ToggleCompare):
             if self.comparing:
                 self.end_compare()
+            elif len(compare_grid(list(compare_specs(ui)))) < 2:
+                raise ConfigError("compare: the Compare panel names one run; give a setting "
+                                  "at least two values (e.g. d_lr = 0.01, 0.1)")
             else:
                 self.compare(list(compare_specs(ui)))
         elif isinstance(c, cmd.ToggleFullscreen):
@@ -790,8 +795,11 @@ class App:
         every sample is inside it again); the optimal discriminator D* from the samples when
         its layer is on. Checked every SAMPLE_CHECK_S of the clock."""
         ui = self.ui
+        if not ui.edge_markers:
+            self.offscreen = []
+        every = 0.0 if self.offline else SAMPLE_CHECK_S  # a recording: every frame exact
         if not (ui.edge_markers or ui.auto_fit or ui.layers.optimal) or \
-                self.clock - self._samples_checked < SAMPLE_CHECK_S:
+                self.clock - self._samples_checked < every:
             return
         self._samples_checked = self.clock
         s = self.fb_scale
@@ -816,10 +824,11 @@ class App:
         self.offscreen = markers
 
     def _follow_trails(self, cells) -> None:
-        """With the trails layer on: each new frame, the pinned fake samples' positions join
-        their paths (the last TRAIL_LENGTH), in every shown run (the same noise index in
-        each, so compared runs move the same sample); nothing pinned pins TRAIL_AUTO_PIN
-        samples spread over the batch."""
+        """With the trails layer on: each new live frame, the pinned fake samples' positions
+        join their paths (the last TRAIL_LENGTH moves: a camera move or an edit that moves
+        nothing adds no step), in every shown run (the same noise index in each, so compared
+        runs move the same sample); nothing pinned pins TRAIL_AUTO_PIN samples spread over
+        the batch. Looking at the past leaves the paths as they are."""
         if not self.ui.layers.trails:
             if self._trails:
                 self._trails = {}
@@ -829,10 +838,10 @@ class App:
         for i, _ in cells:
             run = self.runs[i]
             pts = self._samples(run)
-            if pts is None or self._trail_keys.get(i) == run.key:
+            if pts is None or self._trail_keys.get(i) == run.key or self.scrub is not None:
                 continue
             self._trail_keys[i] = run.key
-            run_id = self.shown_engine.status(i).run_id
+            run_id = self.engine.status(i).run_id
             if self._trail_ids.get(i) != run_id:  # a reset or a new run: new paths
                 self._trail_ids[i] = run_id
                 self._trails.pop(i, None)
@@ -844,8 +853,10 @@ class App:
             for k in self.pinned:
                 if k < len(fake) and np.all(np.isfinite(fake[k])):
                     path = paths.setdefault(k, [])
-                    path.append(np.asarray(fake[k], np.float32).copy())
-                    del path[:-TRAIL_LENGTH]
+                    here = np.asarray(fake[k], np.float32).copy()
+                    if not path or not np.array_equal(path[-1], here):
+                        path.append(here)
+                        del path[:-TRAIL_LENGTH]
             for k in [k for k in paths if k not in self.pinned]:
                 del paths[k]
             run.scene.set_trails([np.array(p) for p in paths.values()])
@@ -880,6 +891,7 @@ class App:
         saturated D, mode collapse), looked at every DIAGNOSE_S of the clock when the shown
         state changed; a recording or snapshot renders them too when its panels show."""
         key = (self.engine.version, self.scrub, self.shown_engine.version)
+        key = key + (tuple(i for i, _ in cells),)  # judge newly shown cells too
         if key == self._diagnosed_key or self.clock - self._diagnosed_at < DIAGNOSE_S:
             return
         self._diagnosed_key, self._diagnosed_at = key, self.clock
@@ -888,22 +900,31 @@ class App:
                          if engine.status(i).diverged is None}
 
     def _auto_fit(self, cells) -> None:
+        """Frame the samples when more than AUTO_FIT_OUTSIDE of the fakes are outside the
+        view; back to GAN Lab's square once at most AUTO_FIT_BACK of them would be outside it
+        (hysteresis: a few fakes on the edge never flip the view back and forth). The fakes
+        decide: the real samples never move, and some of GAN Lab's lie just outside."""
         every = [self._samples(self.runs[i]) for i, _ in cells]
         every = [p for p in every if p is not None]
         if not every:
             return
-        pts = np.concatenate([np.concatenate(p).reshape(-1, 2) for p in every])
-        pts = pts[np.all(np.isfinite(pts), axis=1)]
-        if not len(pts):
+        fakes = np.concatenate([p[1].reshape(-1, 2) for p in every])
+        fakes = fakes[np.all(np.isfinite(fakes), axis=1)]
+        if not len(fakes):
             return
         _, (_, _, w, h) = cells[0]
-        x0, y0, x1, y1 = self.view.effective_bounds((max(int(w), 1), max(int(h), 1)))
-        outside = ((pts[:, 0] < x0) | (pts[:, 0] > x1) | (pts[:, 1] < y0) | (pts[:, 1] > y1))
-        in_unit = bool(np.all((pts >= -AUTO_FIT_MARGIN) & (pts <= 1 + AUTO_FIT_MARGIN)))
-        if outside.mean() > AUTO_FIT_OUTSIDE:
-            self.view = View.fit_points(pts)
-        elif in_unit and self.view != View():
-            self.view = View()  # every sample is back: GAN Lab's view
+        size = (max(int(w), 1), max(int(h), 1))
+
+        def outside(view: View) -> float:
+            x0, y0, x1, y1 = view.effective_bounds(size)
+            return float(((fakes[:, 0] < x0) | (fakes[:, 0] > x1) | (fakes[:, 1] < y0)
+                          | (fakes[:, 1] > y1)).mean())
+
+        if outside(self.view) > AUTO_FIT_OUTSIDE:
+            reals = np.concatenate([p[0].reshape(-1, 2) for p in every])
+            self.view = View.fit_points(reals, fakes)
+        elif self.view != View() and outside(View()) <= AUTO_FIT_BACK:
+            self.view = View()  # the fakes are back: GAN Lab's view
 
     def _adapt_field_res(self, spent: float) -> None:
         i = FIELD_RES_CHOICES.index(self.field_res)

@@ -61,6 +61,7 @@ class ViewStyle:
     flow: RGBA  # D's gradient field arrows
     unit: RGBA  # the unit square's outline when zoomed out
     marker: RGBA  # edge markers for samples outside the view
+    words: tuple[str, str, str]  # what to call the real, fake and gradient colours in text
     ramp: tuple[str, ...]  # hex stops from D = 0 (fake) to D = 1 (real)
     ramp_gamma: float  # 1 = as given; < 1 pushes colours away from the centre stop
     dot_scale: float  # disc radius factor over GAN Lab's
@@ -89,7 +90,9 @@ def view_style(palette: str = "ganlab", theme: str = "light") -> ViewStyle:
     real = rgba(84, 39, 136) if cb else rgba(0, 136, 55)  # #542788 / GAN Lab's
     fake = rgba(224, 130, 20) if cb else rgba(123, 50, 148)  # #e08214 / GAN Lab's
     gradient = rgba(30, 30, 30) if cb else rgba(196, 20, 219)
-    common = dict(palette=palette, theme=theme, manifold=fake[:3] + (1.0,),
+    words = ("purple", "orange", "light" if theme == "dark" else "dark") if cb else \
+        ("green", "purple", "pink")
+    common = dict(palette=palette, theme=theme, words=words, manifold=fake[:3] + (1.0,),
                   manifold_line=fake[:3] + (0.8,), ramp=ramp, ramp_gamma=1.0,
                   dot_scale=1.0, line_scale=1.0)
     if theme == "dark":

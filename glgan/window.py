@@ -125,8 +125,8 @@ def make_window_class(args):
                            drawn=drawn)
             loaded_fit = self.app.ui.auto_fit  # a loaded session's, as it was saved
             self.app.apply_settings(start_settings(args))
-            if getattr(args, "load", None):
-                self.app.ui.auto_fit = loaded_fit
+            if getattr(args, "load", None) and getattr(args, "auto_fit", None) is None:
+                self.app.ui.auto_fit = loaded_fit  # no --auto-fit given: as the session had it
             if getattr(args, "presentation", False):
                 self.app.ui.overlay_visible = False  # the view and large readouts (H: panels)
             if getattr(args, "save", None):
@@ -192,8 +192,10 @@ def make_window_class(args):
 
         def _exit_on_escape(self) -> None:
             """Esc closes the window, except while a compared run is full size (it returns to
-            the grid) or the network view is open (it closes the view)."""
-            busy = self.app.maximized or open_net(self.app.ui) is not None
+            the grid), the network view is open (it closes the view), or a text field or Tab
+            navigation has the keys (it ends that)."""
+            busy = (self.app.maximized or open_net(self.app.ui) is not None
+                    or self.app.overlay.input.wants_keyboard)  # Esc ends typing/navigating
             self.wnd.exit_key = None if busy else self.wnd.keys.ESCAPE
 
         def on_mouse_drag_event(self, x, y, dx, dy):

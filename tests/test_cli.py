@@ -32,7 +32,7 @@ def test_same_seed_same_numbers(capsys):
 
 @pytest.mark.parametrize("args,needle", [
     (["--set", "g_neurons=0"], "g_neurons=0 is out of range"),
-    (["--set", "loss=hinge"], "loss='hinge' is not allowed"),
+    (["--set", "loss=wgan"], "loss='wgan' is not allowed"),
     (["--set", "nonsense=1"], "nonsense: unknown setting"),
     (["--epochs", "-5"], "--epochs=-5"),
     (["--backend", "cupy"], "backend=cupy cannot be used"),

@@ -181,3 +181,56 @@ def test_a_trail_is_drawn_fading_towards_its_oldest_step(gl_ctx):
         assert ink[:50].max() == 0 and ink[80:].max() == 0  # only along the path
     finally:
         r.close()
+
+
+@pytest.mark.parametrize("bounds", [(0.45, 0.45, 0.55, 0.55), (0.499, 0.499, 0.501, 0.501),
+                                    (0.0, 0.0, 1.78, 1.0), (-40, -40, 40, 40)])
+def test_d_star_keeps_its_grid_at_any_zoom_and_aspect(bounds):
+    """Zoomed in, the kernel is wider than the grid (it was once returned 117 x 117); on a
+    wide view the blur is the same bandwidth across and up."""
+    import time
+
+    rng = np.random.default_rng(3)
+    real, fake = rng.normal(0.5, 0.05, (150, 2)), rng.normal(0.52, 0.05, (150, 2))
+    t = time.perf_counter()
+    d = optimal_discriminator(real, fake, bounds, 64)
+    assert d.shape == (64, 64) and np.all((d >= 0) & (d <= 1))
+    assert time.perf_counter() - t < 5  # (minutes at extreme zoom before)
+    one = np.zeros((1, 2)) + 0.89
+    wide = optimal_discriminator(one, np.zeros((0, 2)) + 5, (0.0, 0.0, 1.78, 1.0), 64)
+    row, col = np.nonzero(wide > 0.5)
+    # the blob around (0.89, 0.89) reaches as far in data units across as up
+    across = (col.max() - col.min() + 1) * 1.78 / 64
+    up = (row.max() - row.min() + 1) * 1.0 / 64
+    assert abs(across - up) < 0.06
+
+
+@pytest.mark.gl
+def test_trails_ignore_camera_moves_and_survive_the_past(gl_ctx):
+    """Review: zooming added steps to every path and scrubbing the timeline wiped them."""
+    from glgan.app import App
+    from glgan.config import preset
+    from glgan.ui import commands as cmd
+
+    app = App(gl_ctx, (320, 240), preset("gaussians"), pretrained=False, transition_s=0.0)
+    fbo = gl_ctx.simple_framebuffer((320, 240), components=4)
+    try:
+        app.ui.auto_fit = False
+        app.apply([cmd.ToggleLayer("trails")])
+        app.ui.playing = True
+        for _ in range(4):
+            app.render(fbo, 0.1)
+        app.ui.playing = False
+        lengths = {k: len(p) for k, p in app._trails[0].items()}
+        for _ in range(3):
+            app.apply([cmd.ZoomView(1.25)])
+            app.render(fbo, 0.1)
+        assert {k: len(p) for k, p in app._trails[0].items()} == lengths
+        app.apply([cmd.ScrubTo("first")])
+        app.render(fbo, 0.1)
+        app.apply([cmd.ScrubTo(None)])
+        app.render(fbo, 0.1)
+        assert {k: len(p) for k, p in app._trails[0].items()} == lengths
+    finally:
+        app.close()
+        fbo.release()

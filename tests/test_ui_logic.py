@@ -306,10 +306,12 @@ def test_the_help_window_sets_theme_palette_auto_fit_and_view_only_recording():
         assert (gui.ui.theme, gui.ui.palette) == ("dark", "colorblind")
         gui.frames(2)  # the dark ImGui style is applied on the next frame, without error
         assert gui.ui.theme_key[1] == "dark"
-        fit, view_only = gui.ui.auto_fit, gui.ui.record_view_only
-        gui.click("auto-fit")
+        from glgan.ui.commands import ToggleAutoFit
+
+        view_only = gui.ui.record_view_only
+        assert ToggleAutoFit() in gui.click("auto-fit")  # app.py toggles and keeps it
         gui.click("record view only")
-        assert gui.ui.auto_fit is not fit and gui.ui.record_view_only is not view_only
+        assert gui.ui.record_view_only is not view_only
         gui.click("theme=high-contrast")
         assert gui.ui.high_contrast
     finally:
@@ -378,4 +380,35 @@ def test_slow_motion_captions_each_sub_step_with_the_loss_formula():
         assert shown[-1] == ""  # slow motion off: no caption
     finally:
         panels.draw_caption = real_draw
+        gui.close()
+
+
+def test_captions_name_the_colours_of_the_palette_in_use():
+    from glgan.config import GanConfig
+    from glgan.palette import view_style
+    from glgan.ui.slowmo import caption
+
+    cb = view_style("colorblind").words
+    assert "orange dots" in caption(SUBSTEPS[0], GanConfig(), cb)
+    assert "(purple = real)" in caption(SUBSTEPS[1], GanConfig(), cb)
+    assert "purple dots" in caption(SUBSTEPS[0], GanConfig(), view_style().words)
+    assert view_style("colorblind", "dark").words[2] == "light"
+
+
+def test_a_click_on_a_panel_does_not_take_the_clicker_keys():
+    """Review: after a mouse click on a panel, PgDn (a clicker's key) started ImGui's
+    navigation, and from then on every shortcut was swallowed (Space pressed a widget)."""
+    from glgan.ui import commands as c
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.frames(2)
+        gui.click("Step")
+        for _ in range(3):
+            assert c.Step("both") in gui.key("PAGE_DOWN")
+        gui.key("SPACE")
+        assert gui.ui.playing and not gui.ui.slow_motion
+        assert not gui.input.wants_keyboard
+    finally:
         gui.close()

@@ -18,9 +18,24 @@ DEFAULT_BANDWIDTH = 0.03  # data units: the scale of GAN Lab's datasets' feature
 EMPTY = 1e-6  # density (mass per cell, both sets together) below which D* is undecided
 
 
-def _density(points: np.ndarray, bounds, res: int, sigma_cells: float) -> np.ndarray:
-    """Mass-1 histogram of ``points`` on a res x res grid over ``bounds``, blurred; (res, res)
-    with row 0 at y0 (bottom), column 0 at x0."""
+def _blur(hist: np.ndarray, sigma_cells: float, axis: int) -> np.ndarray:
+    """A Gaussian blur of ``sigma_cells`` along ``axis``, same shape (the kernel is cut at
+    3 sigma and at the grid's own size: a zoomed-in view makes it wider than the grid)."""
+    n = hist.shape[axis]
+    radius = min(int(np.ceil(3 * sigma_cells)), n - 1)
+    if radius < 1:
+        return hist
+    t = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (t / sigma_cells) ** 2)
+    kernel /= kernel.sum()
+    padded = np.pad(hist, [(radius, radius) if a == axis else (0, 0) for a in range(2)])
+    out = np.apply_along_axis(np.convolve, axis, padded, kernel, mode="valid")
+    return out
+
+
+def _density(points: np.ndarray, bounds, res: int, sigma: tuple[float, float]) -> np.ndarray:
+    """Mass-1 histogram of ``points`` on a res x res grid over ``bounds``, blurred by
+    ``sigma`` = (along x, along y) cells; (res, res) with row 0 at y0, column 0 at x0."""
     x0, y0, x1, y1 = bounds
     p = np.asarray(points, np.float64).reshape(-1, 2)
     p = p[np.all(np.isfinite(p), axis=1)]
@@ -28,14 +43,7 @@ def _density(points: np.ndarray, bounds, res: int, sigma_cells: float) -> np.nda
     if len(p):
         h, _, _ = np.histogram2d(p[:, 1], p[:, 0], bins=res, range=[[y0, y1], [x0, x1]])
         hist = h / len(p)  # points outside the grid carry their mass out of it
-    radius = int(np.ceil(3 * sigma_cells))
-    if radius < 1:
-        return hist
-    t = np.arange(-radius, radius + 1)
-    kernel = np.exp(-0.5 * (t / sigma_cells) ** 2)
-    kernel /= kernel.sum()
-    hist = np.apply_along_axis(np.convolve, 0, hist, kernel, mode="same")
-    return np.apply_along_axis(np.convolve, 1, hist, kernel, mode="same")
+    return _blur(_blur(hist, sigma[1], 0), sigma[0], 1)
 
 
 def optimal_discriminator(real: np.ndarray, fake: np.ndarray, bounds=(0.0, 0.0, 1.0, 1.0),
@@ -53,7 +61,7 @@ def optimal_discriminator(real: np.ndarray, fake: np.ndarray, bounds=(0.0, 0.0, 
     if not bandwidth > 0:
         raise ValueError(f"bandwidth={bandwidth!r}: must be > 0 (data units)")
     res = int(res)
-    sigma = bandwidth / ((x1 - x0) / res)  # in cells (square cells are not required)
+    sigma = (bandwidth / ((x1 - x0) / res), bandwidth / ((y1 - y0) / res))  # cells, per axis
     p_real = _density(real, (x0, y0, x1, y1), res, sigma)
     p_fake = _density(fake, (x0, y0, x1, y1), res, sigma)
     total = p_real + p_fake

@@ -15,7 +15,7 @@ from imgui_bundle import imgui
 
 from glgan.palette import PALETTES, THEMES
 from glgan.ui import theme as th
-from glgan.ui.commands import Command, Reset, ResetSettings, RestorePreset
+from glgan.ui.commands import Command, Reset, ResetSettings, RestorePreset, ToggleAutoFit
 from glgan.ui.input import SHORTCUT_HELP
 from glgan.ui.layout import RectXYWH
 from glgan.ui.slowmo import current_substep
@@ -61,7 +61,8 @@ def draw_help(ui: UiState) -> None:
             ui.user_scale = float(round(s, 2))
         _choice(ui, "theme", THEMES, "theme", THEME_TIPS)
         _choice(ui, "palette", PALETTES, "palette", PALETTE_TIPS)
-        _, ui.auto_fit = imgui.checkbox("auto-fit the view (A)", ui.auto_fit)
+        if imgui.checkbox("auto-fit the view (A)", ui.auto_fit)[0]:
+            ui.push(ToggleAutoFit())  # app.py keeps the choice for next time
         hook(ui, "auto-fit")
         imgui.set_item_tooltip("Frame the view when samples leave it; back to GAN Lab's unit "
                                "square once they are all inside again")

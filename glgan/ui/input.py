@@ -186,6 +186,7 @@ class ImguiInput:
     def __init__(self, keys: Any, mouse: Any = None) -> None:
         self.keys = keys
         self._to_imgui, self._to_name = _key_maps(keys)
+        self.navigating = False  # Tab started keyboard navigation; Esc or a click ends it
         left, right, middle = (1, 2, 3) if mouse is None else (mouse.left, mouse.right,
                                                               mouse.middle)
         self._buttons = {left: 0, right: 1, middle: 2}
@@ -201,10 +202,11 @@ class ImguiInput:
 
     @property
     def wants_keyboard(self) -> bool:
-        """ImGui takes the keys: a text field is being typed in, or keyboard navigation is
-        on the screen (Tab or an arrow inside a panel shows it; Esc or a mouse click hides
-        it again). Otherwise keys are glgan's shortcuts."""
-        return bool(self.io.want_text_input or self.io.nav_visible)
+        """ImGui takes the keys: a text field is being typed in, or the user started keyboard
+        navigation with Tab (Esc or a mouse click ends it). Otherwise keys are glgan's
+        shortcuts, and the ones a presenter's clicker sends (PgUp/PgDn, arrows, Space) are
+        not given to ImGui at all, so they never move its focus or press a widget."""
+        return bool(self.io.want_text_input or (self.navigating and self.io.nav_visible))
 
     def key_event(self, key: Any, action: Any, modifiers: Any) -> list[Command]:
         """Forward a key to ImGui; return the shortcut's commands (pressed, keyboard free)."""
@@ -221,12 +223,17 @@ class ImguiInput:
         io.add_key_event(imgui.Key.mod_ctrl, ctrl)
         io.add_key_event(imgui.Key.mod_shift, shift)
         io.add_key_event(imgui.Key.mod_alt, alt)
-        if key in self._to_imgui:
-            io.add_key_event(self._to_imgui[key], down)
-        if action != self.keys.ACTION_PRESS or alt or self.wants_keyboard:
-            return []
+        if name == "TAB" and down and not io.want_text_input:
+            self.navigating = True
+        elif name == "ESCAPE" and down:
+            self.navigating = False
         table = CTRL_SHORTCUTS if ctrl else SHIFT_SHORTCUTS if shift else SHORTCUTS
         factory = table.get(name)
+        busy = self.wants_keyboard
+        if key in self._to_imgui and (busy or factory is None or not down):
+            io.add_key_event(self._to_imgui[key], down)  # (a shortcut's key stays ours)
+        if action != self.keys.ACTION_PRESS or alt or busy:
+            return []
         return [factory()] if factory is not None else []
 
     def shortcut(self, name: str) -> list[Command]:
@@ -241,6 +248,7 @@ class ImguiInput:
     mouse_drag_event = mouse_position_event
 
     def mouse_press_event(self, x: float, y: float, button: int) -> None:
+        self.navigating = False  # the mouse is back: keys are shortcuts again
         self.io.add_mouse_pos_event(float(x), float(y))
         if button in self._buttons:
             self.io.add_mouse_button_event(self._buttons[button], True)

@@ -29,16 +29,12 @@ LAYER_TITLES = (
     ("trails", "sample trails"),
 )
 
-COLOUR_WORDS = {"ganlab": ("green", "purple", "pink"),
-                "colorblind": ("purple", "orange", "dark")}
-
-
 def legend(ui: UiState, critic: bool = False) -> tuple[tuple[int, str, str, str], ...]:
     """(colour swatch, clickable word -> layer, rest of the sentence): GAN Lab's legend text,
     in the colours (and colour words) of the window's palette and theme; ``critic``: D is a
     Wasserstein critic (a score, not a probability)."""
     st = view_style(ui.palette, ui.theme)
-    real, fake, grad = COLOUR_WORDS[ui.palette]
+    real, fake, grad = st.words
     ramp = palette_ramp(st)
     return (
         (th.from_rgba(st.real, 1.0), "real samples", "real",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from imgui_bundle import imgui
 
 from glgan.config import GanConfig
+from glgan.palette import view_style
 from glgan.ui import theme
 from glgan.ui.commands import Command, TrainPhase
 from glgan.ui.state import UiState
@@ -59,15 +60,15 @@ SUBSTEPS: tuple[SubStep, ...] = (
 
 # What happens, one line each (D1..D5, G1..G5); {d_loss} / {g_loss}: the formula in use.
 CAPTIONS = (
-    "G turns a batch of noise z into fake samples G(z): the purple dots.",
-    "D scores real and fake samples: D(x) is its belief that x is real (green = real).",
+    "G turns a batch of noise z into fake samples G(z): the {fake} dots.",
+    "D scores real and fake samples: D(x) is its belief that x is real ({real} = real).",
     "D's loss: low when it calls real samples real and fakes fake.  {d_loss}",
     "Backpropagation: how each of D's weights should change to lower its loss.",
     "D takes a step: the heatmap, its verdict over the plane, changes.",
     "G makes a fresh batch of fakes from new noise.",
     "D scores the fakes only: G is judged by D's verdict on them.",
     "G's loss: low when D mistakes its fakes for real.  {g_loss}",
-    "Backpropagation through D into G: the pink lines show where each fake should move.",
+    "Backpropagation through D into G: the {grad} lines show where each fake should move.",
     "G takes a step: the fakes move along those lines, towards what D calls real.",
 )
 
@@ -88,12 +89,15 @@ G_LOSS = {
 }
 
 
-def caption(step: SubStep, cfg: GanConfig) -> str:
-    """The sub-step's one-line caption for ``cfg`` (the loss formula in use at D3 and G3)."""
+def caption(step: SubStep, cfg: GanConfig, words: tuple[str, str, str] = ("green", "purple",
+                                                                          "pink")) -> str:
+    """The sub-step's one-line caption for ``cfg`` (the loss formula in use at D3 and G3),
+    naming the colours by ``words`` (real, fake, gradient: the palette's ViewStyle.words)."""
     i = SUBSTEPS.index(step)
     d_loss = D_LOSS.get(cfg.loss, "").format(w=cfg.real_weight, clip=cfg.clip)
-    return CAPTIONS[i].format(d_loss=d_loss,
-                              g_loss=G_LOSS.get(cfg.loss, ""))
+    real, fake, grad = words
+    return CAPTIONS[i].format(d_loss=d_loss, g_loss=G_LOSS.get(cfg.loss, ""), real=real,
+                              fake=fake, grad=grad)
 
 
 def draw_caption(ui: UiState, cfg: GanConfig, rect) -> str:
@@ -102,7 +106,7 @@ def draw_caption(ui: UiState, cfg: GanConfig, rect) -> str:
     step = current_substep(ui)
     if step is None:
         return ""
-    text = f"{step.label}  {caption(step, cfg)}"
+    text = f"{step.label}  {caption(step, cfg, view_style(ui.palette, ui.theme).words)}"
     x, y, w, h = rect
     if w < 1 or h < 1:
         return text
