@@ -60,7 +60,7 @@ TRAIL_LENGTH = 150  # steps of a pinned sample's path kept (one per frame that t
 TRAIL_AUTO_PIN = 8  # samples followed when the trails layer is on and none is pinned
 PIN_RADIUS_PX = 8.0  # a click this close to a fake sample pins it
 DIAGNOSE_S = 0.5  # the training warnings are re-judged this often (~1 ms a run)
-OPTIMAL_RES = 64  # D*'s grid over the visible field
+OPTIMAL_GRID = 64  # D*'s grid over the visible field (at most layered_view.OPTIMAL_RES)
 AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more of the fakes than this are out
 AUTO_FIT_BACK = 0.005  # ... and returns to [0,1]^2 once at most this many would be out of it
 PAN_LIMIT = 1e5  # farthest the view may wander from the origin
@@ -809,7 +809,7 @@ class App:
             pts, frame = self._samples(self.runs[i]), self.runs[i].frame
             if pts is not None:
                 self.runs[i].scene.set_optimal(optimal_discriminator(
-                    pts[0], pts[1], frame.field_bounds, OPTIMAL_RES), frame.field_bounds)
+                    pts[0], pts[1], frame.field_bounds, OPTIMAL_GRID), frame.field_bounds)
         markers = []
         for i, (x, y, w, h) in cells if ui.edge_markers else ():
             pts = self._samples(self.runs[i])

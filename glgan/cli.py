@@ -46,6 +46,8 @@ def build_config(args) -> GanConfig:
     """Preset of --preset (else of --dataset), then --seed, then every --set KEY=VALUE.
     With --data the dataset is "drawn" (the file's points; see imported_points)."""
     data = getattr(args, "data", None)
+    if data is not None and not str(data).strip():
+        raise ConfigError("--data: needs a file: a CSV (x,y per line) or an image")
     if data and args.dataset:
         raise ConfigError(f"--data {data} and --dataset {args.dataset}: choose one (--data "
                           "trains on the file's points)")
@@ -60,16 +62,18 @@ def build_config(args) -> GanConfig:
     return apply_overrides(cfg, args.set or [])
 
 
-def imported_points(args):
+def imported_points(args, quiet: bool = False):
     """The points of --data (CSV or image), None without it; says on stderr what was read
-    and how it was mapped into the unit square."""
+    and how it was mapped into the unit square (unless ``quiet``: a check before the
+    window opens)."""
     data = getattr(args, "data", None)
     if not data:
         return None
     from .compute.dataimport import load_points
 
     imported = load_points(data)
-    print(f"glgan: {imported.description}", file=sys.stderr)
+    if not quiet:
+        print(f"glgan: {imported.description}", file=sys.stderr)
     return imported.points
 
 
@@ -477,8 +481,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=parse_size, default=(800, 800))
     p.add_argument("--out", required=True, help="output .png")
     p.add_argument("--layers", default="heatmap,real,fake,gradients",
-                   help="comma list of heatmap,contour,optimal,flow,real,gradients,trails,"
-                        "fake,manifold (or all, none)")
+                   help="comma list of heatmap,contour,optimal,flow,real,gradients,fake,"
+                        "manifold (or all, none); trails needs frames: glgan record")
     p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
     _add_style_args(p)
     p.add_argument("--backend", choices=BACKENDS, default="auto")

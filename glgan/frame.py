@@ -87,8 +87,9 @@ class FrameData:
         real: (R, 2) real samples shown (GAN Lab shows 450).
         fake: (F, 2) generator outputs for the fixed noise batch (GAN Lab: 150).
         noise: (F, k) the fixed latent samples behind ``fake`` (k = 1 or 2), in [0,1].
-        field: (N, N) discriminator probability D(x) sampled at cell centres of ``field_bounds``;
-            row 0 is the bottom row (smallest y), column 0 the smallest x.
+        field: (N, N) discriminator probability D(x) sampled at cell centres of ``field_bounds``
+            (a Wasserstein critic's raw score instead: ``config.critic``); row 0 is the
+            bottom row (smallest y), column 0 the smallest x.
         field_bounds: (x0, y0, x1, y1) of the area ``field`` covers.
         manifold: (n+1, n+1, 2) G applied to the uniform noise grid (index [i, j] = noise
             (i/n, j/n)) for 2-D noise, or (n+1, 2) for 1-D noise (a polyline).

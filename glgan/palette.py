@@ -87,8 +87,10 @@ def view_style(palette: str = "ganlab", theme: str = "light") -> ViewStyle:
         raise ValueError(f"theme={theme!r}: choose from {', '.join(THEMES)}")
     cb = palette == "colorblind"
     ramp = PUOR if cb else PRGN
-    real = rgba(84, 39, 136) if cb else rgba(0, 136, 55)  # #542788 / GAN Lab's
-    fake = rgba(224, 130, 20) if cb else rgba(123, 50, 148)  # #e08214 / GAN Lab's
+    # colour-blind dots are kept off the PuOr ramp (>= 45 RGB units from every ramp colour;
+    # ramp stops themselves vanished into confident regions): violet real, vivid orange fake
+    real = rgba(128, 90, 200) if cb else rgba(0, 136, 55)  # GAN Lab's green
+    fake = rgba(241, 105, 19) if cb else rgba(123, 50, 148)  # GAN Lab's purple
     gradient = rgba(30, 30, 30) if cb else rgba(196, 20, 219)
     words = ("purple", "orange", "light" if theme == "dark" else "dark") if cb else \
         ("green", "purple", "pink")
@@ -96,8 +98,8 @@ def view_style(palette: str = "ganlab", theme: str = "light") -> ViewStyle:
                   manifold_line=fake[:3] + (0.8,), ramp=ramp, ramp_gamma=1.0,
                   dot_scale=1.0, line_scale=1.0)
     if theme == "dark":
-        real_d = rgba(178, 171, 210) if cb else rgba(110, 210, 130)
-        fake_d = rgba(253, 184, 99) if cb else rgba(205, 140, 235)
+        real_d = rgba(196, 176, 255) if cb else rgba(110, 210, 130)
+        fake_d = rgba(255, 170, 60) if cb else rgba(205, 140, 235)
         return ViewStyle(
             **{**common, "manifold": fake_d[:3] + (1.0,), "manifold_line": fake_d[:3] + (0.85,),
                "ramp": _dark_ramp(ramp)},

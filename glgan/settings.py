@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -80,7 +81,10 @@ def settings_path() -> Path:
 def load_settings() -> Settings:
     """The saved settings, or the defaults (never an error: the window must open)."""
     try:
-        with open(settings_path(), "rb") as f:
+        fd = os.open(settings_path(), os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not hang
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return Settings()
             data = json.loads(f.read(MAX_BYTES + 1)[:MAX_BYTES].decode("utf-8"))
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return Settings()

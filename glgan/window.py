@@ -305,7 +305,7 @@ def run_app(args) -> int:
         from glgan.cli import build_config, imported_points
 
         build_config(args)  # a bad --set value is reported as such, display or not
-        imported_points(args)  # and a bad --data file
+        imported_points(args, quiet=True)  # and a bad --data file (read again at start)
     from glgan.settings import SCALE_RANGE
 
     scale = getattr(args, "scale", None)

@@ -114,3 +114,8 @@ def test_the_drawing_window_imports_a_file(gl_ctx, csv_file, tmp_path):
     finally:
         app.close()
         gui.close()
+
+
+def test_an_empty_data_name_is_refused(capsys):
+    assert main(["train", "--data", "", "--epochs", "1"]) == 2
+    assert "--data: needs a file" in capsys.readouterr().err

@@ -224,3 +224,22 @@ def test_compare_key_refuses_a_single_run(app):
     app.apply([cmd.ToggleCompare()])
     assert not app.comparing and app.engine.status().epoch == 30
     assert "at least two values" in app.ui.error
+
+
+def test_edge_markers_never_cover_one_another():
+    """Review: a side's marker near a corner and the corner's (and real and fake at one
+    place) drew their counts on top of each other."""
+    import math
+
+    from glgan.ui.layers import marker_tips
+
+    rect = (0.0, 0.0, 400.0, 300.0)
+    markers = [{"rect": rect, "kind": k, "direction": d, "at": a, "count": 5}
+               for k, d, a in (("fake", (-1, -1), (0.0, 1.0)), ("fake", (0, -1), (0.01, 1.0)),
+                               ("real", (0, -1), (0.01, 1.0)), ("fake", (-1, 0), (0.0, 0.98)),
+                               ("fake", (1, 0), (1.0, 0.5)))]
+    tips = marker_tips(markers, 9.0)
+    for i, a in enumerate(tips):
+        assert 0 <= a[0] <= 400 and 0 <= a[1] <= 300
+        for b in tips[:i]:
+            assert math.hypot(a[0] - b[0], a[1] - b[1]) >= 3.2 * 9.0 - 1e-9

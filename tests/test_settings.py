@@ -113,3 +113,9 @@ def test_presentation_mode_fills_the_window_with_large_readouts(tmp_path):
         assert np.abs(strip - bg).sum(2).mean() > 3  # the heatmap reaches both edges
     box = img[20:60, 20:300]
     assert (box.min(2) > 200).mean() > 0.5 and (box.max(2) < 90).any()  # white box, text
+
+
+def test_a_settings_fifo_never_hangs_the_window(config_dir):
+    config_dir.mkdir(parents=True)
+    os.mkfifo(settings_path())
+    assert load_settings() == Settings()  # (blocked forever before)

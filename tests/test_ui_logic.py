@@ -412,3 +412,25 @@ def test_a_click_on_a_panel_does_not_take_the_clicker_keys():
         assert not gui.input.wants_keyboard
     finally:
         gui.close()
+
+
+def test_the_panel_shows_the_settings_of_the_chosen_objective_and_optimisers():
+    from glgan.config import GanConfig
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi(cfg=GanConfig(loss="wasserstein", d_optimizer="rmsprop",
+                               g_optimizer="momentum"))
+    try:
+        gui.frames(2)
+        shown = set(gui.ui.debug_rects)
+        assert {"clip", "rmsprop_rho", "rmsprop_eps", "momentum"} <= shown
+        assert "real_weight" not in shown and "adam_beta1" not in shown
+    finally:
+        gui.close()
+    gui = NullUi()  # GAN Lab's settings: none of them
+    try:
+        gui.frames(2)
+        shown = set(gui.ui.debug_rects)
+        assert "real_weight" in shown and not shown & {"clip", "rmsprop_rho", "momentum"}
+    finally:
+        gui.close()

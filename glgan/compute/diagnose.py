@@ -34,6 +34,7 @@ few calls a second.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -174,17 +175,6 @@ class Measurements:
     epoch: int
 
 
-_cache: dict[tuple, Any] = {}
-
-
-def _cached(key: tuple, make):
-    if key not in _cache:
-        if len(_cache) >= _CACHE_MAX:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = make()
-    return _cache[key]
-
-
 @dataclass(frozen=True)
 class _Support:
     """The real data on the grid: mass per cell, the dense and loose cells, mode labels."""
@@ -227,28 +217,37 @@ def _clusters(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, count
 
 
-def _support(c: GanConfig, drawn) -> _Support:
-    def make() -> _Support:
-        real = sample_real(c.dataset, N_REAL, c.seed, drawn, stream=Stream.REAL_EVAL)
-        cells = _cells(real)
-        mass = (np.bincount(cells[cells >= 0], minlength=GRID * GRID) / N_REAL
-                ).reshape(GRID, GRID)
-        dense = mass >= DENSE / GRID**2
-        labels, n = _clusters(dense)
-        kept = [k for k in range(n) if mass[labels == k].sum() >= MODE_MIN_MASS]
-        relabel = np.full(n + 1, -1, np.int64)
-        relabel[kept] = np.arange(len(kept))
-        return _Support(mass, dense, mass >= LOOSE / GRID**2, relabel[labels], len(kept), real)
+@functools.lru_cache(maxsize=_CACHE_MAX)  # a pure function of its arguments
+def _support_of(dataset: str, seed: int, drawn: bytes | None) -> _Support:
+    points = None if drawn is None else np.frombuffer(drawn, np.float64).reshape(-1, 2)
+    real = sample_real(dataset, N_REAL, seed, points, stream=Stream.REAL_EVAL)
+    cells = _cells(real)
+    mass = (np.bincount(cells[cells >= 0], minlength=GRID * GRID) / N_REAL
+            ).reshape(GRID, GRID)
+    dense = mass >= DENSE / GRID**2
+    labels, n = _clusters(dense)
+    kept = [k for k in range(n) if mass[labels == k].sum() >= MODE_MIN_MASS]
+    relabel = np.full(n + 1, -1, np.int64)
+    relabel[kept] = np.arange(len(kept))
+    return _Support(mass, dense, mass >= LOOSE / GRID**2, relabel[labels], len(kept), real)
 
-    drawn_key = None if c.dataset != "drawn" or drawn is None else \
-        hash(np.ascontiguousarray(drawn, np.float64).tobytes())
-    return _cached(("real", c.dataset, c.seed, drawn_key), make)
+
+def _support(c: GanConfig, drawn) -> _Support:
+    """The real data of ``c`` on the grid (computed once per dataset, seed and drawing)."""
+    key = None if c.dataset != "drawn" or drawn is None else \
+        np.ascontiguousarray(drawn, np.float64).tobytes()
+    return _support_of(c.dataset, c.seed, key)
+
+
+@functools.lru_cache(maxsize=_CACHE_MAX)  # a pure function of its arguments
+def _noise_of(dist: str, dim: int, seed: int) -> np.ndarray:
+    z = sample_noise(dist, dim, N_FAKE, seed, stream=Stream.NOISE_EVAL)
+    z.setflags(write=False)  # shared by every later call
+    return z
 
 
 def _noise(c: GanConfig) -> np.ndarray:
-    return _cached(("noise", c.noise_dist, c.noise_dim, c.seed),
-                   lambda: sample_noise(c.noise_dist, c.noise_dim, N_FAKE, c.seed,
-                                        stream=Stream.NOISE_EVAL))
+    return _noise_of(c.noise_dist, c.noise_dim, c.seed)
 
 
 def measure(engine, run: int = 0) -> Measurements:

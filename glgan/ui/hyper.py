@@ -27,7 +27,8 @@ from glgan.ui.widgets import hook
 
 LOSS_TITLES: Mapping[str, str] = MappingProxyType({
     "log": "Log loss (non-saturating G)", "minimax": "Minimax (saturating G)",
-    "leastsq": "Least squares"})
+    "leastsq": "Least squares", "hinge": "Hinge",
+    "wasserstein": "Wasserstein (a critic, clipped)"})
 
 # Deliberate display ranges for float sliders, narrower than what validate() accepts (typed
 # values, --set and JSON still get the whole range). (lo, hi); None = the table's bound.
@@ -37,6 +38,9 @@ DISPLAY_RANGES: Mapping[str, tuple[float | None, float | None]] = MappingProxyTy
     "real_weight": (0.01, None),
     "adam_beta1": (None, 0.999),
     "adam_beta2": (0.9, 0.9999),
+    "rmsprop_rho": (0.5, 0.999),
+    "momentum": (None, 0.99),
+    "clip": (0.001, 0.1),
 })
 
 
@@ -193,8 +197,17 @@ def draw_hyper(ui: UiState, cfg: GanConfig) -> list[Command]:
     form.choice("loss", "loss", LOSS_TITLES)
     form.int_slider("D steps / epoch", "k_d")
     form.int_slider("G steps / epoch", "k_g")
-    form.float_slider("real weight", "real_weight", "%.3f")
-    if "adam" in (form.cfg.d_optimizer, form.cfg.g_optimizer):
+    if form.cfg.loss in ("log", "minimax"):  # the only losses it weighs
+        form.float_slider("real weight", "real_weight", "%.3f")
+    if form.cfg.critic:
+        form.float_slider("critic clip", "clip", "%.3f")
+    optimizers = (form.cfg.d_optimizer, form.cfg.g_optimizer)
+    if "rmsprop" in optimizers:
+        form.float_slider("RMSprop rho", "rmsprop_rho", "%.3f")
+        form.typed_float("RMSprop epsilon", "rmsprop_eps", "%.3g")
+    if "momentum" in optimizers:
+        form.float_slider("momentum", "momentum", "%.3f")
+    if "adam" in optimizers:
         form.float_slider("Adam beta1", "adam_beta1", "%.3f")
         form.float_slider("Adam beta2", "adam_beta2", "%.4f")
         form.typed_float("Adam epsilon", "adam_eps", "%.3g")

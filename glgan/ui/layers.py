@@ -243,26 +243,50 @@ assert set(LAYER_NAMES) == {name for name, _ in LAYER_TITLES}
 MARKER_PX = 9.0  # the edge marker's size at scale 1
 
 
+def marker_tips(markers: list[dict[str, Any]], size: float
+                ) -> list[tuple[float, float, float, float]]:
+    """(tip x, tip y, sx, sy) in screen pixels for each marker: the tip just inside its edge,
+    (sx, sy) the unit direction it points (screen y down); a marker that would land on one
+    already placed (a side's near a corner's, real and fake at one place) slides along the
+    edge instead, so no count covers another."""
+    placed: list[tuple[float, float]] = []
+    out = []
+    gap = 3.2 * size
+    for m in markers:
+        x, y, w, h = m["rect"]
+        dx, dy = m["direction"]
+        sx, sy = float(dx), float(-dy)
+        n = math.hypot(sx, sy) or 1.0
+        sx, sy = sx / n, sy / n
+        u, v = m["at"]
+        tip_x = min(max(x + u * w, x + 2), x + w - 2)
+        tip_y = min(max(y + v * h, y + 2), y + h - 2)
+        for _ in range(12):
+            if all(math.hypot(tip_x - a, tip_y - b) >= gap for a, b in placed):
+                break
+            if dx and not dy:  # left or right edge: slide down it
+                tip_y = min(tip_y + gap, y + h - 2) if tip_y + gap <= y + h - 2 else tip_y - gap
+            else:  # top, bottom or a corner: slide along x, inwards
+                step = -gap if tip_x > x + w / 2 else gap
+                tip_x = min(max(tip_x + step, x + 2), x + w - 2)
+        placed.append((tip_x, tip_y))
+        out.append((tip_x, tip_y, sx, sy))
+    return out
+
+
 def draw_edge_markers(ui: UiState, markers: list[dict[str, Any]]) -> None:
     """Samples beyond the view's edges: a triangle on the edge pointing at them, with how many
     are out there, in the samples' colour (``info["offscreen"]`` from app.py: rect, kind,
     direction, at, count). Drawn behind the panels."""
-    if not markers or not ui.hint_visible:
+    if not markers or not (ui.hint_visible or ui.overlay_visible):  # (bare captures: none)
         return
     st = view_style(ui.palette, ui.theme)
     dl = imgui.get_background_draw_list()
     size = MARKER_PX * ui.scale
     text_col = th.from_rgba(st.marker, 1.0)
-    for m in markers:
+    for m, (tip_x, tip_y, sx, sy) in zip(markers, marker_tips(markers, size)):
         x, y, w, h = m["rect"]
-        dx, dy = m["direction"]
-        sx, sy = float(dx), float(-dy)  # screen y runs down
-        n = math.hypot(sx, sy) or 1.0
-        sx, sy = sx / n, sy / n
-        u, v = m["at"]
         # the tip sits just inside the edge; the base a marker's length further in
-        tip_x = min(max(x + u * w, x + 2), x + w - 2)
-        tip_y = min(max(y + v * h, y + 2), y + h - 2)
         bx, by = tip_x - sx * 1.6 * size, tip_y - sy * 1.6 * size
         px, py = -sy * size * 0.8, sx * size * 0.8
         col = th.from_rgba(st.real if m["kind"] == "real" else st.fake, 0.95)

@@ -166,7 +166,11 @@ class UiState:
 
     @high_contrast.setter
     def high_contrast(self, on: bool) -> None:
-        self.theme = "high-contrast" if on else "light"
+        """On: the high-contrast theme; off: light, if high contrast was the theme."""
+        if on:
+            self.theme = "high-contrast"
+        elif self.theme == "high-contrast":
+            self.theme = "light"
 
     def view_layers(self, dpi_scale: float = 1.0) -> Layers:
         """The layers to draw: the user's switches with this window's palette, theme and
