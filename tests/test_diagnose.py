@@ -275,3 +275,24 @@ def test_train_prints_each_warning_once(capsys):
     assert out.count("warning:") == 2
     assert "run 0: warning: The discriminator has died." in out
     assert "run 1: warning: The discriminator has died." in out
+
+
+def test_a_critic_is_judged_by_its_network_not_by_rounded_probabilities():
+    """A clipped Wasserstein critic's scores are tiny: sigmoid(score) rounds to the same
+    float32 at every probe, and every healthy WGAN run was called dead. Its units decide."""
+    import numpy as np
+
+    from glgan.compute.api import make_engine
+    from glgan.compute.diagnose import diagnose
+    from glgan.compute.state import EngineState
+    from glgan.config import preset
+
+    cfg = preset("gaussians").replace(loss="wasserstein", d_optimizer="rmsprop",
+                                      g_optimizer="rmsprop", d_lr=0.001, g_lr=0.001, seed=1)
+    engine = make_engine([cfg])
+    engine.train(600)
+    assert [w.name for w in diagnose(engine)] == []
+    state = engine.snapshot()  # every weight and bias negative: the first layer is dead
+    run = state.runs[0].replace(d_theta=np.full_like(state.runs[0].d_theta, -1e-3))
+    engine.restore(EngineState((run,), state.drawn))
+    assert "dead_d" in [w.name for w in diagnose(engine)]

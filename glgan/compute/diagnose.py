@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from glgan.compute.inspect import picture_for
 from glgan.config import GANLAB_LEARNING_RATES, PRESETS, GanConfig
 
 from .data import sample_noise, sample_real
@@ -267,6 +268,15 @@ def measure(engine, run: int = 0) -> Measurements:
     p = grid_d[0]
     unsaturated = (p > SATURATED_P) & (p < 1 - SATURATED_P)
     flat = float(((grid_d == p).all(axis=0) & unsaturated).mean())
+    if c.critic:
+        # a clipped critic's scores are tiny: sigmoid rounds their differences away and
+        # every probe looks flat. Ask the network itself: a hidden layer dead over the
+        # samples' box makes the critic constant (glgan.compute.inspect, exact)
+        finite = probes[np.isfinite(probes).all(axis=1)]
+        lo, hi = (finite.min(axis=0), finite.max(axis=0)) if len(finite) else ((0, 0), (1, 1))
+        box = (float(lo[0]) - 0.05, float(lo[1]) - 0.05, float(hi[0]) + 0.05,
+               float(hi[1]) + 0.05)
+        flat = 1.0 if picture_for(engine, run, "d", box, 16).dead_layers else 0.0
     d_fake = np.concatenate([grid_d[0, N_PROBE:], d[5 * len(probes):]])
     saturated = float(np.mean(d_fake < SATURATED_D))
 
