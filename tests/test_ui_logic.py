@@ -434,3 +434,11 @@ def test_the_panel_shows_the_settings_of_the_chosen_objective_and_optimisers():
         assert "real_weight" in shown and not shown & {"clip", "rmsprop_rho", "momentum"}
     finally:
         gui.close()
+
+
+def test_loss_bars_keep_the_sign_of_a_wasserstein_loss():
+    from glgan.ui.graph import loss_bar_px
+
+    assert loss_bar_px(-0.02, "d", "wasserstein") < 0 < loss_bar_px(0.02, "d", "wasserstein")
+    assert loss_bar_px(-9.0, "g", "wasserstein") == -47.5
+    assert loss_bar_px(1.0, "d", "hinge") == 25.0 and loss_bar_px(1.0, "d", "log") == 12.5

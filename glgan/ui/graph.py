@@ -116,10 +116,19 @@ class _Canvas:
         return (px, py, s * self.k)
 
 
+WASSERSTEIN_BAR = 500.0  # px per unit: a clipped critic's losses are hundredths
+
+
 def loss_bar_px(loss: float, which: str, loss_type: str) -> float:
-    """GAN Lab's loss bar length (its px at 100 %): D uses d, G uses g; leastsq is linear."""
+    """GAN Lab's loss bar length (its px at 100 %): D uses d, G uses g; leastsq is linear.
+    A Wasserstein loss has a sign (the critic's score gap): a signed length from the bar's
+    middle, at most half the bar (WASSERSTEIN_BAR px per unit of loss)."""
     if loss is None or not math.isfinite(loss):
         return 0.0
+    if loss_type == "wasserstein":
+        return max(-47.5, min(47.5, loss * WASSERSTEIN_BAR))
+    if loss_type == "hinge":
+        return min(loss, 4.0) * 25
     if which == "d":
         return loss * 50 if loss_type == "leastsq" else (loss * 0.5) ** 2 * 50
     return loss * 2 * 50 if loss_type == "leastsq" else loss * loss * 50
@@ -256,7 +265,12 @@ def _loss_box(dl, cv: _Canvas, ui: UiState, which: str, value: float, loss_type:
     by = py + 2 * line + 4
     w = min(loss_bar_px(value, which, loss_type), 95.0) * cv.k
     dl.add_rect_filled((px, by), (px + 95 * cv.k, by + 10 * cv.k), th.col32(225, 225, 225))
-    dl.add_rect_filled((px, by), (px + w, by + 10 * cv.k), col)
+    if loss_type == "wasserstein":  # signed, from the middle
+        mid = px + 47.5 * cv.k
+        dl.add_rect_filled((min(mid, mid + w), by), (max(mid, mid + w), by + 10 * cv.k), col)
+        dl.add_line((mid, by - 2), (mid, by + 10 * cv.k + 2), th.col32(90, 90, 90), 1.0)
+    else:
+        dl.add_rect_filled((px, by), (px + w, by + 10 * cv.k), col)
 
 
 def _component_rect(cv: _Canvas, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
