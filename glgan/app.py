@@ -809,7 +809,8 @@ class App:
             pts, frame = self._samples(self.runs[i]), self.runs[i].frame
             if pts is not None:
                 self.runs[i].scene.set_optimal(optimal_discriminator(
-                    pts[0], pts[1], frame.field_bounds, OPTIMAL_GRID), frame.field_bounds)
+                    pts[0], pts[1], frame.field_bounds, OPTIMAL_GRID, undecided=np.nan),
+                    frame.field_bounds)
         markers = []
         for i, (x, y, w, h) in cells if ui.edge_markers else ():
             pts = self._samples(self.runs[i])

@@ -21,6 +21,9 @@ out vec4 f_color;
 
 void main() {
     float v = texture(u_field, field_uv(u_field, v_uv)).r - u_level;
+    // no line where the field is undefined (NaN: D* far from every sample) or flat exactly
+    // at the level (an undecided plateau is not a boundary)
+    if (isnan(v) || isinf(v) || fwidth(v) < 1e-6) discard;
     float dist_px = abs(v) / max(fwidth(v), 1e-7);
     float cov = band_coverage(dist_px, 0.5 * u_width_px);
     if (cov <= 0.0) discard;

@@ -234,3 +234,29 @@ def test_trails_ignore_camera_moves_and_survive_the_past(gl_ctx):
     finally:
         app.close()
         fbo.release()
+
+
+@pytest.mark.gl
+def test_no_d_star_line_where_it_is_undecided(gl_ctx):
+    """Review of a screenshot: far from every sample D* is undecided; drawn as 0.5 it filled
+    the whole empty area with the line's colour. NaN (the App's choice) and a flat 0.5 both
+    draw nothing; the boundary between real and fake still does."""
+    from render_fixtures import make_frame
+
+    from glgan.render import OffscreenRenderer
+
+    field = np.full((32, 32), np.nan, np.float32)
+    field[8:24, 8:16], field[8:24, 16:24] = 1.0, 0.0  # decided only in the middle
+    r = OffscreenRenderer(ctx=gl_ctx)
+    try:
+        off = r.render(make_frame(), (128, 128), Layers.none())
+        for f in (field, np.where(np.isnan(field), 0.5, field).astype(np.float32)):
+            r.view.set_optimal(f, (0, 0, 1, 1))
+            on = r.render(make_frame(), (128, 128), Layers.none(optimal=True))
+            ink = np.abs(on.astype(int) - off.astype(int)).max(axis=-1) > 30
+            assert ink[40:88, 60:68].any()  # the real/fake boundary at x = 0.5
+            if f is field:
+                assert not ink[:24].any() and not ink[104:].any()  # nothing far away
+            assert ink.mean() < 0.1  # never a filled area
+    finally:
+        r.close()

@@ -47,9 +47,11 @@ def _density(points: np.ndarray, bounds, res: int, sigma: tuple[float, float]) -
 
 
 def optimal_discriminator(real: np.ndarray, fake: np.ndarray, bounds=(0.0, 0.0, 1.0, 1.0),
-                          res: int = 64, bandwidth: float = DEFAULT_BANDWIDTH) -> np.ndarray:
+                          res: int = 64, bandwidth: float = DEFAULT_BANDWIDTH,
+                          undecided: float = 0.5) -> np.ndarray:
     """D*(x) on a res x res grid of cell centres over ``bounds`` (x0, y0, x1, y1): (res, res)
-    float32, row 0 at y0, in [0, 1]; 0.5 where neither sample set reaches.
+    float32, row 0 at y0, in [0, 1]; ``undecided`` (0.5, or NaN to mark them for a renderer
+    that should draw nothing there) where neither sample set reaches.
 
     Raises ValueError for a resolution below 2, a bandwidth that is not positive, or empty
     bounds."""
@@ -65,5 +67,5 @@ def optimal_discriminator(real: np.ndarray, fake: np.ndarray, bounds=(0.0, 0.0, 
     p_real = _density(real, (x0, y0, x1, y1), res, sigma)
     p_fake = _density(fake, (x0, y0, x1, y1), res, sigma)
     total = p_real + p_fake
-    d = np.where(total > EMPTY, p_real / np.maximum(total, EMPTY), 0.5)
-    return np.clip(d, 0.0, 1.0).astype(np.float32)
+    d = np.clip(p_real / np.maximum(total, EMPTY), 0.0, 1.0)
+    return np.where(total > EMPTY, d, undecided).astype(np.float32)

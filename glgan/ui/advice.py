@@ -34,8 +34,8 @@ def draw_warnings(ui: UiState, warnings: list[dict[str, Any]], run_id: Any,
     active = {w["name"] for w in warnings}
     ui.dismissed = {k for k in ui.dismissed if k[0] == run_id and k[1] in active}
     shown = [w for w in warnings if (run_id, w["name"]) not in ui.dismissed]
-    if not shown or ui.error:  # an error's banner comes first
-        return []
+    if not shown or ui.error or ui.network:  # an error's banner comes first; the network
+        return []  # view (over the view) repeats its network's warnings itself
     out: list[Command] = []
     x, y, w, _ = rect
     width = min(w - 16, 430 * ui.scale)
