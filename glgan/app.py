@@ -687,8 +687,8 @@ class App:
     # -- per frame ------------------------------------------------------------------------
     def _train(self) -> None:
         ui, eng = self.ui, self.engine
-        if not ui.playing or ui.slow_motion or self.all_diverged():
-            return
+        if not ui.playing or ui.slow_motion or self.all_diverged() or self.offline:
+            return  # (offline, the recorder trains exactly k epochs a frame itself)
         if self.recording is not None:  # recorded frames hold exactly epochs_per_frame epochs
             n = ui.epochs_per_frame
         else:

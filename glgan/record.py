@@ -166,7 +166,7 @@ class _AppScene:
         app.ui.overlay_visible = bool(with_ui) and full
         app.ui.hint_visible = bool(with_ui) and not full
         app.ui.use_layers(lay)
-        app.ui.playing = False  # trained here, exactly k epochs a frame
+        app.ui.playing = True  # shown as playing; trained here, exactly k epochs a frame
         app.fix_field_res(field_res)
         self.dt, self.fps = 1.0 / fps, fps
 
