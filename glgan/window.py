@@ -132,6 +132,7 @@ def make_window_class(args):
             if getattr(args, "save", None):
                 self.app.session_file = Path(args.save)  # Ctrl+S saves there too
             self.overlay = self.app.overlay
+            self.wnd.exit_key = None  # Esc quits in on_key_event, only when it has no other job
             self.mouse_px: tuple[float, float] | None = None
             self.frames = 0
             self.max_frames = args.frames
@@ -150,7 +151,6 @@ def make_window_class(args):
 
         def on_render(self, time_s: float, frame_time: float) -> None:
             self._write_ready()  # the previous frame has been presented by now
-            self._exit_on_escape()
             dt = frame_time if frame_time > 0 else 1 / 60
             try:
                 self.app.render(self.screen(), dt, self.mouse_px)
@@ -188,15 +188,13 @@ def make_window_class(args):
             if self.overlay_open and not self.app.ui.drawing.open and \
                     open_net(self.app.ui) is None:  # (clicks on the network view stay there)
                 self.app.click(self.mouse_px)  # compare mode: focus; double-click: full size
-                self._exit_on_escape()
 
-        def _exit_on_escape(self) -> None:
-            """Esc closes the window, except while a compared run is full size (it returns to
-            the grid), the network view is open (it closes the view), or a text field or Tab
-            navigation has the keys (it ends that)."""
-            busy = (self.app.maximized or open_net(self.app.ui) is not None
-                    or self.app.overlay.input.wants_keyboard)  # Esc ends typing/navigating
-            self.wnd.exit_key = None if busy else self.wnd.keys.ESCAPE
+        def _escape_busy(self) -> bool:
+            """Esc has another job than quitting: a compared run is full size (back to the
+            grid), the network view is open (it closes), or a text field or Tab navigation
+            has the keys (it ends that)."""
+            return (self.app.maximized or open_net(self.app.ui) is not None
+                    or self.app.overlay.input.wants_keyboard)
 
         def on_mouse_drag_event(self, x, y, dx, dy):
             self.mouse_px = (float(x), float(y))
@@ -212,15 +210,21 @@ def make_window_class(args):
                 self.app.zoom(1.15 ** y_offset, self.mouse_px)
 
         def on_key_event(self, key, action, modifiers):
-            super().on_key_event(key, action, modifiers)
             keys = self.wnd.keys
+            # decided before the key reaches anything: the press that ends a full-size run
+            # or a text field must not also quit (nor its release: glfw's exit key fired on
+            # every event of the key, so the window quits here, on a free press only)
+            quit_now = (key == keys.ESCAPE and action == keys.ACTION_PRESS
+                        and not self._escape_busy())
+            super().on_key_event(key, action, modifiers)
             if self.overlay_open and action == keys.ACTION_PRESS and \
                     not self.app.overlay.input.wants_keyboard:
                 if key == keys.ENTER and self.app.comparing:
                     self.app.focus_run(self.app.focus, maximize=True)
                 elif key == keys.ESCAPE and self.app.maximized and open_net(self.app.ui) is None:
                     self.app.focus_run(self.app.focus, maximize=False)
-                self._exit_on_escape()
+            if quit_now:
+                self.wnd.close()
 
         def on_close(self) -> None:
             try:  # the display settings are kept for the next run

@@ -564,3 +564,49 @@ def test_sigterm_finishes_the_window_s_recording(tmp_path):
     with av.open(str(video)) as container:
         assert sum(1 for _ in container.decode(video=0)) >= 1
 
+
+
+ESC_BUSY_DRIVER = r"""
+import os, subprocess, sys, time
+
+ready, err = sys.argv[1:3]
+env = dict(os.environ, GLGAN_READY_FILE=ready)
+with open(err, "w") as log:
+    app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "960x600",
+                            "--compare", "d_lr=0.01,0.1"], env=env, stderr=log)
+    end = time.monotonic() + 120
+    while not os.path.exists(ready):
+        if app.poll() is not None or time.monotonic() > end:
+            app.kill()
+            sys.exit("no first frame")
+        time.sleep(0.02)
+    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(app.pid)],
+                         check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
+    key = ["xdotool", "key", "--window", wid]
+    subprocess.run(key + ["Return"], check=True, timeout=30)  # the focused run full size
+    time.sleep(0.5)
+    # a held Esc: its press returns to the grid; neither it nor its release may quit
+    subprocess.run(["xdotool", "keydown", "--window", wid, "Escape"], check=True, timeout=30)
+    time.sleep(0.3)
+    subprocess.run(["xdotool", "keyup", "--window", wid, "Escape"], check=True, timeout=30)
+    time.sleep(1.0)
+    if app.poll() is not None:
+        sys.exit("Esc that left the full-size run also quit the window")
+    subprocess.run(key + ["Escape"], check=True, timeout=30)  # now it quits
+    sys.exit(app.wait(timeout=60))
+"""
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
+                    reason="needs xvfb-run and xdotool (make test installs them)")
+def test_escape_that_has_a_job_does_not_quit(tmp_path):
+    """Review: glfw's exit key fired on the release of the Esc that left a full-size compared
+    run (or a text field), so the window quit. Esc quits only on a free press."""
+    driver = tmp_path / "esc_busy.py"
+    driver.write_text(ESC_BUSY_DRIVER)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
+                           str(driver), str(tmp_path / "ready.json"), str(tmp_path / "err")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    stderr = (tmp_path / "err").read_text()
+    assert proc.returncode == 0, proc.stdout[-500:] + proc.stderr[-1000:] + stderr[-2000:]
