@@ -26,7 +26,7 @@ import numpy as np
 from glgan.compute.api import GanEngine, make_engine
 from glgan.compute.data import DataError, sample_real
 from glgan.compute.diagnose import Fix, apply_fix, as_dict, diagnose
-from glgan.compute.inspect import NetworkPictures
+from glgan.compute.inspect import NetworkPictures, picture_for
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.compute.optimal import optimal_discriminator
 from glgan.compute.state import EngineState
@@ -60,6 +60,7 @@ TRAIL_LENGTH = 150  # steps of a pinned sample's path kept (one per frame that t
 TRAIL_AUTO_PIN = 8  # samples followed when the trails layer is on and none is pinned
 PIN_RADIUS_PX = 8.0  # a click this close to a fake sample pins it
 DIAGNOSE_S = 0.5  # the training warnings are re-judged this often (~1 ms a run)
+DIAGNOSE_RUNS = 4  # ... over a few frames: at most this many runs a frame
 OPTIMAL_GRID = 64  # D*'s grid over the visible field (at most layered_view.OPTIMAL_RES)
 AUTO_FIT_OUTSIDE = 0.02  # auto-fit frames the samples when more of the fakes than this are out
 AUTO_FIT_BACK = 0.005  # ... and returns to [0,1]^2 once at most this many would be out of it
@@ -171,6 +172,7 @@ class App:
         self._trail_keys: dict[int, tuple | None] = {}
         self._trail_ids: dict[int, Any] = {}
         self._diagnosed_key: tuple | None = None
+        self._to_diagnose: list[int] = []  # shown runs still to judge for that key
         self._diagnosed_at = -1e9
         self._samples_checked = -1e9  # clock of the last look at the samples
         self.fullscreen_requested = False
@@ -594,6 +596,10 @@ class App:
         elif isinstance(c, cmd.ApplyFix):
             fix = Fix(c.action, tuple(c.changes))
             apply_fix(self.engine, fix, self.focus)  # the timeline keeps the state before
+            if self.comparing and c.changes:  # its caption no longer says what it varies
+                run = self.runs[self.focus]
+                run.label = (f"{run.label} -> " if run.label else "") + ", ".join(
+                    f"{k}={_short(v)}" for k, v in c.changes)
             if self.engine.status(self.focus).diverged is None:
                 ui.error = ""
             ui.status = f"applied: {', '.join(f'{k}={v}' for k, v in c.changes) or 'reset'}"
@@ -762,12 +768,10 @@ class App:
                 continue
             run.scaled_key = run.key
             values = np.asarray(run.frame.field, np.float64).ravel()
-            if not values.size:  # a resident frame: D's logit on a coarse grid instead
-                x0, y0, x1, y1 = run.frame.field_bounds
-                gx, gy = np.meshgrid(np.linspace(x0, x1, 24), np.linspace(y0, y1, 24))
-                p = np.clip(engine.discriminator(np.column_stack([gx.ravel(), gy.ravel()])
-                                                 .astype(np.float32), run=i), 1e-7, 1 - 1e-7)
-                values = np.log(p) - np.log1p(-p)
+            if not values.size:  # a resident frame: the critic's raw scores on a coarse grid
+                # (exactly, from its weights: sigmoid in float32 would round them away)
+                values = np.asarray(picture_for(engine, i, "d", run.frame.field_bounds, 24)
+                                    .logits, np.float64).ravel()
             values = values[np.isfinite(values)]
             if not values.size:
                 continue
@@ -890,15 +894,22 @@ class App:
     def _diagnose(self, cells) -> None:
         """The training warnings of every shown run (glgan.compute.diagnose: a dead or
         saturated D, mode collapse), looked at every DIAGNOSE_S of the clock when the shown
-        state changed; a recording or snapshot renders them too when its panels show."""
-        key = (self.engine.version, self.scrub, self.shown_engine.version)
-        key = key + (tuple(i for i, _ in cells),)  # judge newly shown cells too
-        if key == self._diagnosed_key or self.clock - self._diagnosed_at < DIAGNOSE_S:
-            return
-        self._diagnosed_key, self._diagnosed_at = key, self.clock
+        state changed, at most DIAGNOSE_RUNS runs a frame (the focused one first), so a large
+        grid is judged over a few frames instead of stalling one; a recording or snapshot
+        renders them too when its panels show."""
         engine = self.shown_engine
-        self.warnings = {i: [as_dict(w) for w in diagnose(engine, i)] for i, _ in cells
-                         if engine.status(i).diverged is None}
+        key = (self.engine.version, self.scrub, engine.version)
+        key = key + (tuple(i for i, _ in cells),)  # judge newly shown cells too
+        if key != self._diagnosed_key and self.clock - self._diagnosed_at >= DIAGNOSE_S:
+            self._diagnosed_key, self._diagnosed_at = key, self.clock
+            shown = [i for i, _ in cells]
+            self._to_diagnose = sorted(shown, key=lambda i: i != self.focus)
+            self.warnings = {i: w for i, w in self.warnings.items() if i in shown}
+        batch, self._to_diagnose = (self._to_diagnose[:DIAGNOSE_RUNS],
+                                    self._to_diagnose[DIAGNOSE_RUNS:])
+        for i in batch:
+            self.warnings[i] = ([as_dict(w) for w in diagnose(engine, i)]
+                                if engine.status(i).diverged is None else [])
 
     def _auto_fit(self, cells) -> None:
         """Frame the samples when more than AUTO_FIT_OUTSIDE of the fakes are outside the
@@ -1030,7 +1041,11 @@ class App:
         for i, (x, y, w, h) in cells:
             vx, vy, vw, vh = (int(round(v * s)) for v in (x, y, w, h))
             if vw > 0 and vh > 0:
-                self.runs[i].scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, layers,
+                # a critic's gradients are tiny (clipped weights): its kites are drawn
+                # normalised, or they would not show at all
+                lay = (replace(layers, gradient_normalize=True)
+                       if self.runs[i].critic_center is not None else layers)
+                self.runs[i].scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, lay,
                                         self.clock)
         if self.sync_timings:
             self.ctx.finish()

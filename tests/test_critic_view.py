@@ -59,3 +59,40 @@ def test_the_critic_heatmap_is_centred_at_the_median_score(gl_ctx, tmp_path):
     finally:
         app.close()
         fbo.release()
+
+
+def test_a_critic_is_never_called_saturated():
+    from glgan.compute.diagnose import Measurements, judge
+    from glgan.config import GanConfig
+
+    m = Measurements(flat=0.0, d_value=0.49, saturated=1.0, recall=1.0, inside=1.0, modes=2,
+                     missed=0, extent=0.5, epoch=2000)
+    assert [w.name for w in judge(m, GanConfig())] == ["saturated_d"]
+    assert judge(m, GanConfig(loss="wasserstein")) == ()  # a score has no "certain 0"
+
+
+def test_the_median_line_shows_a_critic_s_tiny_scores(gl_ctx):
+    """Review: the contour skipped every pixel whose field changed by under 1e-6, so with
+    the recommended clip (scores ~1e-5 apart) the critic's median line never appeared."""
+    from render_fixtures import make_frame
+
+    from glgan.layers import Layers
+    from glgan.render import OffscreenRenderer
+
+    ramp = np.tile(np.linspace(-2e-5, 2e-5, 32, dtype=np.float32), (32, 1))
+    r = OffscreenRenderer(ctx=gl_ctx)
+    try:
+        r.view.set_value_scale(0.0, 0.5 / 2e-5)
+        on = r.render(make_frame(field=ramp), (128, 128), Layers.none(contour=True))
+        off = r.render(make_frame(field=ramp), (128, 128), Layers.none())
+        ink = np.abs(on.astype(int) - off.astype(int)).max(axis=-1) > 30
+        assert ink[:, 60:68].any() and not ink[:, :40].any()
+    finally:
+        r.close()
+
+
+def test_loss_values_and_signed_bars_for_the_new_losses():
+    from glgan.ui.graph import _loss_value, loss_bar_px
+
+    assert loss_bar_px(-0.226, "g", "hinge") < 0  # hinge's G loss can be negative: drawn
+    assert _loss_value(-1.2e-5) == "-1.2e-05" and _loss_value(0.5) == "0.500"

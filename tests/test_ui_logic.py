@@ -442,3 +442,29 @@ def test_loss_bars_keep_the_sign_of_a_wasserstein_loss():
     assert loss_bar_px(-0.02, "d", "wasserstein") < 0 < loss_bar_px(0.02, "d", "wasserstein")
     assert loss_bar_px(-9.0, "g", "wasserstein") == -47.5
     assert loss_bar_px(1.0, "d", "hinge") == 25.0 and loss_bar_px(1.0, "d", "log") == 12.5
+
+
+def test_hiding_the_panels_closes_the_network_view_and_dismissals_outlive_focus():
+    from glgan.ui.testing import NullUi
+
+    gui = NullUi()
+    try:
+        gui.frames(1)
+        gui.ui.network = "d"
+        gui.key("H")
+        assert not gui.ui.overlay_visible and gui.ui.network is None
+        gui.key("H")
+        warning = {"name": "dead_d", "title": "t", "message": "m",
+                   "fix": {"action": "reset", "changes": {}, "label": "Fix"}}
+        gui.info.update(warnings=[warning], run_id="r1")
+        gui.frames(2)  # (the box is placed by its size: known from the first frame)
+        gui.click("dismiss:dead_d")
+        assert ("r1", "dead_d") in gui.ui.dismissed
+        gui.info.update(run_id="r2")  # another run focused
+        gui.frames(1)
+        gui.info.update(run_id="r1")  # and back
+        gui.ui.debug_rects.clear()
+        gui.frames(1)
+        assert "warning:dead_d" not in gui.ui.debug_rects  # still dismissed
+    finally:
+        gui.close()

@@ -361,7 +361,7 @@ def judge(m: Measurements, c: GanConfig) -> tuple[TrainingWarning, ...]:
                if c.d_optimizer == "adam" else
                "Start over with a lower learning rate for D."),
             _dead_fix(c)))
-    if m.saturated >= SATURATED_FRACTION:
+    if m.saturated >= SATURATED_FRACTION and not c.critic:  # a critic's score has no 0..1
         why = ("With the minimax loss G's gradient is proportional to D(fake), so it "
                "vanishes and G stops moving." if c.loss == "minimax" else
                "With the least-squares loss G's gradient vanishes as D(fake) nears 0, so G "

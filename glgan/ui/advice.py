@@ -32,7 +32,8 @@ def draw_warnings(ui: UiState, warnings: list[dict[str, Any]], run_id: Any,
                   rect) -> list[Command]:
     """The box for the warnings not dismissed; returns ApplyFix when a fix is clicked."""
     active = {w["name"] for w in warnings}
-    ui.dismissed = {k for k in ui.dismissed if k[0] == run_id and k[1] in active}
+    # a dismissal lasts while its warning does (other runs' dismissals are kept)
+    ui.dismissed = {k for k in ui.dismissed if k[0] != run_id or k[1] in active}
     shown = [w for w in warnings if (run_id, w["name"]) not in ui.dismissed]
     if not shown or ui.error or ui.network:  # an error's banner comes first; the network
         return []  # view (over the view) repeats its network's warnings itself

@@ -116,7 +116,7 @@ class _Canvas:
         return (px, py, s * self.k)
 
 
-WASSERSTEIN_BAR = 500.0  # px per unit: a clipped critic's losses are hundredths
+WASSERSTEIN_BAR = 500.0  # px per unit (a clipped critic's losses are small: bars stay short)
 
 
 def loss_bar_px(loss: float, which: str, loss_type: str) -> float:
@@ -125,8 +125,9 @@ def loss_bar_px(loss: float, which: str, loss_type: str) -> float:
     middle, at most half the bar (WASSERSTEIN_BAR px per unit of loss)."""
     if loss is None or not math.isfinite(loss):
         return 0.0
-    if loss_type == "wasserstein":
-        return max(-47.5, min(47.5, loss * WASSERSTEIN_BAR))
+    if loss_type == "wasserstein" or (loss_type == "hinge" and which == "g"):
+        scale = WASSERSTEIN_BAR if loss_type == "wasserstein" else 25.0  # hinge G: -mean l
+        return max(-47.5, min(47.5, loss * scale))
     if loss_type == "hinge":
         return min(loss, 4.0) * 25
     if which == "d":
@@ -250,7 +251,10 @@ def _thumb(dl, cv: _Canvas, r: thumbs.Rect, name: str, frame: FrameData, morph: 
 
 
 def _loss_value(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{value:.3f}"
+    """Three decimals; a critic's tiny losses with three significant digits instead."""
+    if not math.isfinite(value):
+        return "-"
+    return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"
 
 
 def _loss_box(dl, cv: _Canvas, ui: UiState, which: str, value: float, loss_type: str) -> None:
@@ -265,7 +269,7 @@ def _loss_box(dl, cv: _Canvas, ui: UiState, which: str, value: float, loss_type:
     by = py + 2 * line + 4
     w = min(loss_bar_px(value, which, loss_type), 95.0) * cv.k
     dl.add_rect_filled((px, by), (px + 95 * cv.k, by + 10 * cv.k), th.col32(225, 225, 225))
-    if loss_type == "wasserstein":  # signed, from the middle
+    if loss_type == "wasserstein" or (loss_type == "hinge" and which == "g"):  # signed
         mid = px + 47.5 * cv.k
         dl.add_rect_filled((min(mid, mid + w), by), (max(mid, mid + w), by + 10 * cv.k), col)
         dl.add_line((mid, by - 2), (mid, by + 10 * cv.k + 2), th.col32(90, 90, 90), 1.0)

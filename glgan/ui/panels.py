@@ -117,6 +117,8 @@ def resolve_pending(ui: UiState) -> list[Command]:
             out += set_playing(ui, not ui.playing)
         elif isinstance(cmd, ToggleOverlay):
             ui.overlay_visible = not ui.overlay_visible
+            if not ui.overlay_visible:
+                ui.network = None  # the network view goes with the panels
         elif isinstance(cmd, ToggleHelp):
             ui.show_help = not ui.show_help
         elif isinstance(cmd, SelectDataset):
