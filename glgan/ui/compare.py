@@ -93,11 +93,14 @@ def draw_cell_labels(ui: UiState, cells: list[dict]) -> list[Command]:
     """Each cell's caption (varied values; epoch, KL, JS; divergence) over its top-left
     corner, the focused cell framed. Returns FocusRun when a caption is clicked."""
     out: list[Command] = []
+    if ui.network:  # the network view covers the grid: its captions would sit on top of it
+        return out
     dl = imgui.get_foreground_draw_list()
     pad = 4.0 * ui.scale
     line = imgui.get_text_line_height()
     for cell in cells:
         x, y, w, h = cell["rect"]
+        dl.push_clip_rect((x, y), (x + w, y + h), True)  # a caption never leaves its cell
         lines = [cell["label"],
                  f"epoch {cell['epoch']:,}  KL {_fmt(cell['kl'])}  JS {_fmt(cell['js'])}"]
         if cell["diverged"]:
@@ -113,6 +116,8 @@ def draw_cell_labels(ui: UiState, cells: list[dict]) -> list[Command]:
                    theme.col32(170, 100, 0, 1.0) if k == 2 else
                    theme.col32(30, 30, 30, 1.0) if k == 0 else theme.col32(80, 80, 80, 1.0))
             dl.add_text((x + 2 + pad, y + 2 + pad + k * line), col, text)
+        dl.pop_clip_rect()
+        width, height = min(width, max(w - 4, 1.0)), min(height, max(h - 4, 1.0))
         if cell["focused"] and ui.hint_visible:  # (captures show no focus)
             dl.add_rect((x + 1, y + 1), (x + w - 1, y + h - 1),
                         theme.col32(123, 50, 148, 0.9), 0.0, 2.5 * ui.scale)

@@ -102,7 +102,7 @@ def neuron_values(layer: Any, picture: Any) -> np.ndarray:
     neuron's own maximum; G's tanh outputs as they are; a Wasserstein critic's raw value
     centred at its median, scaled to its largest distance from it), D's output as
     probabilities [0, 1]."""
-    a = np.asarray(layer.activations, np.float64)
+    a = np.asarray(layer.activations[:MAX_SHOWN], np.float64)  # only what can be drawn
     if layer.kind == "output" and getattr(picture, "critic", False):
         c = np.asarray(picture.logits, np.float64)
         c = c - np.nanmedian(c)
@@ -191,17 +191,16 @@ def link_segments(picture: Any, columns: list[Column], px: float = 1.0
 
 # -- drawing ------------------------------------------------------------------------------------
 
-_cache: dict[str, Any] = {}  # the last picture's colours (recomputed when the picture changes)
-
-
 def _colors(picture: Any, ui: UiState) -> list[np.ndarray | None]:
+    """The shown neurons' thumbnail colours, kept in ``ui.network_colors`` until the picture
+    or the ramp changes."""
     st = view_style(ui.palette, ui.theme)
-    key = (id(picture), st.ramp, st.ramp_gamma)
-    if _cache.get("key") != key or _cache.get("picture") is not picture:
+    kept = ui.network_colors
+    if kept is None or kept[0] is not picture or kept[1] != (st.ramp, st.ramp_gamma):
         cols = [layer_colors(layer, picture, st.ramp, st.ramp_gamma)
                 if np.asarray(layer.activations).ndim == 3 else None for layer in picture.layers]
-        _cache.update(key=key, picture=picture, colors=cols)
-    return _cache["colors"]
+        ui.network_colors = kept = (picture, (st.ramp, st.ramp_gamma), cols)
+    return kept[2]
 
 
 def _grid_thumb(dl, r: thumbs.Rect, colors: np.ndarray, cells: int) -> None:

@@ -126,6 +126,7 @@ class UiState:
     record_view_only: bool = False  # recordings leave the panels out
     dismissed: set = field(default_factory=set)  # (run id, warning name) hidden by the user
     network: str | None = None  # the open network view: "g" / "d" (glgan.ui.network)
+    network_colors: tuple | None = None  # (picture, ramp, colours): its thumbnails' cache
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open
