@@ -468,3 +468,22 @@ def test_hiding_the_panels_closes_the_network_view_and_dismissals_outlive_focus(
         assert "warning:dead_d" not in gui.ui.debug_rects  # still dismissed
     finally:
         gui.close()
+
+
+def test_compare_captions_stay_inside_their_cells():
+    from glgan.ui.testing import NullUi
+
+    cell = {"rect": (500.0, 100.0, 90.0, 90.0), "label": "d_lr=0.001, g_lr=0.001, k_d=3",
+            "epoch": 12345, "kl": 1.23, "js": 0.45, "diverged": False, "focused": False,
+            "index": 0, "warnings": []}
+    gui = NullUi(info={"cells": [cell]})
+    try:
+        gui.frames(2)
+        (x0, y0), (x1, y1) = gui.rect("cell0")
+        assert 500 <= x0 and x1 <= 590 and 100 <= y0 and y1 <= 190
+        gui.ui.network = "d"  # the network view covers the grid: no captions
+        gui.ui.debug_rects.clear()
+        gui.frames(1)
+        assert "cell0" not in gui.ui.debug_rects
+    finally:
+        gui.close()
