@@ -80,7 +80,7 @@ class RunView:
     key: tuple | None = None
     samples: tuple[np.ndarray, np.ndarray] | None = None  # (real, fake) on the host
     samples_key: tuple | None = None  # the frame key ``samples`` belong to
-    critic_center: float | None = None  # a critic's median score (the heatmap's centre)
+    critic_scale: tuple[float, float] | None = None  # a critic's (median, gain): its heatmap
     scaled_key: tuple | None = None  # the frame key the critic's scale was set for
 
 
@@ -762,7 +762,7 @@ class App:
             run, engine = self.runs[i], self.shown_engine
             if not engine.status(i).config.critic:
                 run.scene.set_value_scale()
-                run.critic_center = None
+                run.critic_scale = None
                 continue
             if run.frame is None or run.scaled_key == run.key:
                 continue
@@ -777,8 +777,8 @@ class App:
                 continue
             center = float(np.median(values))
             spread = float(np.percentile(np.abs(values - center), 98))
-            run.scene.set_value_scale(center, 0.5 / max(spread, 1e-9))
-            run.critic_center = center
+            run.critic_scale = (center, 0.5 / max(spread, 1e-9))
+            run.scene.set_value_scale(*run.critic_scale)
 
     def _samples(self, run: RunView) -> tuple[np.ndarray, np.ndarray] | None:
         """A shown run's (real, fake) positions on the host; a resident frame (GPU, panels
@@ -1028,6 +1028,7 @@ class App:
         cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
         self._frames(cells)
         self._scale_critics(cells)
+        self.ui.critic_scale = self.runs[self.focus].critic_scale  # the graph's colours
         self._watch_samples(cells)
         self._diagnose(cells)
         self._follow_trails(cells)
@@ -1044,7 +1045,7 @@ class App:
                 # a critic's gradients are tiny (clipped weights): its kites are drawn
                 # normalised, or they would not show at all
                 lay = (replace(layers, gradient_normalize=True)
-                       if self.runs[i].critic_center is not None else layers)
+                       if self.runs[i].critic_scale is not None else layers)
                 self.runs[i].scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, lay,
                                         self.clock)
         if self.sync_timings:
@@ -1079,7 +1080,8 @@ class App:
             "warnings": self.warnings.get(self.focus, []),
             "run_id": self.engine.status(self.focus).run_id,
             "pretrained": self.pretrained_datasets,
-            "critic_center": self.runs[self.focus].critic_center,
+            "critic_center": (None if self.runs[self.focus].critic_scale is None
+                              else self.runs[self.focus].critic_scale[0]),
             "network": self.network_pictures.get(
                 self.shown_engine, self.focus, open_net(self.ui),
                 bounds=(self.frame_data.field_bounds if self.frame_data is not None

@@ -47,6 +47,8 @@ def test_the_critic_heatmap_is_centred_at_the_median_score(gl_ctx, tmp_path):
         lo = np.unravel_index(np.argmin(field), field.shape)
         g_hi, g_lo = pixel(*hi), pixel(*lo)
         assert g_hi[1] > g_hi[0] + 30 and g_lo[0] > g_lo[1] + 30  # green vs purple ends
+        # the graph's prediction dots use the same scale (not "certainly fake" purple)
+        assert app.ui.critic_scale == (center, gain)
         # labelled as a critic, not a probability
         words = [w for _, w, _, _ in legend(app.ui, critic=True)]
         assert "critic" in words and "discriminator" not in words
@@ -55,7 +57,7 @@ def test_the_critic_heatmap_is_centred_at_the_median_score(gl_ctx, tmp_path):
         # a probability D is shown as it is again
         app.apply([SetConfig(app.config.replace(loss="log"))])
         app.render(fbo, 0.5)
-        assert run.scene._value_scale == (0.5, 1.0) and run.critic_center is None
+        assert run.scene._value_scale == (0.5, 1.0) and run.critic_scale is None
     finally:
         app.close()
         fbo.release()

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
+import numpy as np
 from imgui_bundle import imgui
 
 from glgan.config import GanConfig
@@ -214,15 +215,24 @@ def _node_contents(dl, cv: _Canvas, ui: UiState, name: str, frame: FrameData | N
         thumbs.frame(dl, r, th.PLOT_BG, 0)
     if frame is not None and texture is None:
         with thumbs.no_aa_fill(dl):
-            _thumb(dl, cv, r, name, frame, morph, view_style(ui.palette, ui.theme))
+            _thumb(dl, cv, r, name, frame, morph, view_style(ui.palette, ui.theme),
+                   ui.critic_scale)
     x, y, s = r
     dl.add_rect((x, y), (x + s, y + s), border, 0.0, 2.0 if border != th.PLOT_BORDER else 1.0)
 
 
 def _thumb(dl, cv: _Canvas, r: thumbs.Rect, name: str, frame: FrameData, morph: float,
-           st: ViewStyle) -> None:
+           st: ViewStyle, critic_scale: tuple[float, float] | None = None) -> None:
     """A node's thumbnail drawn with ImGui (when the GL renderer gives none), in the colours
-    of the window's palette."""
+    of the window's palette; a critic's raw scores coloured by its (centre, gain) as the
+    heatmap does."""
+
+    def verdict(v: np.ndarray) -> np.ndarray:
+        if critic_scale is None:
+            return th.stretch(v)
+        return np.clip(0.5 + (np.asarray(v, np.float64) - critic_scale[0]) * critic_scale[1],
+                       0.0, 1.0)
+
     dot = max(0.8, 1.0 * cv.k)
     real, fake = th.from_rgba(st.real), th.from_rgba(st.fake)
     thumbs.clip(dl, r)
@@ -238,11 +248,11 @@ def _thumb(dl, cv: _Canvas, r: thumbs.Rect, name: str, frame: FrameData, morph: 
         thumbs.heatmap(dl, r, frame.field, frame.field_bounds)
     elif name == "real_pred" and len(frame.pred_real):
         n = min(len(frame.pred_real), len(frame.real))
-        cols = th.prgn_u32(th.stretch(frame.pred_real[:n]), 1.0, st.ramp, st.ramp_gamma)
+        cols = th.prgn_u32(verdict(frame.pred_real[:n]), 1.0, st.ramp, st.ramp_gamma)
         thumbs.dots(dl, r, frame.real[:n], dot * 1.2, cols)
     elif name == "fake_pred" and len(frame.pred_fake):
         n = min(len(frame.pred_fake), len(frame.fake))
-        cols = th.prgn_u32(th.stretch(frame.pred_fake[:n]), 1.0, st.ramp, st.ramp_gamma)
+        cols = th.prgn_u32(verdict(frame.pred_fake[:n]), 1.0, st.ramp, st.ramp_gamma)
         thumbs.dots(dl, r, frame.fake[:n], dot * 1.2, cols)
     elif name == "g_gradients":
         thumbs.dots(dl, r, frame.fake, dot * 0.8, fake)

@@ -127,6 +127,8 @@ class UiState:
     dismissed: set = field(default_factory=set)  # (run id, warning name) hidden by the user
     network: str | None = None  # the open network view: "g" / "d" (glgan.ui.network)
     network_colors: tuple | None = None  # (picture, ramp, colours): its thumbnails' cache
+    critic_scale: tuple[float, float] | None = None  # set by app.py: the focused critic's
+    # (centre, gain), so the graph colours its raw scores as the heatmap does
     show_help: bool = False
     show_hyper: bool = True
     show_compare: bool = False  # the Compare section of the right panel is open
