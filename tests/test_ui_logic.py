@@ -487,3 +487,23 @@ def test_compare_captions_stay_inside_their_cells():
         assert "cell0" not in gui.ui.debug_rects
     finally:
         gui.close()
+
+
+def test_presentation_names_every_varied_setting(monkeypatch):
+    from imgui_bundle import imgui
+
+    from glgan.history import History
+    from glgan.ui.testing import NullUi
+
+    shown = []
+    measure = imgui.calc_text_size
+    monkeypatch.setattr(imgui, "calc_text_size",
+                        lambda text, *a, **k: shown.append(text) or measure(text, *a, **k))
+    gui = NullUi(info={"runs": [("d_lr=0.01, g_lr=0.1", History()),
+                                ("d_lr=0.1, g_lr=0.1", History())]})
+    try:
+        gui.ui.overlay_visible = False  # presentation mode
+        gui.frames(1)
+    finally:
+        gui.close()
+    assert "2 runs: d_lr and g_lr vary" in shown

@@ -300,6 +300,7 @@ def _draw_picture(ui: UiState, picture: Any, rect: RectXYWH) -> None:
     for a, b, col, width in link_segments(picture, cols, px):
         dl.add_line(a, b, col, width)
     colors = _colors(picture, ui)
+    pitch_px = w0 / max(len(cols), 1)  # each layer's column width
     bscale = max((float(np.nanmax(np.abs(layer.biases), initial=0.0))
                   for layer in picture.layers if layer.biases is not None), default=0.0)
     text_col = imgui.get_color_u32(imgui.Col_.text)
@@ -341,6 +342,9 @@ def _draw_picture(ui: UiState, picture: Any, rect: RectXYWH) -> None:
             if col.more:
                 t = f"+{col.more} more"
                 tw = imgui.calc_text_size(t).x
+                if tw > pitch_px * 0.95:  # a narrow column: the short form
+                    t = f"+{col.more}"
+                    tw = imgui.calc_text_size(t).x
                 x, y, s = col.rects[-1]
                 pos = (col.x - tw / 2, y + s + 3)
                 dl.add_text(pos, imgui.get_color_u32(imgui.Col_.text_disabled), t)

@@ -38,8 +38,9 @@ def draw_presentation(ui: UiState, cfg: GanConfig, frame: FrameData | None,
         lines.append(f"KL {_fmt(frame.kl)}   JS {_fmt(frame.js)} bits")
     runs = info.get("runs") or []
     if runs:
-        lines.append(f"{len(runs)} runs: {runs[0][0].split('=')[0]} varies"
-                     if "=" in runs[0][0] else f"{len(runs)} runs")
+        varied = [part.split("=")[0].strip() for part in runs[0][0].split(",") if "=" in part]
+        lines.append(f"{len(runs)} runs: {' and '.join(varied)} vary" if len(varied) > 1 else
+                     f"{len(runs)} runs: {varied[0]} varies" if varied else f"{len(runs)} runs")
     widths = [imgui.calc_text_size(t).x * size / imgui.get_font_size() for t in lines]
     box_w, box_h = max(widths) + 2 * pad, len(lines) * size * 1.15 + 2 * pad
     spark_h = size * 1.6 if history is not None and history.total > 1 and not runs else 0.0
