@@ -30,7 +30,15 @@ from glgan.compute.inspect import NetworkPictures, picture_for
 from glgan.compute.modelio import ModelFileError, load_ganlab_model, pretrained_path
 from glgan.compute.optimal import optimal_discriminator
 from glgan.compute.state import EngineState
-from glgan.config import DATASETS, ConfigError, GanConfig, compare_grid, field_names, preset
+from glgan.config import (
+    DATASETS,
+    ConfigError,
+    GanConfig,
+    compare_grid,
+    compare_label,
+    field_names,
+    preset,
+)
 from glgan.frame import FrameData, ViewCapacity
 from glgan.history import write_csv
 from glgan.palette import view_style
@@ -243,7 +251,7 @@ class App:
         configs = [base.replace(**changes) for changes in grid]
         fresh = make_engine(configs, drawn=self.engine.drawn).snapshot()
         self.engine.restore(fresh)
-        labels = [", ".join(f"{k}={_short(v)}" for k, v in changes.items()) for changes in grid]
+        labels = [compare_label(changes) for changes in grid]
         self.focus, self.maximized = 0, False
         self._sync_runs(labels)
         self.ui.use_pretrained = False
@@ -598,8 +606,7 @@ class App:
             apply_fix(self.engine, fix, self.focus)  # the timeline keeps the state before
             if self.comparing and c.changes:  # its caption no longer says what it varies
                 run = self.runs[self.focus]
-                run.label = (f"{run.label} -> " if run.label else "") + ", ".join(
-                    f"{k}={_short(v)}" for k, v in c.changes)
+                run.label = (f"{run.label} -> " if run.label else "") + compare_label(c.changes)
             if self.engine.status(self.focus).diverged is None:
                 ui.error = ""
             ui.status = f"applied: {', '.join(f'{k}={v}' for k, v in c.changes) or 'reset'}"
@@ -1247,6 +1254,4 @@ class App:
         self.overlay.shutdown()
 
 
-def _short(value) -> str:
-    """A compact label value: 0.1 not 0.10000000000000001, names as they are."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
+

@@ -29,6 +29,7 @@ from .config import (
     GanConfig,
     apply_overrides,
     compare_grid,
+    compare_label,
     describe_settings,
     preset,
 )
@@ -129,14 +130,16 @@ def _load_for_training(args):
     return engine
 
 
-def _save(engine, path) -> list[str]:
+def _save(engine, path, labels: list[str] | None = None) -> list[str]:
     """``--save``: a session file (NAME.glgan; a name without an extension gets .glgan), or
-    the old JSON + .npz pair when NAME.json / NAME.npz is asked for."""
+    the old JSON + .npz pair when NAME.json / NAME.npz is asked for. ``labels``: what each
+    compared run varies (the window's captions when the session is opened)."""
     from .compute.modelio import is_pair_name, save_model, save_session
 
     if is_pair_name(path):
         return [str(p) for p in save_model(engine, path)]
-    return [str(save_session(engine.snapshot(), path))]
+    view = {"labels": labels} if labels else None
+    return [str(save_session(engine.snapshot(), path, view))]
 
 
 def _check_save(path) -> None:
@@ -229,7 +232,8 @@ def cmd_train(args) -> int:
             runs[-1]["varied"] = {k: getattr(status.config, k) for k in varied}
     runs = [{k: _json_number(v) if not isinstance(v, (dict, list)) else v
              for k, v in r.items()} for r in runs]
-    saved = _save(engine, args.save) if args.save else None
+    labels = [compare_label(changes) for changes in grid] if args.compare else None
+    saved = _save(engine, args.save, labels) if args.save else None
     if args.history_csv:
         write_csv([engine.history(i) for i in range(engine.run_count)], args.history_csv)
     several = engine.run_count > 1 or bool(args.compare)  # --compare: always the runs form

@@ -312,6 +312,13 @@ MAX_RUNS = 64  # runs one engine trains side by side (and one model file holds)
 MAX_EPOCHS = 10**12  # --epochs, --epochs-per-frame: a day of a fast GPU; beyond is a typo
 
 
+def compare_label(changes: dict[str, Any] | tuple[tuple[str, Any], ...]) -> str:
+    """What a compared run varies, as its caption says it: "d_lr=0.1, seed=2" (0.1, not
+    0.10000000000000001)."""
+    items = changes.items() if isinstance(changes, dict) else changes
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in items)
+
+
 def compare_grid(specs: list[str]) -> list[dict[str, Any]]:
     """``--compare KEY=V1,V2,...`` (repeatable) -> the cartesian product as a list of changes,
     first key slowest; at most 64 runs. Each value is parsed like ``--set KEY=VALUE``."""

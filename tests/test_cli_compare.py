@@ -95,3 +95,13 @@ def test_one_compared_value_still_gives_the_runs_form_and_loads_show_what_differ
     assert main(["train", "--epochs", "5", "--quiet", "--load", str(tmp_path / "c.glgan")]) == 0
     head = capsys.readouterr().out.splitlines()[0].split()
     assert head[:3] == ["run", "g_lr", "epoch"]  # only what differs between the loaded runs
+
+
+def test_a_trained_grid_reopens_with_its_captions(tmp_path, capsys):
+    """Review: a session saved by train --compare reopened with "run 1", "run 2" captions."""
+    from glgan.compute.modelio import read_session
+
+    out = tmp_path / "grid.glgan"
+    assert main(["train", "--compare", "d_lr=0.01,0.1", "--epochs", "5", "--quiet",
+                 "--save", str(out)]) == 0
+    assert read_session(out).view["labels"] == ["d_lr=0.01", "d_lr=0.1"]
