@@ -171,7 +171,9 @@ class _AppScene:
         self.dt, self.fps = 1.0 / fps, fps
 
     def epoch(self) -> int:
-        return self.app.engine.status(0).epoch
+        """The furthest epoch of the runs shown (a run that diverged stays behind)."""
+        engine = self.app.engine
+        return max(engine.status(i).epoch for i in range(engine.run_count))
 
     def train(self, k: int) -> str | None:
         app = self.app
