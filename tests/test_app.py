@@ -584,14 +584,15 @@ with open(err, "w") as log:
                          check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
     key = ["xdotool", "key", "--window", wid]
     subprocess.run(key + ["Return"], check=True, timeout=30)  # the focused run full size
-    time.sleep(0.5)
-    # a held Esc: its press returns to the grid; neither it nor its release may quit
-    subprocess.run(["xdotool", "keydown", "--window", wid, "Escape"], check=True, timeout=30)
-    time.sleep(0.3)
-    subprocess.run(["xdotool", "keyup", "--window", wid, "Escape"], check=True, timeout=30)
-    time.sleep(1.0)
-    if app.poll() is not None:
-        sys.exit("Esc that left the full-size run also quit the window")
+    time.sleep(1.5)  # (a loaded machine draws slowly: let the window take it in)
+    # Esc (press and release): the press returns to the grid; neither it nor the release
+    # may quit
+    subprocess.run(key + ["Escape"], check=True, timeout=30)
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end:
+        if app.poll() is not None:
+            sys.exit("Esc that left the full-size run also quit the window")
+        time.sleep(0.1)
     subprocess.run(key + ["Escape"], check=True, timeout=30)  # now it quits
     sys.exit(app.wait(timeout=60))
 """
