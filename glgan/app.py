@@ -43,7 +43,7 @@ from glgan.frame import FrameData, ViewCapacity
 from glgan.history import write_csv
 from glgan.palette import view_style
 from glgan.render import LayeredView, View
-from glgan.render.layered_view import update_views
+from glgan.render.layered_view import SlotView, update_views
 from glgan.render.thumbnails import Thumbnails
 from glgan.render.view import grid_cells, offscreen_markers
 from glgan.timeline import DEFAULT_BUDGET as DEFAULT_TIMELINE_BUDGET
@@ -79,10 +79,11 @@ DOUBLE_CLICK_S = 0.35
 
 @dataclass
 class RunView:
-    """One run on screen: its layered view (GL objects), its label (what differs from the
-    other runs), its last frame and the key that frame was computed for."""
+    """One run on screen: its slot of the App's layered view (the view owns the GL objects;
+    one draw call per layer draws every run), its label (what differs from the other runs),
+    its last frame and the key that frame was computed for."""
 
-    scene: LayeredView
+    scene: SlotView
     label: str = ""
     frame: FrameData | None = None
     key: tuple | None = None
@@ -143,6 +144,9 @@ class App:
         self._kept_at = 0.0      # when, and what a keep costs (seconds): see _keep
         self._keep_cost = 0.0
         self.runs: list[RunView] = []
+        # one layered view for every run on screen: a slot each, drawn together
+        self.layered = LayeredView(ctx, transition_s=self.transition_s,
+                                   capacity=VIEW_CAPACITY, slots=MAX_WINDOW_RUNS)
         self.focus = 0            # the run the panels, charts and hover show
         self.maximized = False    # compare mode: the focused run fills the view
         self._last_click: tuple[float, int] | None = None
@@ -196,7 +200,7 @@ class App:
 
     # -- runs ---------------------------------------------------------------------------------
     @property
-    def scene(self) -> LayeredView:
+    def scene(self) -> SlotView:
         """The focused run's layered view (the graph's thumbnails draw with it)."""
         return self.runs[self.focus].scene
 
@@ -219,8 +223,7 @@ class App:
         while len(self.runs) > n:
             self.runs.pop().scene.release()
         while len(self.runs) < n:
-            self.runs.append(RunView(LayeredView(self.ctx, transition_s=self.transition_s,
-                                                 capacity=VIEW_CAPACITY)))
+            self.runs.append(RunView(self.layered.slot(len(self.runs))))
         self.engine.release_targets()  # the engine re-registers what it writes into
         self.timeline.clear()  # other runs: a new experiment
         self._kept_version = -1
@@ -634,7 +637,7 @@ class App:
             self._manual_camera()
             self.fit_view(c.mode)
         elif isinstance(c, cmd.ReloadShaders):
-            errors = [e for run in self.runs for e in run.scene.reload_shaders()]
+            errors = self.layered.reload_shaders()
             ui.status = ("shaders reloaded" if not errors else
                          f"shader error (kept the last good program): {errors[0]}")
         elif isinstance(c, cmd.Compare):
@@ -1046,15 +1049,16 @@ class App:
         layers = self.ui.view_layers(self.fb_scale)
         fbo.clear(*view_style(layers.palette, layers.theme).window, viewport=(0, 0, fb_w, fb_h))
         s = self.fb_scale
+        drawn = []
         for i, (x, y, w, h) in cells:
             vx, vy, vw, vh = (int(round(v * s)) for v in (x, y, w, h))
             if vw > 0 and vh > 0:
-                # a critic's gradients are tiny (clipped weights): its kites are drawn
-                # normalised, or they would not show at all
-                lay = (replace(layers, gradient_normalize=True)
-                       if self.runs[i].critic_scale is not None else layers)
-                self.runs[i].scene.draw((vx, fb_h - vy - vh, vw, vh), self.view, lay,
-                                        self.clock)
+                drawn.append((i, (vx, fb_h - vy - vh, vw, vh)))
+        # every run at once, one draw call per layer; a critic's gradients are tiny (clipped
+        # weights): its kites are drawn normalised, or they would not show at all
+        self.layered.draw_cells(drawn, self.view, layers, self.clock,
+                                normalized=[i for i, _ in drawn
+                                            if self.runs[i].critic_scale is not None])
         if self.sync_timings:
             self.ctx.finish()
         if self.ui.overlay_visible and self.scene.frame is not None:
@@ -1249,8 +1253,7 @@ class App:
         self.engine.release_targets()  # unregister the GL objects before they go
         if self._scratch is not None:
             self._scratch.release_targets()
-        for run in self.runs:
-            run.scene.release()
+        self.layered.release()
         self.overlay.shutdown()
 
 

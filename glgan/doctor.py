@@ -25,7 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BUDGET_S = 450.0
 KERNEL_TEST_FILES = ("test_backend.py", "test_cuda_random.py", "test_cudasim_train.py",
-                     "test_cudasim_visuals.py", "test_resident.py")
+                     "test_cudasim_visuals.py", "test_resident.py",
+                     "test_render_grid.py")
 
 
 def _environment(gpu: bool) -> dict:

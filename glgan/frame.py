@@ -45,9 +45,11 @@ class ViewCapacity:
 class GlTarget:
     """One GL object of a view, float32 throughout.
 
-    kind "buffer": ``shape`` = (rows, width) floats, rows of (x, y) written from row 0;
-    kind "texture": an R32F 2-D texture of ``shape`` = (height, width) texels, a frame's
-    (n, n) array written into its lower-left n x n corner (row 0 = bottom)."""
+    A target is one run's part of the object (a view holds several runs side by side):
+    kind "buffer": ``shape`` = (rows, width) floats starting at row ``offset[0]`` of the
+    buffer, rows of (x, y) written from there; kind "texture": a ``shape`` = (height, width)
+    tile of an R32F 2-D texture whose lower-left texel is ``offset`` = (x, y), a frame's
+    (n, n) array written into the tile's lower-left n x n corner (row 0 = bottom)."""
 
     gl_name: int
     kind: str
@@ -55,6 +57,7 @@ class GlTarget:
     write: Callable[[np.ndarray], None] | None = field(default=None, compare=False, repr=False)
     """The renderer's own upload into this object from the host (an engine without CUDA-GL
     sharing writes through it: the same object, the same layout)."""
+    offset: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)

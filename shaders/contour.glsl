@@ -1,7 +1,9 @@
 #version 330 core
-// # Contour: an anti-aliased iso-line of the discriminator field (D = u_level, 0.5 by default).
-// The distance to the line in pixels is |D - level| / fwidth(D), so the line keeps a constant
-// screen width at any zoom. Inputs: u_field (R32F, sampled LINEAR), u_level, u_width_px, u_color.
+// # Contour: an anti-aliased iso-line of a field, one instanced quad per slot: D's field at the
+// slot's value-scale centre (Slot.field.w: 0.5 for a probability), or D* (u_source = 1) at 0.5.
+// The distance to the line in pixels is |v - level| / fwidth(v), so the line keeps a constant
+// screen width at any zoom. Inputs: u_field (R32F atlas, sampled LINEAR), u_source, u_width_px,
+// u_color, View block.
 #include common/view.glsl
 
 #if defined VERTEX_SHADER
@@ -13,14 +15,15 @@
 #include common/coverage.glsl
 #include common/field_uv.glsl
 uniform sampler2D u_field;
-uniform float u_level;
+uniform int u_source;
 uniform float u_width_px;
 uniform vec4 u_color;
 in vec2 v_uv;
 out vec4 f_color;
 
 void main() {
-    float v = texture(u_field, field_uv(u_field, v_uv)).r - u_level;
+    vec4 info = u_source == 1 ? u_slots[v_slot].optimal : u_slots[v_slot].field;
+    float v = texture(u_field, field_uv(u_field, v_uv, info)).r - info.w;
     // no line where the field is undefined (NaN: D* far from every sample) or flat exactly
     // at the level (an undecided plateau is not a boundary)
     // (exactly flat: a critic's tiny scores still vary, so no absolute threshold)

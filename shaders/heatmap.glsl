@@ -1,10 +1,11 @@
 #version 330 core
-// # Heatmap: the discriminator's D(x) over its field rectangle, coloured with a ramp LUT.
-// Inputs: u_field (R32F, its lower-left u_field_texels used, row 0 = bottom; LINEAR = smooth, NEAREST = GAN Lab's blocks),
-//         u_lut (256x1 RGBA8 ramp, PRGn by default), View block, u_field_rect,
-//         u_center / u_gain: the ramp shows t = 0.5 + (value - u_center) * u_gain (a
-//         probability: 0.5 / 1, the value itself; a Wasserstein critic's raw score: its
-//         median / 0.5 over its spread, a diverging scale centred at the median).
+// # Heatmap: the discriminator's D(x) over its field rectangle, coloured with a ramp LUT, one
+// instanced quad per slot.
+// Inputs: u_field (R32F atlas, the slot's tile's lower-left Slot.field.x texels used, row 0 =
+//         bottom; LINEAR = smooth, NEAREST = GAN Lab's blocks), u_lut (256x1 RGBA8 ramp, PRGn
+//         by default), View block. The ramp shows t = 0.5 + (value - centre) * gain (Slot.field.w,
+//         Slot.misc.x; a probability: 0.5 / 1, the value itself; a Wasserstein critic's raw
+//         score: its median / 0.5 over its spread, a diverging scale centred at the median).
 #include common/view.glsl
 
 #if defined VERTEX_SHADER
@@ -17,13 +18,12 @@
 #include common/field_uv.glsl
 uniform sampler2D u_field;
 uniform sampler2D u_lut;
-uniform float u_center;
-uniform float u_gain;
 in vec2 v_uv;
 out vec4 f_color;
 
 void main() {
-    float d = texture(u_field, field_uv(u_field, v_uv)).r;
-    f_color = vec4(sample_lut(u_lut, 0.5 + (d - u_center) * u_gain), 1.0);
+    vec4 info = u_slots[v_slot].field;
+    float d = texture(u_field, field_uv(u_field, v_uv, info)).r;
+    f_color = vec4(sample_lut(u_lut, 0.5 + (d - info.w) * u_slots[v_slot].misc.x), 1.0);
 }
 #endif

@@ -1,14 +1,15 @@
 #version 330 core
 // # Points: anti-aliased discs, one instanced quad per sample (real, fake, noise, manifold dots).
-// Each instance moves from in_prev to in_pos as u_t goes 0 -> 1 (the fake-sample transition is
-// done here on the GPU; static sets bind the same buffer to both).
+// One draw for every slot (u_rows rows per slot). With u_glide each instance moves from in_prev
+// to in_pos as its slot's t (Slot.misc.z) goes 0 -> 1 (the fake-sample transition is done here
+// on the GPU); static sets bind the same buffer to both and draw at t = 1.
 // Inputs: in_corner (per vertex, +-1), in_prev/in_pos (per instance, data space),
-//         u_t, u_radius_px, u_color (straight alpha), View block.
+//         u_glide, u_radius_px, u_color (straight alpha), View block.
 #include common/view.glsl
 
 #if defined VERTEX_SHADER
 // ---- vertex shader ----
-uniform float u_t;
+uniform bool u_glide;
 uniform float u_radius_px;
 in vec2 in_corner;
 in vec2 in_prev;
@@ -16,8 +17,14 @@ in vec2 in_pos;
 out vec2 v_offset_px;
 
 void main() {
-    // settled (u_t = 1): exactly the new position (mix rounds a + (b - a) * 1 off b)
-    vec2 centre = world_to_px(u_t >= 1.0 ? in_pos : mix(in_prev, in_pos, u_t));
+    if (!begin_instance()) {
+        cull();
+        v_offset_px = vec2(0.0);
+        return;
+    }
+    float t = u_glide ? u_slots[g_slot].misc.z : 1.0;
+    // settled (t = 1): exactly the new position (mix rounds a + (b - a) * 1 off b)
+    vec2 centre = world_to_px(t >= 1.0 ? in_pos : mix(in_prev, in_pos, t));
     v_offset_px = in_corner * (u_radius_px + 1.0);
     gl_Position = px_to_clip(centre + v_offset_px);
 }

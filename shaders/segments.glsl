@@ -3,8 +3,9 @@
 // the 1-D manifold polyline, the noise view's mid-line). u_round_caps = true gives capsules
 // (joins of a polyline look continuous); false gives butt ends (grid lines).
 // Grid lines and the polyline read the manifold's vertex buffer itself, in_b bound at an
-// offset from in_a (the next vertex, or the next row); u_skip_every = n + 1 drops instance i
+// offset from in_a (the next vertex, or the next row); u_skip_every = n + 1 drops row i
 // when (i + 1) % (n + 1) == 0: the pair that would join the end of a row to the next row.
+// One draw for every slot (u_rows rows per slot).
 // Inputs: in_corner (per vertex: x = side -1/+1, y = 0 at a / 1 at b), in_a/in_b (per instance,
 //         data space), u_width_px, u_round_caps, u_skip_every (0: none), u_color, View block.
 #include common/view.glsl
@@ -21,8 +22,8 @@ out vec2 v_local;        // (distance along from a, signed distance across) in p
 flat out float v_len;
 
 void main() {
-    if (u_skip_every > 0 && (gl_InstanceID + 1) % u_skip_every == 0) {
-        gl_Position = vec4(0.0, 0.0, 2.0, 1.0);  // outside the clip volume: nothing drawn
+    if (!begin_instance() || (u_skip_every > 0 && (g_row + 1) % u_skip_every == 0)) {
+        cull();
         v_local = vec2(0.0);
         v_len = 0.0;
         return;

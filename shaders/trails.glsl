@@ -1,7 +1,7 @@
 #version 330 core
 // # Trails: the paths of pinned fake samples over their last epochs, one instanced capsule per
 // step of a path, fading with age (age 0 = now, 1 = the oldest kept step), so a class can
-// follow single samples as G moves them.
+// follow single samples as G moves them. One draw for every slot (u_rows rows per slot).
 // Inputs: in_corner (per vertex: x = side -1/+1, y = 0 at a / 1 at b), in_a/in_b/in_age (per
 //         instance, data space; age in [0, 1]), u_width_px, u_color, View block.
 #include common/view.glsl
@@ -18,6 +18,13 @@ flat out float v_len;
 flat out float v_fade;
 
 void main() {
+    if (!begin_instance()) {
+        cull();
+        v_local = vec2(0.0);
+        v_len = 0.0;
+        v_fade = 0.0;
+        return;
+    }
     vec2 a = world_to_px(in_a);
     vec2 b = world_to_px(in_b);
     float len = length(b - a);

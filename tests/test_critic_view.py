@@ -29,7 +29,7 @@ def test_the_critic_heatmap_is_centred_at_the_median_score(gl_ctx, tmp_path):
         app.render(fbo, 0.5)
         run = app.runs[0]
         field = run.frame.field
-        center, gain = run.scene._value_scale
+        center, gain = run.scene.value_scale
         assert center == pytest.approx(float(np.median(field)), rel=1e-5, abs=1e-9)
         assert gain > 1.0  # raw scores are small: they are spread over the whole ramp
         img = np.frombuffer(fbo.read(components=3), np.uint8).reshape(SIZE[1], SIZE[0], 3)
@@ -57,7 +57,7 @@ def test_the_critic_heatmap_is_centred_at_the_median_score(gl_ctx, tmp_path):
         # a probability D is shown as it is again
         app.apply([SetConfig(app.config.replace(loss="log"))])
         app.render(fbo, 0.5)
-        assert run.scene._value_scale == (0.5, 1.0) and run.critic_scale is None
+        assert run.scene.value_scale == (0.5, 1.0) and run.critic_scale is None
     finally:
         app.close()
         fbo.release()

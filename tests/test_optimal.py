@@ -77,10 +77,10 @@ def test_the_app_estimates_d_star_from_the_samples_it_shows(gl_ctx):
     fbo = gl_ctx.simple_framebuffer((480, 360), components=4)
     try:
         app.render(fbo, 0.25)
-        assert app.runs[0].scene._optimal_texels == 0  # off: not computed
+        assert app.runs[0].scene.optimal_texels == 0  # off: not computed
         app.apply([cmd.ToggleLayer("optimal")])
         app.render(fbo, 0.25)
-        assert app.runs[0].scene._optimal_texels == 64
+        assert app.runs[0].scene.optimal_texels == 64
     finally:
         app.close()
         fbo.release()
@@ -138,7 +138,7 @@ def test_trails_follow_the_pinned_samples_across_epochs(gl_ctx):
         for k in app.pinned:
             path = np.array(app._trails[0][k])
             np.testing.assert_array_equal(path, np.array([f[k] for f in seen]))
-        assert app.runs[0].scene._streams["trails"].count == 8 * 5
+        assert app.runs[0].scene.trail_steps == 8 * 5
         # a click on a fake sample pins it (and again unpins it)
         app.ui.playing = False
         app.fit_view("samples")  # every fake on screen

@@ -14,7 +14,7 @@ from dataclasses import replace
 import moderngl
 
 from glgan.layers import Layers
-from glgan.render.layered_view import LayeredView
+from glgan.render.layered_view import LayeredView, SlotView
 from glgan.render.view import View
 
 # what each thumbnail shows (GAN Lab §6 graph): layers of the view drawn in a unit square
@@ -31,10 +31,10 @@ MAX_SIZE = 1024
 
 
 class Thumbnails:
-    """Renders the graph's thumbnails with ``scene`` (a LayeredView holding the current
-    FrameData) into textures of the requested pixel sizes."""
+    """Renders the graph's thumbnails with ``scene`` (a LayeredView, or the App's slot of the
+    focused run, holding the current FrameData) into textures of the requested pixel sizes."""
 
-    def __init__(self, ctx: moderngl.Context, scene: LayeredView) -> None:
+    def __init__(self, ctx: moderngl.Context, scene: LayeredView | SlotView) -> None:
         self.ctx, self.scene = ctx, scene
         self._targets: dict[str, tuple[moderngl.Texture, moderngl.Framebuffer]] = {}
 

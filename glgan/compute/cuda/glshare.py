@@ -8,8 +8,10 @@ and unmaps them: nothing crosses to the host. ``HostGlShare`` (backend ``cudasim
 "device" arrays are host arrays) writes the same arrays through each target's own host upload:
 the same jobs, the same layout, so CI runs every step of the resident path but the mapping.
 
-A job is ``(GlTarget, array)``: a buffer takes (rows, 2) float32 rows from row 0, a texture an
-(n, n) float32 array into its lower-left corner. The GL context must be current in this thread.
+A job is ``(GlTarget, array)``: a buffer takes (rows, 2) float32 rows from the target's first
+row, a texture an (n, n) float32 array into the lower-left corner of the target's tile (the
+GL object registered once may hold several runs' targets). The GL context must be current in
+this thread.
 """
 
 from __future__ import annotations
@@ -114,14 +116,16 @@ class CudaGlShare:
                     ptr, size = self._call("mapping a buffer",
                                            rt.cudaGraphicsResourceGetMappedPointer(res))
                     mem = cp.cuda.UnownedMemory(int(ptr), int(size), self, device)
-                    dst = cp.ndarray(src.shape, cp.float32, cp.cuda.MemoryPointer(mem, 0))
+                    start = target.offset[0] * target.shape[1] * 4  # this run's first row
+                    dst = cp.ndarray(src.shape, cp.float32, cp.cuda.MemoryPointer(mem, start))
                     dst[...] = src
                 else:
                     arr = self._call("mapping a texture",
                                      rt.cudaGraphicsSubResourceGetMappedArray(res, 0, 0))
                     h, w = src.shape
+                    x, y = target.offset  # this run's tile (w offset in bytes)
                     self._call("copying into a texture", rt.cudaMemcpy2DToArrayAsync(
-                        arr, 0, 0, src.data.ptr, w * 4, w * 4, h,
+                        arr, x * 4, y, src.data.ptr, w * 4, w * 4, h,
                         rt.cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream))
             failed = False
         finally:
