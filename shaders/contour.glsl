@@ -15,15 +15,14 @@
 #include common/coverage.glsl
 #include common/field_uv.glsl
 uniform sampler2D u_field;
-uniform int u_source;
 uniform float u_width_px;
 uniform vec4 u_color;
 in vec2 v_uv;
+flat in vec4 v_info;   // the slot's Slot.field (or Slot.optimal for D*)
 out vec4 f_color;
 
 void main() {
-    vec4 info = u_source == 1 ? u_slots[v_slot].optimal : u_slots[v_slot].field;
-    float v = texture(u_field, field_uv(u_field, v_uv, info)).r - info.w;
+    float v = texture(u_field, field_uv(u_field, v_uv, v_info)).r - v_info.w;
     // no line where the field is undefined (NaN: D* far from every sample) or flat exactly
     // at the level (an undecided plateau is not a boundary)
     // (exactly flat: a critic's tiny scores still vary, so no absolute threshold)

@@ -19,11 +19,12 @@
 uniform sampler2D u_field;
 uniform sampler2D u_lut;
 in vec2 v_uv;
+flat in vec4 v_info;   // the slot's Slot.field
+flat in float v_gain;  // and Slot.misc.x
 out vec4 f_color;
 
 void main() {
-    vec4 info = u_slots[v_slot].field;
-    float d = texture(u_field, field_uv(u_field, v_uv, info)).r;
-    f_color = vec4(sample_lut(u_lut, 0.5 + (d - info.w) * u_slots[v_slot].misc.x), 1.0);
+    float d = texture(u_field, field_uv(u_field, v_uv, v_info)).r;
+    f_color = vec4(sample_lut(u_lut, 0.5 + (d - v_info.w) * v_gain), 1.0);
 }
 #endif

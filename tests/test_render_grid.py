@@ -151,9 +151,15 @@ def test_one_draw_call_per_layer_whatever_the_number_of_runs(gl_ctx, fbo, monkey
         calls.clear()
         grid.draw_cells(cells[:n], View(), Layers.all())
         counts.append(len(calls))
+    # one slot draws exactly its rows in use (not its capacity): 80 real samples, 24 fakes,
+    # the 8 x 8 mesh's 8 * 9 cells
+    calls.clear()
+    grid.draw_cells([(0, (0, 0, 130, 130))], View(), Layers.none(real=True, fake=True,
+                                                                  manifold=True))
     grid.release()
     assert counts[0] == counts[1] == counts[2], counts
     assert counts[0] <= 12  # heatmap, contour, flow, real, kites, trails?, fake, mesh x3
+    assert calls[:3] == [80, 24, 8 * 9], calls
 
 
 def test_slots_are_independent(gl_ctx, fbo):

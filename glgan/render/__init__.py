@@ -3,9 +3,9 @@
 Takes ``glgan.frame.FrameData`` only (never imports ``glgan.compute``). Public API:
 
 - ``LayeredView(ctx, slots=1)``: ``.update(frame, slot=)``, ``.draw(viewport, view, layers,
-  time_s, slot=)``, ``.draw_cells(cells, view, layers, time_s)`` (every slot in its cell, one
-  draw call per layer), ``.slot(i)`` (one run's view), ``.draw_noise(viewport, layers)``,
-  ``.reload_shaders()``, ``.release()``
+  time_s, slot=)``, ``.draw_cells(cells, view, layers, time_s, normalized)`` (every slot in
+  its cell, one draw call per layer), ``.slot(i)`` (one run's view),
+  ``.draw_noise(viewport, layers)``, ``.reload_shaders()``, ``.release()``
 - ``Layers`` / ``parse_layers("heatmap,real,fake")``: layer switches and drawing options
 - ``View``: shown data rectangle, zoom/pan, data <-> pixel conversion
 - ``OffscreenRenderer`` / ``render_frame(frame, size)`` / ``save_png(array, path)``: headless

@@ -5,8 +5,9 @@ per slot, a compare grid's cells): its buffers hold ``capacity`` rows per slot a
 textures are atlases with a tile per slot, made once at a fixed ViewCapacity and written in
 place, published per slot as ViewTargets so a CUDA engine can write into the very same objects.
 ``draw_cells`` draws every shown slot with one instanced draw call per layer (each slot into
-its own cell of the framebuffer, clipped to it); ``slot(i)`` is one run's view (SlotView),
-the single-run API the App, the thumbnails and the offscreen renderer use. Also owned: the
+its own cell of the framebuffer, clipped to it; runs with different manifold mesh sizes take
+one mesh draw per size); ``slot(i)`` is one run's view (SlotView), the single-run API the App
+and the thumbnails use (the offscreen renderer draws a one-slot view directly). Also owned: the
 fake-sample transition per slot (computed on the GPU: the vertex shaders mix previous and new
 positions, and a re-targeted glide captures where the samples are by transform feedback), and
 the draw order heatmap -> contour -> optimal (D*) -> flow (grad D) -> real -> gradients ->
@@ -66,6 +67,7 @@ OPTIMAL_RES = 128  # the largest D* grid a slot holds (set_optimal)
 FLOW_CELL_PX = 28.0  # the flow layer puts one arrow per this many logical pixels
 TRAIL_SEGMENTS = 4096  # the most trail steps a slot holds (set_trails)
 MANIFOLD_CORNERS = (0, 1, 2, 0, 2, 3)  # a cell's two triangles (manifold.glsl's in_corner)
+MESH_VAO_CACHE = 4  # mesh sizes whose vertex arrays are kept (a grid's runs share one)
 
 Cell = tuple[int, tuple[int, int, int, int]]  # (slot, (x, y, w, h) in framebuffer pixels)
 
@@ -178,8 +180,10 @@ class LayeredView:
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary | None = None,
                  transition_s: float = 0.25, capacity: ViewCapacity | None = None,
                  slots: int = 1) -> None:
-        if isinstance(slots, bool) or not isinstance(slots, int) or not 1 <= slots <= MAX_SLOTS:
+        if isinstance(slots, bool) or not isinstance(slots, (int, np.integer)) or not (
+                1 <= slots <= MAX_SLOTS):
             raise ValueError(f"slots={slots!r}: a layered view holds 1 to {MAX_SLOTS} runs")
+        slots = int(slots)
         self.ctx = ctx
         self._owns_shaders = shaders is None
         self.shaders = shaders if shaders is not None else ShaderLibrary(ctx)
@@ -351,6 +355,9 @@ class LayeredView:
         corners at row offsets 0, n+1, n+2, 1) and grid lines ((i, j)-(i+1, j): rows n + 1
         apart; (i, j)-(i, j+1): the next row)."""
         if n not in self._mesh_vaos:
+            if len(self._mesh_vaos) >= MESH_VAO_CACHE:  # a renderer fed many mesh sizes
+                for vao in self._mesh_vaos.pop(next(iter(self._mesh_vaos))).values():
+                    vao.release()
             mesh, prog = self._streams["mesh"].buffer, self._prog("manifold.glsl")
             cells = self._vao("manifold.glsl", [(self._corners, "1f", "in_corner")])
             for name, rows in (("in_p00", 0), ("in_p10", n + 1), ("in_p11", n + 2),
@@ -605,7 +612,8 @@ class LayeredView:
                    counts: Mapping[int, int], mode: int = moderngl.TRIANGLE_STRIP,
                    vertices: int = -1) -> None:
         """One draw of ``vao`` for every slot in ``counts`` (slot -> rows in use): instances
-        slot * rows + row, the rows past a slot's count (and the slots not in it) culled."""
+        slot * rows + row, the rows past a slot's count (and the slots not in it) culled; the
+        draw ends at the last slot's last row in use (one slot: exactly its rows)."""
         counts = {k: v for k, v in counts.items() if v > 0}
         if not counts:
             return
@@ -613,7 +621,8 @@ class LayeredView:
         for k, v in counts.items():
             per_slot[k] = min(int(v), rows)
         self._set(prog, u_rows=rows, u_count=per_slot)
-        vao.render(mode, vertices=vertices, instances=(max(counts) + 1) * rows)
+        last = max(counts)
+        vao.render(mode, vertices=vertices, instances=last * rows + per_slot[last])
 
     def draw(self, viewport: Iterable[int], view: View | None = None,
              layers: Layers | None = None, time_s: float | None = None, slot: int = 0
