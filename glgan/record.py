@@ -339,18 +339,28 @@ def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fp
     excluded). Yields ``{"backend", "case": "record_1280x720_60fps", "metric":
     "frames_per_s", ...}``, then the encoder alone on the same frames (decoded from that video,
     up to 60 of them cycled: H.264 into another temporary MP4, same settings) and the ratio of
-    the two, measured in the same call."""
+    the two, measured in the same call; then the CPU time each used per frame (every thread of
+    this process: the renderer's, the encoder's) and how many of the machine's cores the
+    recording kept busy: where that is all of them, recording is bound by the CPU (a software
+    rasteriser and libx264 sharing few cores), not by waiting."""
+    import resource
     import time
 
     import av
+
+    def cpu_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
 
     from .capture.sinks import VideoWriter
 
     n = frames if frames is not None else (30 if quick else 300)
     case = f"record_{size[0]}x{size[1]}_{fps}fps"
     with tempfile.TemporaryDirectory(prefix="glgan-bench-record-") as tmp:
+        cpu0 = cpu_s()
         summary = record(config_preset("gaussians"), seconds=n / fps, fps=fps, size=size,
                          epochs_per_frame=epochs_per_frame, out=str(Path(tmp) / "bench.mp4"))
+        cpu_record = cpu_s() - cpu0  # (includes the context and shader set-up: a little more)
         with av.open(str(Path(tmp) / "bench.mp4")) as c:
             pictures = []
             for f in c.decode(video=0):
@@ -358,12 +368,14 @@ def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fp
                 if len(pictures) == 60:
                     break
         writer = VideoWriter(Path(tmp) / "encoder.mp4", size, fps)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_s()
         for i in range(summary.frames_written):
             writer.write(pictures[i % len(pictures)])
         writer.close()
         encoder = summary.frames_written / (time.perf_counter() - t0)
+        cpu_encoder = cpu_s() - cpu0
     end_to_end = summary.frames_written / summary.wall_seconds
+    n = max(summary.frames_written, 1)
     yield {"backend": "numpy", "case": case, "metric": "frames_per_s",
            "value": round(end_to_end, 2), "unit": "frames/s", "frames": summary.frames_written,
            "epochs_per_frame": epochs_per_frame}
@@ -371,3 +383,10 @@ def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fp
            "value": round(encoder, 2), "unit": "frames/s"}
     yield {"backend": "numpy", "case": case, "metric": "ratio_to_encoder_only",
            "value": round(end_to_end / encoder, 3), "unit": "x"}
+    yield {"backend": "numpy", "case": case, "metric": "cpu_ms_per_frame",
+           "value": round(1000 * cpu_record / n, 2), "unit": "ms/frame"}
+    yield {"backend": "libx264", "case": case, "metric": "encoder_only_cpu_ms_per_frame",
+           "value": round(1000 * cpu_encoder / n, 2), "unit": "ms/frame"}
+    yield {"backend": "numpy", "case": case, "metric": "cores_busy",
+           "value": round(cpu_record / max(summary.wall_seconds, 1e-9), 2),
+           "unit": f"of {os.cpu_count()} cores"}

@@ -5,6 +5,7 @@ training, divergence mid-recording, the ImGui overlay and the bench line."""
 from __future__ import annotations
 
 import io
+import os
 
 import av
 import numpy as np
@@ -150,12 +151,17 @@ def test_with_ui_draws_overlay(tmp_path):
 def test_bench_record_line():
     from glgan.record import bench_record
 
-    line, encoder, ratio = list(bench_record(quick=True, size=(320, 240), frames=5))
+    line, encoder, ratio, cpu, encoder_cpu, busy = list(
+        bench_record(quick=True, size=(320, 240), frames=5))
     assert line["case"] == "record_320x240_60fps" and line["metric"] == "frames_per_s"
     assert line["value"] > 0 and line["unit"] == "frames/s"
     # the encoder alone on the same frames, and the ratio, measured in the same call
     assert encoder["metric"] == "encoder_only_frames_per_s" and encoder["value"] > 0
     assert ratio["value"] == pytest.approx(line["value"] / encoder["value"], rel=0.01)
+    # what bounds it: the CPU time per frame of each, the cores the recording kept busy
+    assert cpu["metric"] == "cpu_ms_per_frame" and cpu["value"] > 0
+    assert encoder_cpu["metric"] == "encoder_only_cpu_ms_per_frame" and encoder_cpu["value"] > 0
+    assert busy["metric"] == "cores_busy" and 0 < busy["value"] <= 2 * os.cpu_count()
 
 
 def test_with_ui_full_overlay_is_deterministic(tmp_path):
