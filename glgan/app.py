@@ -818,7 +818,11 @@ class App:
         self._samples_checked = self.clock
         s = self.fb_scale
         if ui.auto_fit:
+            framed = self.view
             self._auto_fit(cells)
+            if self.view != framed:  # D's field follows the new framing in this very frame
+                self._frames(cells)  # (a snapshot has no next frame to catch up in)
+                self._scale_critics(cells)
         for i, _ in cells if ui.layers.optimal else ():
             pts, frame = self._samples(self.runs[i]), self.runs[i].frame
             if pts is not None:

@@ -325,7 +325,7 @@ def cmd_snapshot(args) -> int:
     snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
              layers=styled_layers(args), field_res=args.field_res, backend=args.backend,
              compare=args.compare, load=args.load, epoch=args.epoch,
-             drawn=imported_points(args))
+             drawn=imported_points(args), auto_fit=args.auto_fit)
     print(f"wrote {args.out}")
     return 0
 
@@ -340,7 +340,8 @@ def cmd_record(args) -> int:
                          layers=styled_layers(args), with_ui=args.with_ui,
                          progress=sys.stderr.isatty(), backend=args.backend,
                          compare=args.compare, stop=lambda: stop.signal is not None,
-                         load=args.load, drawn=imported_points(args))
+                         load=args.load, drawn=imported_points(args),
+                         auto_fit=args.auto_fit)
     print(f"wrote {summary}")
     if summary.stopped:
         print(f"glgan: {stop.signal}: the recording was finished early", file=sys.stderr)
@@ -379,6 +380,13 @@ def _add_style_args(p: argparse.ArgumentParser) -> None:
                         "thicker lines; with --with-ui the panels too)")
     p.add_argument("--palette", choices=PALETTES, default="ganlab",
                    help="ganlab (green real / purple fake) or colorblind (purple / orange)")
+
+
+def _add_auto_fit_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--auto-fit", action=argparse.BooleanOptionalAction, default=None,
+                   help="frame the view when the fakes leave GAN Lab's unit square, back to it "
+                        "when they return, as the window's auto-fit (default: the unit square "
+                        "always, or what a --load session says)")
 
 
 def styled_layers(args):
@@ -496,6 +504,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--load", help="render a session file (FILE.glgan) or a model pair")
     p.add_argument("--epoch", type=int, help="with --load: render this past epoch of the "
                                               "session (kept in its timeline, or replayed)")
+    _add_auto_fit_arg(p)
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("record", parents=[verbose],
@@ -515,6 +524,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", default="heatmap,real,fake,gradients")
     _add_style_args(p)
     p.add_argument("--out", required=True, help="FILE.mp4, or DIR/ for numbered PNGs")
+    _add_auto_fit_arg(p)
     p.set_defaults(func=cmd_record)
     p = sub.add_parser("doctor", parents=[verbose],
                        help="check and measure this machine (GPU with --gpu) into one folder")

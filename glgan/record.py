@@ -155,7 +155,7 @@ class _AppScene:
     KL/JS) below that. Training happens here, exactly ``k`` epochs between frames."""
 
     def __init__(self, ctx, size, fps, cfg, compare, lay, with_ui, field_res, transition_s,
-                 backend, load=None, drawn=None) -> None:
+                 backend, load=None, drawn=None, auto_fit=None) -> None:
         from .app import App
 
         self.app = app = App(ctx, size, cfg, pretrained=False, backend=backend,
@@ -166,6 +166,8 @@ class _AppScene:
         app.ui.overlay_visible = bool(with_ui) and full
         app.ui.hint_visible = bool(with_ui) and not full
         app.ui.use_layers(lay)
+        if auto_fit is not None:
+            app.ui.auto_fit = bool(auto_fit)
         app.ui.playing = True  # shown as playing; trained here, exactly k epochs a frame
         app.fix_field_res(field_res)
         self.dt, self.fps = 1.0 / fps, fps
@@ -204,7 +206,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
            progress_stream: TextIO | None = None, backend: str = "numpy",
            compare: list[str] | None = None,
            stop: Callable[[], bool] | None = None,
-           load: str | os.PathLike | None = None, drawn=None) -> RecordSummary:
+           load: str | os.PathLike | None = None, drawn=None,
+           auto_fit: bool | None = None) -> RecordSummary:
     """``glgan record``: train ``cfg`` and record one frame per ``epochs_per_frame`` epochs.
 
     ``out``: ``FILE.mp4`` (or .mkv/.mov) for H.264, or ``DIR/`` for numbered PNGs (old
@@ -217,6 +220,8 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ``load``: record the runs of this session file (or model pair) going on from where they
     were saved (a grid when it holds several; ``cfg`` is not used).
     ``drawn``: (N, 2) points in [0,1]^2 for the "drawn" dataset (``--data``).
+    ``auto_fit``: frame the samples whenever the fakes leave the view, frame by frame (as
+    the window does with auto-fit on); None keeps what the session says (off without it).
     ``stop``: asked before each frame; True ends the recording there like a normal finish
     (``RecordSummary.stopped``): how the CLI handles Ctrl-C and SIGTERM.
     """
@@ -258,7 +263,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         with ctx:
             fbo = ctx.framebuffer(ctx.renderbuffer((w, h), 4))
             scene = _AppScene(ctx, (w, h), fps, cfg, compare, lay, with_ui, field_res,
-                              transition_s, backend, load, drawn)
+                              transition_s, backend, load, drawn, auto_fit)
             first_epoch = last_epoch = scene.epoch()
             try:
                 rec = _start_recording(out, (w, h), fps, preset, crf)

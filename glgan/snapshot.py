@@ -157,13 +157,15 @@ def snapshot_array(engine: GanEngine, size: tuple[int, int] = (800, 800),
 def app_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
               size: tuple[int, int], layers: Layers, field_res: int,
               backend: str = "numpy", load=None, epoch: int | None = None,
-              drawn=None) -> np.ndarray:
+              drawn=None, auto_fit: bool | None = None) -> np.ndarray:
     """What ``glgan snapshot`` renders, drawn by the interactive App itself (the window's
     frame loop, without panels) as (H, W, 3) uint8: one run over the whole image, or the grid
     of ``specs`` (``KEY=V1,V2,...``) or of the runs of the session ``load`` with captions;
     after ``epochs`` more epochs. ``epoch`` (with ``load``): first go back to that past epoch
     of the session (kept in its timeline, or replayed exactly from the kept state before it).
-    A diverged run in a grid is paused alone; only when every run diverged is it an error."""
+    A diverged run in a grid is paused alone; only when every run diverged is it an error.
+    ``auto_fit``: frame the samples when the fakes have left GAN Lab's square (as the window
+    does with auto-fit on); None keeps what the session says (off without ``load``)."""
     from .app import App
     from .render.offscreen import create_egl_context
 
@@ -180,6 +182,8 @@ def app_array(cfg: GanConfig, specs: list[str] | None, *, epochs: int,
                 app.ui.overlay_visible = app.ui.hint_visible = False
                 app.ui.use_layers(layers)
                 app.fix_field_res(field_res)
+                if auto_fit is not None:
+                    app.ui.auto_fit = bool(auto_fit)
                 if epoch is not None:
                     first, last = app.timeline.epochs[0], app.timeline.head
                     if isinstance(epoch, bool) or not isinstance(epoch, int) or \
@@ -212,7 +216,7 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
              out: str | os.PathLike[str] = "snapshot.png", layers: str | Layers | None = None,
              field_res: int = DEFAULT_FIELD_RES, backend: str = "numpy",
              compare: list[str] | None = None, load: str | os.PathLike | None = None,
-             epoch: int | None = None, drawn=None) -> Path:
+             epoch: int | None = None, drawn=None, auto_fit: bool | None = None) -> Path:
     """``glgan snapshot``: validate, train ``epochs`` epochs of ``cfg`` (or of every run of
     ``compare``, side by side; or of the session ``load``, at its past ``epoch`` when given:
     kept in its timeline, or replayed exactly from the kept state before it), render, write
@@ -247,7 +251,7 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
             raise ConfigError(f"{what}: {runs} runs; a grid shows at most {MAX_WINDOW_RUNS}")
     image = app_array(cfg, compare, epochs=epochs, size=(w, h), layers=lay,
                       field_res=field_res, backend=backend, load=load, epoch=epoch,
-                      drawn=drawn)
+                      drawn=drawn, auto_fit=auto_fit)
     try:
         return save_png(image, path)
     except CaptureError as exc:

@@ -188,3 +188,20 @@ def test_with_ui_full_overlay_is_deterministic(tmp_path):
     cx, cy = FULL_UI_MIN_SIZE[0] // 2 + 30, FULL_UI_MIN_SIZE[1] // 2
     centre = img[cy - 20:cy + 20, cx - 20:cx + 20]
     assert (np.abs(centre - 243).max(axis=-1) > 10).mean() > 0.5
+
+
+def test_auto_fit_frames_the_fakes_in_every_frame(tmp_path):
+    """With --auto-fit the recording frames gaussians' untrained fakes (all outside GAN Lab's
+    square) from its first frame, as the window does; without it they are off-screen."""
+    fake = np.array([123, 50, 148])
+    counts = {}
+    for fit in ("--auto-fit", "--no-auto-fit"):
+        out = tmp_path / fit.strip("-")
+        assert main(["record", "--seconds", "0.1", "--fps", "20", "--size", "240x240",
+                     "--epochs-per-frame", "1", "--layers", "real,fake", "--out",
+                     f"{out}/", fit]) == 0
+        frames = sorted(out.glob("frame_*.png"))
+        assert len(frames) == 2
+        counts[fit] = [int((np.abs(np.asarray(Image.open(f).convert("RGB")).astype(int) - fake)
+                            .max(axis=-1) <= 30).sum()) for f in frames]
+    assert max(counts["--no-auto-fit"]) < 20 < 100 < min(counts["--auto-fit"]), counts

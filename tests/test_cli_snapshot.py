@@ -142,3 +142,20 @@ def test_snapshot_array_api():
     assert img.shape == (100, 200, 3) and img.dtype == np.uint8
     none = snapshot_array(engine, (64, 64), Layers.none(), field_res=8)
     assert (none == 243).all()   # GAN Lab's #f3f3f3 background only
+
+
+def test_auto_fit_frames_fakes_that_start_outside_the_square(tmp_path):
+    """Gaussians' untrained fakes all lie outside GAN Lab's unit square: the default snapshot
+    shows none of them; --auto-fit frames them (the window's auto-fit, in the same frame: D's
+    field is recomputed for the new framing, so the heatmap still covers the whole image)."""
+    images = {}
+    for fit in ("--auto-fit", "--no-auto-fit"):
+        out = tmp_path / f"{fit}.png"
+        assert main(["snapshot", "--epochs", "0", "--size", "300x300", "--out", str(out),
+                     "--layers", "heatmap,real,fake", fit]) == 0
+        images[fit] = np.asarray(Image.open(out).convert("RGB"))
+    fitted, square = images["--auto-fit"], images["--no-auto-fit"]
+    assert _near(square, FAKE_RGB, 30) < 5 < 100 < _near(fitted, FAKE_RGB, 30)
+    # far outside the unit square (top-left corner) the heatmap is drawn, not the background
+    background = np.array([243, 243, 243])
+    assert np.abs(fitted[:20, :20].astype(int) - background).max() > 20
