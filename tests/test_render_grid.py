@@ -79,6 +79,8 @@ def test_the_grid_is_each_run_drawn_alone(gl_ctx, fbo, layers, camera):
     grid = _grid_view(gl_ctx, shaders, frames)
     grid.set_optimal(np.linspace(0, 1, 100).reshape(10, 10), (0, 0, 1, 1), slot=2)
     grid.set_trails([np.array([(0.1, 0.1), (0.4, 0.2), (0.6, 0.7)])], slot=3)
+    grid.set_trails([np.array([(0.9, 0.1), (0.5, 0.5)]), np.array([(0.2, 0.8), (0.3, 0.3)])],
+                    slot=1)  # trails are packed: slot 1's steps come before slot 3's
     grid.set_value_scale(0.3, 2.0, slot=1)
     fbo.use()
     fbo.clear(*BACKGROUND)
@@ -95,6 +97,8 @@ def test_the_grid_is_each_run_drawn_alone(gl_ctx, fbo, layers, camera):
             alone.set_trails([np.array([(0.1, 0.1), (0.4, 0.2), (0.6, 0.7)])])
         if k == 1:
             alone.set_value_scale(0.3, 2.0)
+            alone.set_trails([np.array([(0.9, 0.1), (0.5, 0.5)]),
+                              np.array([(0.2, 0.8), (0.3, 0.3)])])
         fbo.use()
         alone.draw(CELLS[k][1], camera, layers)
         alone.release()

@@ -52,7 +52,7 @@ UNIFORMS: dict[str, tuple[str, ...]] = {
                    "u_color"),
     "segments.glsl": (*SLOTTED, "u_width_px", "u_round_caps", "u_skip_every", "u_color"),
     "manifold.glsl": (*SLOTTED, "u_alpha", "u_alpha_tile", "u_alpha_columns", "u_color"),
-    "trails.glsl": (*SLOTTED, "u_width_px", "u_color"),
+    "trails.glsl": ("u_count", "u_width_px", "u_color"),  # packed: rows name their slot
     "flow.glsl": (*SLOTTED, "u_field", "u_grid", "u_half_width_px", "u_color"),
     "glide.glsl": ("u_t",),
 }
@@ -214,7 +214,9 @@ class LayeredView:
             "glide": _Stream(ctx, 2, cap.fake, "fake"),  # transform feedback's output
             "midline": _Stream(ctx, 4, 1, "midline", slots),
             "unit": _Stream(ctx, 4, 4, "unit", slots),
-            "trails": _Stream(ctx, 5, TRAIL_SEGMENTS, "trails", slots)}
+            # host data, packed: every slot's steps one after another, each row naming its
+            # slot (a slot's share of a fixed stride would be culled row by row)
+            "trails": _Stream(ctx, 6, TRAIL_SEGMENTS * slots, "trails")}
         for key in GLIDES:
             s[key] = _Stream(ctx, 2, cap.fake, key, slots)
             s[key + "_prev"] = _Stream(ctx, 2, cap.fake, key, slots)
@@ -233,6 +235,8 @@ class LayeredView:
         self._mesh_vaos: dict[int, dict[str, moderngl.VertexArray]] = {}  # by cells n
         self._vao_generation = -1
         self._slots = [_Slot() for _ in range(slots)]
+        self._trails = [np.zeros((0, 5), np.float32) for _ in range(slots)]
+        self._trails_packed = True  # the trails stream holds self._trails
 
     # ---- per-slot access ----
     def slot(self, i: int) -> SlotView:
@@ -265,13 +269,16 @@ class LayeredView:
     def trail_steps(self, slot: int = 0) -> int:
         """The trail steps ``slot`` draws."""
         self._check_slot(slot)
-        return self._streams["trails"].counts[slot]
+        return len(self._trails[slot])
 
     def clear_slot(self, slot: int) -> None:
         """Forget ``slot``'s run (its frame, trails, D*, scale): it draws nothing until its
         next update."""
         self._check_slot(slot)
         self._slots[slot] = _Slot()
+        if len(self._trails[slot]):
+            self._trails[slot] = np.zeros((0, 5), np.float32)
+            self._trails_packed = False
         for st in self._streams.values():
             if len(st.counts) > slot and st.what not in ("midline", "unit"):
                 st.counts[slot] = 0
@@ -315,8 +322,8 @@ class LayeredView:
             "contour": self._vao("contour.glsl", [(self._quad, "2f", "in_corner")]),
             "flow": self._vao("flow.glsl", [(self._strip, "2f", "in_corner")]),
             "trails": self._vao("trails.glsl", [(self._strip, "2f", "in_corner"),
-                                                (s["trails"], "2f 2f 1f/i", "in_a", "in_b",
-                                                 "in_age")]),
+                                                (s["trails"], "2f 2f 1f 1f/i", "in_a",
+                                                 "in_b", "in_age", "in_slot")]),
             "midline": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
                                                    (s["midline"], "2f 2f/i", "in_a", "in_b")]),
             "unit": self._vao("segments.glsl", [(self._strip, "2f", "in_corner"),
@@ -417,7 +424,8 @@ class LayeredView:
             age = np.linspace(1.0, 0.0, len(p) - 1, dtype=np.float32)
             rows.append(np.column_stack([p[:-1], p[1:], age]))
         seg = np.concatenate(rows) if rows else np.zeros((0, 5), np.float32)
-        self._streams["trails"].write(seg[-TRAIL_SEGMENTS:], slot)
+        self._trails[slot] = seg[-TRAIL_SEGMENTS:]
+        self._trails_packed = False
 
     def update(self, frame: FrameData, time_s: float | None = None, slot: int = 0) -> None:
         """Upload ``frame`` into ``slot``'s part of this view's fixed buffers. Fake samples
@@ -738,14 +746,32 @@ class LayeredView:
         if layers.trails:
             self._set("trails.glsl", u_width_px=max(0.6 * radius, 1.5 * line),
                       u_color=style.fake[:3] + (0.9,))
-            self._instanced(vaos["trails"], "trails.glsl", TRAIL_SEGMENTS,
-                            {k: s["trails"].counts[k] for k in shown})
+            self._draw_trails(shown)
         if layers.fake:
             self._set("points.glsl", u_glide=True, u_radius_px=radius, u_color=style.fake)
             self._instanced(vaos["fake"], "points.glsl", s["fake"].capacity,
                             {k: s["fake"].counts[k] for k in shown})
         if layers.manifold:
             self._draw_manifold(shown, radius, line, style)
+
+    def _draw_trails(self, shown: list[int]) -> None:
+        """Every shown slot's trail steps in one draw: the packed stream (rows in slot order,
+        each naming its slot), written again only after a set_trails."""
+        stream = self._streams["trails"]
+        if not self._trails_packed:
+            rows = [np.column_stack([t, np.full(len(t), k, np.float32)])
+                    for k, t in enumerate(self._trails) if len(t)]
+            stream.write(np.concatenate(rows) if rows else np.zeros((0, 6), np.float32))
+            self._trails_packed = True
+        drawn = [k for k in shown if len(self._trails[k])]
+        if not drawn:
+            return
+        per_slot = [0] * MAX_SLOTS
+        for k in drawn:
+            per_slot[k] = len(self._trails[k])
+        self._set("trails.glsl", u_count=per_slot)
+        end = sum(len(t) for t in self._trails[:max(drawn) + 1])  # rows up to the last drawn
+        self._vaos["trails"].render(moderngl.TRIANGLE_STRIP, instances=end)
 
     def _use_ramp(self, style: ViewStyle) -> None:
         """Bind the heatmap's LUT for ``style`` (rewritten only when the ramp changes)."""

@@ -6,7 +6,8 @@
 // by gl_ClipDistance[0..3] (the caller enables GL_CLIP_DISTANCE0..3). An instanced draw has
 // u_rows instances per slot (its buffers hold u_rows rows per slot, slot s from row
 // s * u_rows); instance k belongs to slot k / u_rows, row k % u_rows, and rows at or past
-// u_count[slot] draw nothing (u_count = 0: the slot is not drawn).
+// u_count[slot] draw nothing (u_count = 0: the slot is not drawn). A packed buffer's rows
+// name their slot instead (begin_slot).
 //
 // u_frame     the GL viewport (x, y, w, h) in framebuffer pixels
 // u_slots[s]  the slot's Slot (below), written by the Python side (layered_view.SLOT_FLOATS)
@@ -42,6 +43,15 @@ bool begin_instance() {
     g_row = gl_InstanceID - slot * max(u_rows, 1);
     v_slot = g_slot;
     return slot < MAX_SLOTS && g_row < u_count[g_slot];
+}
+
+// For a packed buffer whose rows name their slot themselves (trails): this instance is in
+// ``slot``; false: that slot is not drawn (u_count[slot] = 0; call cull()).
+bool begin_slot(int slot) {
+    g_slot = clamp(slot, 0, MAX_SLOTS - 1);
+    g_row = 0;
+    v_slot = g_slot;
+    return slot >= 0 && slot < MAX_SLOTS && u_count[g_slot] > 0;
 }
 
 // This vertex draws nothing: outside the clip volume and every clip plane.
