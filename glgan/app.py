@@ -235,6 +235,9 @@ class App:
             run.label = labels[i] if labels is not None else (run.label if n > 1 else "")
         self.focus = min(self.focus, n - 1)
         self.maximized = self.maximized and n > 1
+        # per-run state keyed by run number belongs to the old runs
+        self._trails, self._trail_keys, self._trail_ids = {}, {}, {}
+        self.warnings, self._to_diagnose, self._diagnosed_key = {}, [], None
         if hasattr(self, "thumbnails"):
             self.thumbnails.scene = self.scene
 
@@ -731,7 +734,7 @@ class App:
             return [(self.focus, full)]
         return list(enumerate(grid_cells(len(self.runs), lay.view)))
 
-    def _frames(self, cells) -> None:
+    def _frames(self, cells, adapt: bool = True) -> None:
         """Every shown run's visual state, computed in one engine call when anything changed
         (training, the camera, the field resolution, the overlay's need for host arrays)."""
         if not cells:
@@ -761,7 +764,7 @@ class App:
                 host_arrays=self.ui.overlay_visible))), self.clock)
         for i, run in shown.items():
             run.frame, run.key = frames[i], key
-        if not self.ui.layers.blocky and self.adaptive_field:
+        if adapt and not self.ui.layers.blocky and self.adaptive_field:
             self._adapt_field_res(time.perf_counter() - t0)  # the budget is per frame
 
     def _scale_critics(self, cells) -> None:
@@ -821,7 +824,8 @@ class App:
             framed = self.view
             self._auto_fit(cells)
             if self.view != framed:  # D's field follows the new framing in this very frame
-                self._frames(cells)  # (a snapshot has no next frame to catch up in)
+                self._frames(cells, adapt=False)  # (a snapshot has no next frame to catch up
+                # in; the second computation is not the frame's budget)
                 self._scale_critics(cells)
         for i, _ in cells if ui.layers.optimal else ():
             pts, frame = self._samples(self.runs[i]), self.runs[i].frame
@@ -1042,8 +1046,8 @@ class App:
         cells = [(i, r) for i, r in self.cell_rects() if r[2] >= 1 and r[3] >= 1]
         self._frames(cells)
         self._scale_critics(cells)
+        self._watch_samples(cells)  # (auto-fit may recompute the frames and critic scales)
         self.ui.critic_scale = self.runs[self.focus].critic_scale  # the graph's colours
-        self._watch_samples(cells)
         self._diagnose(cells)
         self._follow_trails(cells)
         t_frame = time.perf_counter()

@@ -318,9 +318,10 @@ def cmd_bench(args) -> int:
 
 
 def cmd_snapshot(args) -> int:
-    from .snapshot import snapshot
+    from .snapshot import check_one_frame_layers, snapshot
 
     refuse_settings_with_load(args)
+    check_one_frame_layers(args.layers)
     epochs = args.epochs if args.epochs is not None else (0 if args.load else 1000)
     snapshot(build_config(args), epochs=epochs, size=args.size, out=args.out,
              layers=styled_layers(args), field_res=args.field_res, backend=args.backend,
@@ -385,8 +386,9 @@ def _add_style_args(p: argparse.ArgumentParser) -> None:
 def _add_auto_fit_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auto-fit", action=argparse.BooleanOptionalAction, default=None,
                    help="frame the view when the fakes leave GAN Lab's unit square, back to it "
-                        "when they return, as the window's auto-fit (default: the unit square "
-                        "always, or what a --load session says)")
+                        "when they return, as the window's auto-fit (default: off, or what a "
+                        "--load session says; a session's saved camera is kept either way, "
+                        "--no-auto-fit only keeps it from moving)")
 
 
 def styled_layers(args):
@@ -495,7 +497,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", default="heatmap,real,fake,gradients",
                    help="comma list of heatmap,contour,optimal,flow,real,gradients,fake,"
                         "manifold (or all, none); trails needs frames: glgan record")
-    p.add_argument("--field-res", type=int, default=256, help="heatmap resolution (1..1024)")
+    p.add_argument("--field-res", type=int, default=256,
+                   help="D's field resolution, 1..1024, used as the largest of the window's "
+                        "steps 24, 32, 48, 64, 96, 128, 192, 256 not above it (and not above "
+                        "a cell's size in pixels)")
     _add_style_args(p)
     p.add_argument("--backend", choices=BACKENDS, default="auto")
     p.add_argument("--compare", action="append", metavar="KEY=V1,V2,...",

@@ -66,6 +66,8 @@ class RecordSummary(RecordingSummary):
     first_epoch: int = 0
     last_epoch: int = 0
     stopped: bool = False  # ended early on request (Ctrl-C, SIGTERM): a complete, shorter video
+    cpu_seconds: float = 0.0  # CPU time of the process (every thread) from the recording's
+    # start to its end, the span of wall_seconds (set-up excluded)
 
     def __str__(self) -> str:
         rate = self.frames_written / self.wall_seconds if self.wall_seconds > 0 else 0.0
@@ -257,6 +259,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
     ctx = create_egl_context()
     bar = _Progress(n_frames, progress_stream or sys.stderr) if progress else None
     summary: RecordingSummary | None = None
+    cpu_seconds = 0.0
     diverged: str | None = None
     stopped = False
     try:
@@ -266,6 +269,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                               transition_s, backend, load, drawn, auto_fit)
             first_epoch = last_epoch = scene.epoch()
             try:
+                cpu0 = time.process_time()
                 rec = _start_recording(out, (w, h), fps, preset, crf)
                 try:
                     for i in range(n_frames):
@@ -289,6 +293,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
                     _finish(rec, bar, quiet=True)
                     raise
                 summary = _finish(rec, bar)
+                cpu_seconds = time.process_time() - cpu0
             finally:
                 scene.close()
                 for att in fbo.color_attachments:
@@ -301,7 +306,7 @@ def record(cfg: GanConfig, *, seconds: float = 5.0, fps: int = 60,
         frames_written=summary.frames_written, dropped=summary.dropped, path=summary.path,
         seconds=summary.seconds, fps=summary.fps, wall_seconds=summary.wall_seconds,
         error=diverged, size=(w, h), frames_planned=n_frames, first_epoch=first_epoch,
-        last_epoch=last_epoch, stopped=stopped)
+        last_epoch=last_epoch, stopped=stopped, cpu_seconds=cpu_seconds)
     if diverged is not None:
         where = f"{result.path}/" if kind == "png" else str(result.path)
         raise DivergedError(
@@ -348,24 +353,17 @@ def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fp
     this process: the renderer's, the encoder's) and how many of the machine's cores the
     recording kept busy: where that is all of them, recording is bound by the CPU (a software
     rasteriser and libx264 sharing few cores), not by waiting."""
-    import resource
     import time
 
     import av
-
-    def cpu_s() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
 
     from .capture.sinks import VideoWriter
 
     n = frames if frames is not None else (30 if quick else 300)
     case = f"record_{size[0]}x{size[1]}_{fps}fps"
     with tempfile.TemporaryDirectory(prefix="glgan-bench-record-") as tmp:
-        cpu0 = cpu_s()
         summary = record(config_preset("gaussians"), seconds=n / fps, fps=fps, size=size,
                          epochs_per_frame=epochs_per_frame, out=str(Path(tmp) / "bench.mp4"))
-        cpu_record = cpu_s() - cpu0  # (includes the context and shader set-up: a little more)
         with av.open(str(Path(tmp) / "bench.mp4")) as c:
             pictures = []
             for f in c.decode(video=0):
@@ -373,12 +371,12 @@ def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fp
                 if len(pictures) == 60:
                     break
         writer = VideoWriter(Path(tmp) / "encoder.mp4", size, fps)
-        t0, cpu0 = time.perf_counter(), cpu_s()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         for i in range(summary.frames_written):
             writer.write(pictures[i % len(pictures)])
         writer.close()
         encoder = summary.frames_written / (time.perf_counter() - t0)
-        cpu_encoder = cpu_s() - cpu0
+        cpu_encoder = time.process_time() - cpu0
     end_to_end = summary.frames_written / summary.wall_seconds
     n = max(summary.frames_written, 1)
     yield {"backend": "numpy", "case": case, "metric": "frames_per_s",
@@ -389,9 +387,17 @@ def bench_record(quick: bool = False, *, size: tuple[int, int] = (1280, 720), fp
     yield {"backend": "numpy", "case": case, "metric": "ratio_to_encoder_only",
            "value": round(end_to_end / encoder, 3), "unit": "x"}
     yield {"backend": "numpy", "case": case, "metric": "cpu_ms_per_frame",
-           "value": round(1000 * cpu_record / n, 2), "unit": "ms/frame"}
+           "value": round(1000 * summary.cpu_seconds / n, 2), "unit": "ms/frame"}
     yield {"backend": "libx264", "case": case, "metric": "encoder_only_cpu_ms_per_frame",
            "value": round(1000 * cpu_encoder / n, 2), "unit": "ms/frame"}
     yield {"backend": "numpy", "case": case, "metric": "cores_busy",
-           "value": round(cpu_record / max(summary.wall_seconds, 1e-9), 2),
-           "unit": f"of {os.cpu_count()} cores"}
+           "value": round(summary.cpu_seconds / max(summary.wall_seconds, 1e-9), 2),
+           "unit": f"of {_usable_cores()} cores"}
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity; all of the machine's elsewhere)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1

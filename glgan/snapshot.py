@@ -77,6 +77,14 @@ def check_layers(layers: str | Layers | None) -> Layers:
         raise ConfigError(f"--layers: {exc}") from None
 
 
+def check_one_frame_layers(spec: str) -> None:
+    """A snapshot is one frame: a ``--layers`` spec that names ``trails`` (paths drawn from
+    frame to frame) is refused rather than drawing nothing (``all`` takes what applies)."""
+    if "trails" in str(spec).replace(",", " ").lower().split():
+        raise ConfigError(f"--layers={spec}: trails follow samples from frame to frame and a "
+                          "snapshot is one frame; use glgan record for them")
+
+
 def check_field_res(field_res: int) -> int:
     if isinstance(field_res, bool) or not isinstance(field_res, (int, np.integer)) or not (
             1 <= field_res <= MAX_FIELD_RES):
@@ -225,6 +233,8 @@ def snapshot(cfg: GanConfig, *, epochs: int = 1000, size: tuple[int, int] = (800
 
     path = check_png_path(out)
     lay = check_layers(layers)
+    if isinstance(layers, str):
+        check_one_frame_layers(layers)
     field_res = check_field_res(field_res)
     epochs = check_epochs(epochs)
     w, h = (int(v) for v in size)

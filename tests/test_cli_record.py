@@ -161,7 +161,11 @@ def test_bench_record_line():
     # what bounds it: the CPU time per frame of each, the cores the recording kept busy
     assert cpu["metric"] == "cpu_ms_per_frame" and cpu["value"] > 0
     assert encoder_cpu["metric"] == "encoder_only_cpu_ms_per_frame" and encoder_cpu["value"] > 0
-    assert busy["metric"] == "cores_busy" and 0 < busy["value"] <= 2 * os.cpu_count()
+    # measured over the frame loop only (the wall time's span): never more than the cores
+    # (review: set-up counted in the CPU time gave 2.2 "of 2 cores")
+    cores = int(busy["unit"].split()[1])
+    assert busy["metric"] == "cores_busy" and 0 < busy["value"] <= 1.1 * cores <= 1.1 * (
+        os.cpu_count() or 1)
 
 
 def test_with_ui_full_overlay_is_deterministic(tmp_path):

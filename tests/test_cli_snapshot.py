@@ -159,3 +159,14 @@ def test_auto_fit_frames_fakes_that_start_outside_the_square(tmp_path):
     # far outside the unit square (top-left corner) the heatmap is drawn, not the background
     background = np.array([243, 243, 243])
     assert np.abs(fitted[:20, :20].astype(int) - background).max() > 20
+
+
+def test_a_snapshot_refuses_the_trails_layer_by_name(tmp_path, capsys):
+    """Review: --layers trails wrote a blank picture with exit status 0 (trails need frames)."""
+    rc = main(["snapshot", "--epochs", "0", "--out", str(tmp_path / "t.png"),
+               "--layers", "heatmap,trails"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--layers=heatmap,trails" in err and "glgan record" in err
+    assert not (tmp_path / "t.png").exists()
+    assert main(["snapshot", "--epochs", "0", "--out", str(tmp_path / "a.png"), "--size",
+                 "64x64", "--layers", "all"]) == 0  # (all: every layer that applies)

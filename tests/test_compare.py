@@ -317,3 +317,23 @@ def test_no_hover_tooltip_in_screenshots_or_recordings():
         assert not tooltip_open()
     finally:
         gui.close()
+
+
+def test_ending_a_large_compare_forgets_the_old_runs_state(app):
+    """Review: the runs still queued for the warnings' judgement (4 a frame) and the trails
+    were keyed by old run numbers: ending an 8-run grid crashed the next frame (run=4 is out
+    of range), and a new grid's run 1 drew the old run 1's trails."""
+    from glgan.layers import Layers
+
+    app.compare(["seed=0,1,2,3,4,5,6,7"])
+    app.ui.use_layers(Layers(trails=True))
+    app.ui.playing = True
+    frames(app, 12)
+    assert app.layered.trail_steps(1) > 0  # the old run 1 has a path
+    app.apply([cmd.EndCompare()])
+    frames(app)  # (raised ValueError: run=4 is out of range)
+    assert not app.ui.error and app.warnings.keys() <= {0}
+    app.apply([cmd.Compare(("seed=5,6",))])
+    app.ui.playing = False
+    frames(app)
+    assert app.layered.trail_steps(1) == 0  # a new run starts without a path

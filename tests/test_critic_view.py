@@ -98,3 +98,24 @@ def test_loss_values_and_signed_bars_for_the_new_losses():
 
     assert loss_bar_px(-0.226, "g", "hinge") < 0  # hinge's G loss can be negative: drawn
     assert _loss_value(-1.2e-5) == "-1.2e-05" and _loss_value(0.5) == "0.500"
+
+
+def test_the_graph_takes_the_critic_scale_the_heatmap_drew_with(gl_ctx, tmp_path):
+    """Review: when auto-fit moved the camera (the field and the critic's scale recomputed
+    in that frame), the graph kept the scale of the old framing."""
+    from glgan.app import App
+
+    cfg = preset("gaussians").replace(loss="wasserstein")  # (its fakes stay outside)
+    app = App(gl_ctx, SIZE, cfg, pretrained=False, out_dir=tmp_path)
+    fbo = gl_ctx.simple_framebuffer(SIZE, components=4)
+    try:
+        app.engine.train(300)
+        app.ui.auto_fit = True
+        app.offline = True  # every frame looks at the samples
+        before = app.view
+        app.render(fbo, 0.5)
+        assert app.view != before  # the fakes had left the square: auto-fit framed them
+        assert app.ui.critic_scale == app.runs[0].critic_scale
+    finally:
+        app.close()
+        fbo.release()

@@ -294,3 +294,16 @@ def test_run_indices_are_checked():
             eng.status(bad)
     with pytest.raises(ValueError, match="name the run"):
         eng.reset(GanConfig())
+
+
+def test_run_ids_are_never_reused_in_an_engine_s_life():
+    """A run that starts over gets an id no run of this engine had (a view keys per-run state,
+    e.g. trails, by it: a new run 1 after a grid must not look like the old run 1)."""
+    eng = make_engine([preset("gaussians"), preset("ring")])
+    seen = {eng.status(i).run_id for i in range(2)}
+    eng.restore(EngineState((eng.snapshot().runs[1],), None))  # one run now
+    assert eng.status(0).run_id not in seen
+    seen.add(eng.status(0).run_id)
+    eng.restore(EngineState(tuple(make_engine([preset("line")] * 3).snapshot().runs), None))
+    ids = {eng.status(i).run_id for i in range(3)}
+    assert len(ids) == 3 and not ids & seen

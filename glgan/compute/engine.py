@@ -48,6 +48,7 @@ class BatchedEngine:
                 self._check_drawn(c, drawn)
             state = EngineState(tuple(initial_state(c) for c in configs), drawn)
         self._run_ids: list[int] = []
+        self._last_run_id = 0  # run ids are never reused in an engine's life
         self._batches: list[RunBatch] = []
         self._where: list[tuple[int, int]] = []
         self._drawn = None
@@ -120,7 +121,11 @@ class BatchedEngine:
             runs = list(self.snapshot().runs)
             runs[run] = s
             self._build(tuple(runs), self._drawn)
-        self._run_ids[run] += 1
+        self._run_ids[run] = self._new_run_id()
+
+    def _new_run_id(self) -> int:
+        self._last_run_id += 1
+        return self._last_run_id
 
     def _touch(self) -> None:
         self._version += 1
@@ -279,8 +284,9 @@ class BatchedEngine:
             self._touch()
         else:
             self._build(state.runs, drawn)
-        old = self._run_ids + [0] * len(state.runs)
-        self._run_ids = [i + 1 for i in old[:len(state.runs)]]
+        # every run starts over: a new id each (never one an earlier run had, so a view's
+        # per-run state keyed by the id, e.g. trails, starts afresh for a new run 1)
+        self._run_ids = [self._new_run_id() for _ in state.runs]
 
     # -- evaluation and visuals -------------------------------------------------------------
     def generator(self, z, run: int = 0) -> np.ndarray:
