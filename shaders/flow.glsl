@@ -26,9 +26,7 @@ float field_at(vec2 uv) {
 
 void main() {
     if (!begin_instance()) {
-        cull();
-        v_local = vec2(0.0);
-        v_len = 0.0;
+        kite_none();
         return;
     }
     int i = g_row % u_grid;

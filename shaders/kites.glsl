@@ -26,9 +26,7 @@ in vec2 in_grad;
 
 void main() {
     if (!begin_instance()) {
-        cull();
-        v_local = vec2(0.0);
-        v_len = 0.0;
+        kite_none();
         return;
     }
     float t = u_slots[g_slot].misc.z;

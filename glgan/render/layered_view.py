@@ -279,9 +279,8 @@ class LayeredView:
         if len(self._trails[slot]):
             self._trails[slot] = np.zeros((0, 5), np.float32)
             self._trails_packed = False
-        for st in self._streams.values():
-            if len(st.counts) > slot and st.what not in ("midline", "unit"):
-                st.counts[slot] = 0
+        for key in ("real", "noise", "mesh", *GLIDES, *(k + "_prev" for k in GLIDES)):
+            self._streams[key].counts[slot] = 0
 
     def targets(self, slot: int = 0) -> ViewTargets:
         """The GL objects ``slot`` draws the engine's results from, fixed for the view's life

@@ -2,7 +2,7 @@
 // tip, anti-aliased) shared by kites.glsl (the gradient at each fake sample) and flow.glsl
 // (D's gradient field). Include-only: no #version here. Include it once, outside the stage
 // sections (after view.glsl and coverage.glsl): the vertex stage gets kite_position(), the
-// fragment stage kite_color().
+// fragment stage kite_color(); kite_none() culls an instance.
 // Inputs: in_corner (per vertex: x = side -1/+1, y = 0 at base / 1 at tip), u_half_width_px.
 uniform float u_half_width_px;
 
@@ -10,6 +10,13 @@ uniform float u_half_width_px;
 in vec2 in_corner;
 out vec2 v_local;        // (distance along from the base, signed distance across) in px
 flat out float v_len;    // kite length in px
+
+// A culled instance: nothing drawn (the varyings still written).
+void kite_none() {
+    cull();
+    v_local = vec2(0.0);
+    v_len = 0.0;
+}
 
 // This vertex's clip position for a kite from base_px to tip_px (viewport pixels).
 vec4 kite_position(vec2 base_px, vec2 tip_px) {
