@@ -475,12 +475,13 @@ def test_real_mouse_and_keyboard_drive_the_window(tmp_path):
 
 
 ESC_DRIVER = r"""
-import json, os, subprocess, sys, time
+import os, subprocess, sys, time
 
-ready, err = sys.argv[1:3]
+ready, err, mode = sys.argv[1:4]  # mode "plain": one run; "busy": a grid, one run full size
 env = dict(os.environ, GLGAN_READY_FILE=ready)
+grid = ["--compare", "d_lr=0.01,0.1"] if mode == "busy" else []
 with open(err, "w") as log:
-    app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "960x600"],
+    app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "960x600", *grid],
                            env=env, stderr=log)
     end = time.monotonic() + 120
     while not os.path.exists(ready):
@@ -490,12 +491,36 @@ with open(err, "w") as log:
         time.sleep(0.02)
     wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(app.pid)],
                          check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
-    # the window quits on the press and may be gone before xdotool sends the release (it then
-    # fails with BadWindow): the app's own exit is what counts
-    subprocess.run(["xdotool", "key", "--window", wid, "Escape"], timeout=30,
-                   capture_output=True)
+    key = ["xdotool", "key", "--window", wid]
+    if mode == "busy":
+        subprocess.run(key + ["Return"], check=True, timeout=30)  # the focused run full size
+        time.sleep(1.5)  # (a loaded machine draws slowly: let the window take it in)
+        # Esc (press and release): the press returns to the grid; neither it nor the release
+        # may quit
+        subprocess.run(key + ["Escape"], check=True, timeout=30)
+        end = time.monotonic() + 3.0
+        while time.monotonic() < end:
+            if app.poll() is not None:
+                sys.exit("Esc that left the full-size run also quit the window")
+            time.sleep(0.1)
+    # now it quits: on the press, so the window may be gone before xdotool sends the release
+    # (xdotool then fails with BadWindow); the app must have exited either way
+    subprocess.run(key + ["Escape"], timeout=30, capture_output=True)
     sys.exit(app.wait(timeout=60))
 """
+
+
+def _run_esc_driver(tmp_path, mode: str) -> str:
+    """Run ESC_DRIVER under Xvfb; asserts it exited 0 and returns the app's stderr."""
+    driver = tmp_path / "esc.py"
+    driver.write_text(ESC_DRIVER)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
+                           str(driver), str(tmp_path / "ready.json"), str(tmp_path / "err"),
+                           mode], capture_output=True, text=True, timeout=300, env=env)
+    stderr = (tmp_path / "err").read_text()
+    assert proc.returncode == 0, proc.stdout[-500:] + proc.stderr[-1000:] + stderr[-2000:]
+    return stderr
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
@@ -503,15 +528,15 @@ with open(err, "w") as log:
 def test_escape_closes_the_window_cleanly(tmp_path):
     """Esc quits: exit status 0 and no traceback (the key event that closed the window used
     to reach ImGui after its context was destroyed)."""
-    driver = tmp_path / "esc.py"
-    driver.write_text(ESC_DRIVER)
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
-                           str(driver), str(tmp_path / "ready.json"), str(tmp_path / "err")],
-                          capture_output=True, text=True, timeout=300, env=env)
-    stderr = (tmp_path / "err").read_text()
-    assert proc.returncode == 0, proc.stderr[-1000:] + stderr[-2000:]
-    assert "Traceback" not in stderr
+    assert "Traceback" not in _run_esc_driver(tmp_path, "plain")
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
+                    reason="needs xvfb-run and xdotool (make test installs them)")
+def test_escape_that_has_a_job_does_not_quit(tmp_path):
+    """Review: glfw's exit key fired on the release of the Esc that left a full-size compared
+    run (or a text field), so the window quit. Esc quits only on a free press."""
+    _run_esc_driver(tmp_path, "busy")
 
 
 SIGTERM_DRIVER = r"""
@@ -566,53 +591,3 @@ def test_sigterm_finishes_the_window_s_recording(tmp_path):
     (video,) = folder.glob("glgan-*.mp4")
     with av.open(str(video)) as container:
         assert sum(1 for _ in container.decode(video=0)) >= 1
-
-
-
-ESC_BUSY_DRIVER = r"""
-import os, subprocess, sys, time
-
-ready, err = sys.argv[1:3]
-env = dict(os.environ, GLGAN_READY_FILE=ready)
-with open(err, "w") as log:
-    app = subprocess.Popen([sys.executable, "-m", "glgan", "run", "--size", "960x600",
-                            "--compare", "d_lr=0.01,0.1"], env=env, stderr=log)
-    end = time.monotonic() + 120
-    while not os.path.exists(ready):
-        if app.poll() is not None or time.monotonic() > end:
-            app.kill()
-            sys.exit("no first frame")
-        time.sleep(0.02)
-    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(app.pid)],
-                         check=True, capture_output=True, text=True, timeout=30).stdout.split()[0]
-    key = ["xdotool", "key", "--window", wid]
-    subprocess.run(key + ["Return"], check=True, timeout=30)  # the focused run full size
-    time.sleep(1.5)  # (a loaded machine draws slowly: let the window take it in)
-    # Esc (press and release): the press returns to the grid; neither it nor the release
-    # may quit
-    subprocess.run(key + ["Escape"], check=True, timeout=30)
-    end = time.monotonic() + 3.0
-    while time.monotonic() < end:
-        if app.poll() is not None:
-            sys.exit("Esc that left the full-size run also quit the window")
-        time.sleep(0.1)
-    # now it quits: on the press, so the window may be gone before xdotool sends the release
-    # (xdotool then fails with BadWindow); the app must have exited either way
-    subprocess.run(key + ["Escape"], timeout=30, capture_output=True)
-    sys.exit(app.wait(timeout=60))
-"""
-
-
-@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("xdotool") is None,
-                    reason="needs xvfb-run and xdotool (make test installs them)")
-def test_escape_that_has_a_job_does_not_quit(tmp_path):
-    """Review: glfw's exit key fired on the release of the Esc that left a full-size compared
-    run (or a text field), so the window quit. Esc quits only on a free press."""
-    driver = tmp_path / "esc_busy.py"
-    driver.write_text(ESC_BUSY_DRIVER)
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
-                           str(driver), str(tmp_path / "ready.json"), str(tmp_path / "err")],
-                          capture_output=True, text=True, timeout=300, env=env)
-    stderr = (tmp_path / "err").read_text()
-    assert proc.returncode == 0, proc.stdout[-500:] + proc.stderr[-1000:] + stderr[-2000:]
